@@ -1,0 +1,140 @@
+"""The one interface every adapter implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from conformance.fixture import Fixture
+from conformance.operations import OperationTables, default_tables
+
+
+class AdapterError(Exception):
+    """An adapter cannot be configured (bad argument, bad manifest...)."""
+
+
+@dataclass(frozen=True)
+class ClientIdentity:
+    """Who is under test, for the result document."""
+
+    name: str
+    version: str
+    #: How the client was installed or found: "pypi", "editable", "binary at /usr/bin/dw", ...
+    installed: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "version": self.version, "installed": self.installed}
+
+
+@dataclass(frozen=True)
+class Availability:
+    available: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    """Everything an adapter needs to run one case."""
+
+    fixture: Fixture
+    server_url: str
+    namespace: str
+    token: str
+    timeout: float
+    #: A private scratch directory for this case (removed by the harness).
+    work_dir: Path
+    operations: OperationTables = field(default_factory=default_tables)
+    case_id: str = ""
+
+
+#: Outcome statuses.
+#: - "completed": the client finished normally (exit 0, coroutine returned)
+#: - "client_error": the client failed on its own (non-zero exit, exception);
+#:   a response-side diagnostic once the request is on the wire
+#: - "timeout": the time limit was hit; the client was stopped
+#: - "skipped": the adapter cannot express this fixture (``detail`` says why)
+#: - "drift": the fixture and the installed client disagree on the operation's
+#:   parameters (``drift`` names each one); nothing could be sent
+#: - "harness_error": the adapter itself failed (bad manifest, garbage output)
+OUTCOME_STATUSES = ("completed", "client_error", "timeout", "skipped", "drift", "harness_error")
+
+
+@dataclass
+class ClientOutcome:
+    status: str
+    duration: float = 0.0
+    exit_code: int | None = None
+    #: "ExceptionType: message" of a raised exception, when any.
+    exception: str | None = None
+    stdout: str = ""
+    stderr: str = ""
+    #: Parsed JSON stdout (CLI) or the JSON-safe return value (SDK), when any.
+    output: Any = None
+    detail: str = ""
+    drift: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        from conformance.textsafe import json_safe
+
+        return {
+            "status": self.status,
+            "duration_seconds": round(self.duration, 6),
+            "exit_code": self.exit_code,
+            "exception": self.exception,
+            "stdout": self.stdout,
+            "stderr": self.stderr,
+            "output": json_safe(self.output),
+            "detail": self.detail,
+            "drift": list(self.drift),
+        }
+
+
+class Adapter(ABC):
+    """Base class of adapters. Subclasses set the class attributes.
+
+    ``arg`` is the optional ``NAME=ARG`` value of ``--adapter`` (a path to a
+    binary for ``cli``, a manifest for ``exec``...). ``options`` carries
+    run-wide settings such as ``dw_path``.
+    """
+
+    #: Name used on the command line (``--adapter NAME``).
+    name: ClassVar[str]
+    #: Fixture projection key this adapter reads (``cli``, ``sdk_python``...).
+    projection: ClassVar[str]
+    #: Conformance target the adapter's client claims (``cli_json_client``, ``official_sdk``...).
+    target: ClassVar[str]
+
+    def __init__(self, arg: str | None = None, **options: Any) -> None:
+        self.arg = arg
+        self.options = options
+
+    @property
+    def label(self) -> str:
+        """Name shown in reports (adapters with an argument may refine it)."""
+        return self.name
+
+    @property
+    def projection_key(self) -> str:
+        return self.projection
+
+    @property
+    def claimed_target(self) -> str:
+        return self.target
+
+    def check_available(self) -> Availability:
+        return Availability(True)
+
+    @abstractmethod
+    def identity(self) -> ClientIdentity: ...
+
+    def skip_reason(self, fixture: Fixture) -> str | None:
+        """Why this adapter cannot run ``fixture`` (``None`` when it can)."""
+        if fixture.projection(self.projection_key) is None:
+            return f"fixture has no {self.projection_key!r} projection"
+        return None
+
+    @abstractmethod
+    def run(self, case: CaseInput) -> ClientOutcome:
+        """Make the client perform the fixture's operation; never raise for client failures."""

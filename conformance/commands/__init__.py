@@ -1,0 +1,1 @@
+"""Sub-commands of ``dw-conformance``; each module has ``register`` and ``run``."""

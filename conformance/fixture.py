@@ -1,0 +1,277 @@
+"""Loading control-plane request fixtures safely, and the :class:`Fixture` model.
+
+Loading never raises anything but :class:`~conformance.problems.InputError`,
+whose problems name the file, the JSON pointer, what was expected and what was
+found. Everything a hostile or broken file can do (bytes that are not UTF-8,
+invalid JSON, duplicate keys, nesting deeper than the parser allows, a size far
+beyond any real fixture, a symlink out of its directory) becomes such a problem.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conformance import jsonpointer
+from conformance.problems import InputError, Problem
+
+FIXTURE_SCHEMA_ID = "durable-workflow.polyglot.control-plane-request-fixture"
+SUPPORTED_VERSIONS = (1,)
+#: Projection keys the shipped adapters read. Any other key of the fixture that
+#: is not a known top-level key is treated as a (future) projection.
+KNOWN_TOP_LEVEL_KEYS = frozenset(
+    {"schema", "version", "operation", "request", "semantic_body", "response_body", "description"}
+)
+#: Upper bound on a fixture file; real fixtures are a few kilobytes.
+MAX_FIXTURE_BYTES = 8 * 1024 * 1024
+
+
+class _PairsDict(dict[str, Any]):
+    """A dict that remembers keys that appeared more than once in the source."""
+
+    duplicates: list[str]
+
+
+def _pairs_hook(pairs: list[tuple[str, Any]]) -> _PairsDict:
+    result = _PairsDict()
+    duplicates: list[str] = []
+    for key, value in pairs:
+        if key in result:
+            duplicates.append(key)
+        result[key] = value
+    result.duplicates = duplicates
+    return result
+
+
+def _duplicate_key_problems(node: Any, pointer: str, file: str) -> Iterator[Problem]:
+    stack: list[tuple[Any, str]] = [(node, pointer)]
+    while stack:
+        current, where = stack.pop()
+        if isinstance(current, dict):
+            for key in getattr(current, "duplicates", []):
+                yield Problem(file, jsonpointer.join(where, key), "each key once per object", f"key {key!r} repeated")
+            stack.extend((value, jsonpointer.join(where, key)) for key, value in current.items())
+        elif isinstance(current, list):
+            stack.extend((value, jsonpointer.join(where, i)) for i, value in enumerate(current))
+
+
+def _plain(node: Any) -> Any:
+    """Turn parsed ``_PairsDict`` trees into plain dicts (iteratively, no recursion limit)."""
+    if not isinstance(node, dict | list):
+        return node
+    root: Any = {} if isinstance(node, dict) else []
+    stack: list[tuple[Any, Any]] = [(node, root)]
+    while stack:
+        source, target = stack.pop()
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, value in items:
+            if isinstance(value, dict | list):
+                child: Any = {} if isinstance(value, dict) else []
+                stack.append((value, child))
+            else:
+                child = value
+            if isinstance(target, dict):
+                target[key] = child
+            else:
+                target.append(child)
+    return root
+
+
+def parse_json_bytes(raw: bytes, file: str) -> Any:
+    """Strict JSON parsing of a file's bytes; problems become :class:`InputError`."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            [Problem(file, "", "UTF-8 text", f"byte 0x{raw[error.start]:02x} at offset {error.start} is not UTF-8")]
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise InputError([Problem(file, "", "a JSON document", "an empty file")])
+    try:
+        document = json.loads(text, object_pairs_hook=_pairs_hook)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            [Problem(file, "", "valid JSON", f"{error.msg} at line {error.lineno} column {error.colno}")]
+        ) from None
+    except RecursionError:
+        raise InputError(
+            [Problem(file, "", "JSON nested less deeply than the parser's limit", "nesting too deep to parse")]
+        ) from None
+    duplicates = list(_duplicate_key_problems(document, "", file))
+    if duplicates:
+        raise InputError(duplicates)
+    return _plain(document)
+
+
+def read_json_file(path: Path, *, max_bytes: int = MAX_FIXTURE_BYTES) -> Any:
+    """Read and parse one JSON file with the size cap and strict parsing."""
+    file = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(
+                [Problem(file, "", f"a file of at most {max_bytes} bytes", f"{size} bytes")]
+            )
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except InputError:
+        raise
+    except IsADirectoryError:
+        raise InputError([Problem(file, "", "a file", "a directory")]) from None
+    except OSError as error:
+        raise InputError([Problem(file, "", "a readable file", error.strerror or str(error))]) from None
+    if len(raw) > max_bytes:
+        raise InputError([Problem(file, "", f"a file of at most {max_bytes} bytes", "a larger file")])
+    return parse_json_bytes(raw, file)
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """One loaded fixture file. ``data`` is the parsed document, untouched."""
+
+    path: Path
+    data: dict[str, Any] = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        """The file name, e.g. ``workflow-start-parity.json`` (how reports name a fixture)."""
+        return self.path.name
+
+    @property
+    def operation(self) -> str:
+        return str(self.data["operation"])
+
+    @property
+    def request(self) -> dict[str, Any]:
+        request = self.data.get("request")
+        return request if isinstance(request, dict) else {}
+
+    @property
+    def method(self) -> str:
+        return str(self.request.get("method", "")).upper()
+
+    @property
+    def path_template(self) -> str:
+        """``request.path`` as written (percent-encoded, without the API prefix)."""
+        return str(self.request.get("path", ""))
+
+    @property
+    def request_query(self) -> dict[str, Any] | None:
+        query = self.request.get("query")
+        return query if isinstance(query, dict) else None
+
+    @property
+    def has_request_body(self) -> bool:
+        return "body" in self.request
+
+    @property
+    def request_body(self) -> Any:
+        return self.request.get("body")
+
+    @property
+    def semantic_body(self) -> dict[str, Any]:
+        body = self.data.get("semantic_body")
+        return body if isinstance(body, dict) else {}
+
+    @property
+    def has_response_body(self) -> bool:
+        return "response_body" in self.data
+
+    @property
+    def response_body(self) -> Any:
+        return self.data.get("response_body")
+
+    @property
+    def projection_keys(self) -> list[str]:
+        """Every projection in the fixture (``cli``, ``sdk_python``, future ``sdk_*``...)."""
+        return [
+            key for key, value in self.data.items() if key not in KNOWN_TOP_LEVEL_KEYS and isinstance(value, dict)
+        ]
+
+    def projection(self, key: str) -> dict[str, Any] | None:
+        value = self.data.get(key)
+        return value if isinstance(value, dict) and key not in KNOWN_TOP_LEVEL_KEYS else None
+
+    def with_data(self, data: dict[str, Any], path: Path | None = None) -> Fixture:
+        """A copy with other content (used by mutation and fuzzing)."""
+        return Fixture(path or self.path, data)
+
+
+def load_fixture(path: Path, *, check_schema: bool = True) -> Fixture:
+    """Load one fixture; :class:`InputError` lists every problem found."""
+    document = read_json_file(path)
+    file = str(path)
+    if not isinstance(document, dict):
+        raise InputError([Problem(file, "", "a JSON object", type(document).__name__)])
+    if check_schema:
+        from conformance.fixture_schema import schema_problems
+
+        problems = schema_problems(document, file)
+        if problems:
+            raise InputError(problems)
+    return Fixture(path, document)
+
+
+@dataclass
+class DiscoveredFixtures:
+    """The fixture files of some directories, and the problems met on the way."""
+
+    fixtures: list[Fixture] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def fixture_paths(directory: Path) -> tuple[list[Path], list[Problem]]:
+    """The ``*.json`` files directly in ``directory``, sorted by name.
+
+    A symlink whose target lies outside ``directory`` is refused (a problem),
+    so that a corpus cannot make the harness read arbitrary files.
+    """
+    problems: list[Problem] = []
+    if not directory.exists():
+        return [], [Problem(str(directory), "", "an existing fixtures directory", "no such directory")]
+    if not directory.is_dir():
+        return [], [Problem(str(directory), "", "a fixtures directory", "a file")]
+    root = directory.resolve()
+    paths: list[Path] = []
+    try:
+        entries = sorted(directory.iterdir(), key=lambda entry: entry.name)
+    except OSError as error:
+        return [], [Problem(str(directory), "", "a readable directory", error.strerror or str(error))]
+    for entry in entries:
+        if not entry.name.endswith(".json"):
+            continue
+        if entry.is_symlink():
+            target = entry.resolve()
+            if root not in target.parents:
+                problems.append(
+                    Problem(str(entry), "", "a file inside the fixtures directory", f"a symlink to {target}")
+                )
+                continue
+        paths.append(entry)
+    if not paths and not problems:
+        problems.append(Problem(str(directory), "", "at least one *.json fixture", "none"))
+    return paths, problems
+
+
+def discover(directories: list[Path], *, check_schema: bool = True) -> DiscoveredFixtures:
+    """Load every fixture of ``directories``; bad files become problems, the rest loads."""
+    found = DiscoveredFixtures()
+    for directory in directories:
+        paths, problems = fixture_paths(directory)
+        found.problems.extend(problems)
+        for path in paths:
+            try:
+                found.fixtures.append(load_fixture(path, check_schema=check_schema))
+            except InputError as error:
+                found.problems.extend(error.problems)
+    return found
+
+
+def shipped_corpus_dir() -> Path:
+    """The directory of the shipped canonical corpus (works from a wheel and a checkout)."""
+    return (Path(__file__).resolve().parent / "corpus").resolve()

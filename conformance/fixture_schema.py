@@ -1,0 +1,85 @@
+"""The JSON Schema of fixture format version 1, and schema problems as :class:`Problem`."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from conformance import jsonpointer
+from conformance.problems import Problem
+
+SCHEMA_RESOURCE = "schemas/fixture-v1.schema.json"
+
+
+@cache
+def fixture_schema() -> dict[str, Any]:
+    text = resources.files("conformance").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    schema = fixture_schema()
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _expected(error: ValidationError) -> str:
+    keyword = error.validator
+    wanted = error.validator_value
+    if keyword == "const":
+        return f"the value {_short(wanted)}"
+    if keyword == "enum":
+        return "one of " + ", ".join(_short(item) for item in wanted)
+    if keyword == "type":
+        kinds = wanted if isinstance(wanted, list) else [wanted]
+        return "a value of type " + " or ".join(kinds)
+    if keyword == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else str(wanted)
+        return f"the required key {missing!r}"
+    if keyword == "pattern":
+        return f"a string matching {wanted}"
+    if keyword == "additionalProperties":
+        return "no other keys"
+    if keyword == "oneOf":
+        return "a string, the value true, or a list of strings" if "argv" in error.json_path else error.message
+    return f"{keyword} {_short(wanted)}"
+
+
+def _found(error: ValidationError) -> str:
+    if error.validator == "required":
+        return "it is missing"
+    if error.validator == "additionalProperties":
+        return error.message
+    return _short(error.instance)
+
+
+def schema_problems(document: Any, file: str) -> list[Problem]:
+    """Every schema violation of ``document``, one :class:`Problem` each, in pointer order."""
+    problems: list[Problem] = []
+    if isinstance(document, dict) and "version" in document and document["version"] != 1:
+        return [
+            Problem(
+                file,
+                "/version",
+                "fixture format version 1 (the only version this harness knows)",
+                _short(document["version"]),
+            )
+        ]
+    for error in _validator().iter_errors(document):
+        pointer = jsonpointer.from_tokens(error.absolute_path)
+        if error.validator == "required" and "'" in error.message:
+            pointer = jsonpointer.join(pointer, error.message.split("'")[1])
+        problems.append(Problem(file, pointer, _expected(error), _found(error)))
+    return sorted(set(problems))

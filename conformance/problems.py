@@ -1,0 +1,37 @@
+"""Problems found in input files: one shape for every "this file is wrong" message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem in one input file.
+
+    ``pointer`` is an RFC 6901 pointer into the file's JSON (``""`` for the
+    file as a whole); ``expected`` says what should be there and ``found``
+    what is there instead.
+    """
+
+    file: str
+    pointer: str
+    expected: str
+    found: str
+
+    def render(self) -> str:
+        where = self.pointer or "(file)"
+        return f"{self.file}: {where}: expected {self.expected}; found {self.found}"
+
+    @classmethod
+    def for_path(cls, path: Path | str, pointer: str, expected: str, found: str) -> Problem:
+        return cls(str(path), pointer, expected, found)
+
+
+class InputError(Exception):
+    """Raised when an input file cannot be used at all; carries its problems."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problem.render() for problem in problems))

@@ -1,0 +1,1 @@
+"""The recording proxy on mitmproxy and the stub server it can play."""
