@@ -31,13 +31,15 @@ def _validator() -> Draft202012Validator:
 
 
 def _short(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True) if not isinstance(value, str) else repr(value)
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 78 else repr(value[:75]) + "..."
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _expected(error: ValidationError) -> str:
     keyword = error.validator
-    wanted = error.validator_value
+    wanted: Any = error.validator_value
     if keyword == "const":
         return f"the value {_short(wanted)}"
     if keyword == "enum":
@@ -51,9 +53,13 @@ def _expected(error: ValidationError) -> str:
     if keyword == "pattern":
         return f"a string matching {wanted}"
     if keyword == "additionalProperties":
+        if error.absolute_path and error.absolute_path[-1] == "argv":
+            return "argv keys that are positional names (no leading '-') or --options"
         return "no other keys"
     if keyword == "oneOf":
-        return "a string, the value true, or a list of strings" if "argv" in error.json_path else error.message
+        if "argv" in error.json_path:
+            return "a string, the value true, or a list of strings"
+        return error.message
     return f"{keyword} {_short(wanted)}"
 
 

@@ -1,0 +1,40 @@
+"""``dw-conformance drift DIR_A DIR_B``: semantic comparison of two corpora (see :mod:`conformance.drift`).
+
+Exit 0 when the corpora agree, 1 when they drift (a file on one side only, a
+difference, or a file that cannot be read), 2 on usage errors (a missing
+path, a file compared with a directory, no fixtures on either side).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from conformance.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from conformance.drift import DriftUsageError, compare_corpora, render_report
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "drift",
+        help="compare two fixture corpora by meaning, not bytes",
+        description="List fixture files present on one side only and, for files on both sides, every "
+        "JSON-pointer difference. Whitespace and object key order are not differences; list order "
+        "and the order of positional cli.argv keys are.",
+    )
+    parser.add_argument("side_a", type=Path, metavar="DIR_A", help="first corpus (a directory, or a file)")
+    parser.add_argument("side_b", type=Path, metavar="DIR_B", help="second corpus (a directory, or a file)")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    try:
+        report = compare_corpora(args.side_a, args.side_b)
+    except DriftUsageError as error:
+        print(f"dw-conformance drift: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    for line in render_report(report):
+        print(line)
+    return EXIT_OK if report.agrees else EXIT_FAILED
