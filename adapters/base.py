@@ -47,7 +47,13 @@ class CaseInput:
     work_dir: Path
     operations: OperationTables = field(default_factory=default_tables)
     case_id: str = ""
+    #: The server's API route prefix (the server profile's ``api_prefix``).
+    #: Real clients add it themselves; only the ``canonical`` replay reads it.
+    api_prefix: str = "/api"
 
+
+#: What replaces a secret in an outcome (see :meth:`ClientOutcome.redacted`).
+REDACTED = "[redacted]"
 
 #: Outcome statuses.
 #: - "completed": the client finished normally (exit 0, coroutine returned)
@@ -74,6 +80,43 @@ class ClientOutcome:
     output: Any = None
     detail: str = ""
     drift: list[str] = field(default_factory=list)
+
+    def redacted(self, secrets: list[str]) -> ClientOutcome:
+        """A copy with every occurrence of each secret (the bearer token) replaced by ``[redacted]``.
+
+        Adapters return redacted outcomes so that a client echoing its token
+        (an error message, a verbose log) never carries it into a report.
+        """
+        wanted = [secret for secret in secrets if secret]
+
+        def clean(value: Any) -> Any:
+            if isinstance(value, str):
+                for secret in wanted:
+                    value = value.replace(secret, REDACTED)
+                return value
+            if isinstance(value, dict):
+                return {clean(key): clean(item) for key, item in value.items()}
+            if isinstance(value, list | tuple):
+                return [clean(item) for item in value]
+            return value
+
+        if not wanted:
+            return self
+        try:
+            output = clean(self.output)
+        except RecursionError:  # absurdly deep client output: keep none rather than crash
+            output = None
+        return ClientOutcome(
+            status=self.status,
+            duration=self.duration,
+            exit_code=self.exit_code,
+            exception=clean(self.exception),
+            stdout=clean(self.stdout),
+            stderr=clean(self.stderr),
+            output=output,
+            detail=clean(self.detail),
+            drift=[clean(line) for line in self.drift],
+        )
 
     def to_json(self) -> dict[str, Any]:
         from conformance.textsafe import json_safe
