@@ -1,0 +1,130 @@
+"""Compact text renderings of verdicts and parity findings, for a terminal and pytest messages.
+
+Plain text only (no colour codes: the same text goes into pytest failure
+messages and log files). Values are shown as compact JSON, cut to a width so
+one huge body cannot bury the differences; every difference is one line that
+starts with its pointer. Nothing rendered here holds a credential: header
+values come from the normalized request, already redacted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from conformance.diff import CaseVerdict
+from conformance.findings import Difference
+from conformance.parity import ParityFinding
+from conformance.textsafe import json_safe
+
+__all__ = ["render_difference", "render_parity", "render_value", "render_verdict"]
+
+_ABSENT = "(absent)"
+
+
+def render_value(value: Any, width: int = 100) -> str:
+    """Compact JSON of ``value`` cut to ``width`` characters."""
+    try:
+        text = json.dumps(json_safe(value), ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        text = repr(value)
+    if len(text) > width:
+        text = text[: max(width - 3, 1)] + "..."
+    return text
+
+
+def _side(value: Any, present: bool, width: int) -> str:
+    return render_value(value, width) if present else _ABSENT
+
+
+def render_difference(difference: Difference, width: int = 100) -> str:
+    """``<pointer>  <kind>: expected X, sent Y (message)`` on one line."""
+    pointer = difference.pointer or "(case)"
+    if difference.kind == "missing":
+        detail = f"expected {render_value(difference.expected, width)}, sent {_ABSENT}"
+    elif difference.kind == "unexpected":
+        detail = f"sent {render_value(difference.actual, width)}"
+    elif difference.kind == "operation_count":
+        seen = difference.actual if isinstance(difference.actual, list) else [difference.actual]
+        detail = f"expected {difference.expected}; seen: " + (
+            "; ".join(map(str, seen)) if seen else "nothing"
+        )
+    else:
+        expected, actual = render_value(difference.expected, width), render_value(difference.actual, width)
+        detail = f"expected {expected}, sent {actual}"
+    message = f" ({difference.message})" if difference.message else ""
+    return f"{pointer}  {difference.kind}: {detail}{message}"
+
+
+def _section(title: str, differences: Sequence[Difference], width: int) -> list[str]:
+    if not differences:
+        return []
+    return [f"  {title} ({len(differences)}):", *[f"    {render_difference(d, width)}" for d in differences]]
+
+
+def render_verdict(verdict: CaseVerdict, *, label: str | None = None, width: int = 100) -> str:
+    """A few lines: status, what was expected, what was sent, the differences by pointer."""
+    expectation = verdict.expectation
+    who = verdict.projection_key + (f" ({label})" if label and label != verdict.projection_key else "")
+    lines = [f"{verdict.status.upper()} {verdict.fixture_name} [{who}]"]
+    lines.append(f"  operation: {verdict.operation}, expected {expectation.method} {expectation.path}")
+    if verdict.asserted:
+        lines.append("  asserted: " + "; ".join(verdict.asserted))
+    if expectation.body is not None:
+        lines.append(
+            f"  expected body ({expectation.body.source}, {expectation.body.mode}): "
+            + render_value(expectation.body.value, width)
+        )
+    request = verdict.request
+    if request is None:
+        lines.append("  sent: no operation request")
+    else:
+        envelope_note = ""
+        if request.envelopes:
+            envelope_note = "  [envelopes: " + ", ".join(
+                f"{record['pointer']} {record.get('codec')}"
+                + ("" if record.get("decoded") else " (undecodable)")
+                for record in request.envelopes
+            )
+            envelope_note += "]"
+        lines.append(f"  sent: {request.summary()}{envelope_note}")
+        if request.body_present:
+            shown = request.body if request.body_is_json else request.raw_body.decode("utf-8", "replace")
+            lines.append(f"  sent body (decoded): {render_value(shown, width)}")
+    lines.extend(_section("failures", verdict.failures, width))
+    lines.extend(_section("diagnostics", verdict.diagnostics, width))
+    if verdict.not_asserted:
+        lines.append("  not asserted by the fixture: " + "; ".join(verdict.not_asserted))
+    if verdict.ancillary:
+        shown_ancillary = [
+            exchange.summary() + (f" ({exchange.route})" if exchange.route else "")
+            for exchange in verdict.ancillary
+        ]
+        lines.append("  ancillary (not judged): " + "; ".join(shown_ancillary))
+    return "\n".join(lines)
+
+
+def render_parity(
+    findings: Sequence[ParityFinding], *, fixture_name: str | None = None, width: int = 80
+) -> str:
+    """Parity findings grouped by client pair; one line per finding."""
+    name = fixture_name or (findings[0].fixture_name if findings else "")
+    title = f"parity {name}".rstrip()
+    if not findings:
+        return f"{title}: no differences"
+    failures = sum(1 for item in findings if item.is_failure)
+    lines = [f"{title}: {failures} failure(s), {len(findings) - failures} diagnostic(s)"]
+    pairs: dict[tuple[str, str], list[ParityFinding]] = {}
+    for item in findings:
+        pairs.setdefault((item.left, item.right), []).append(item)
+    for (left, right), items in pairs.items():
+        first = items[0]
+        lines.append(f"  {left} [{first.left_projection}] vs {right} [{first.right_projection}]")
+        for item in items:
+            mark = "FAIL" if item.is_failure else "diag"
+            lv = _side(item.left_value, item.kind != "unexpected", width)
+            rv = _side(item.right_value, item.kind != "missing", width)
+            message = f" ({item.message})" if item.message else ""
+            lines.append(f"    {mark} {item.pointer}  {item.kind}: {left} {lv}, {right} {rv}{message}")
+    return "\n".join(lines)
