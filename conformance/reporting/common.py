@@ -1,0 +1,120 @@
+"""What the three report writers share: the fixture x adapter matrix and plain-text snippets.
+
+The writers read the result document (plain JSON, see :mod:`conformance.result`),
+never the engine's objects, so a report can be rebuilt from a saved
+``result.json``. Every string in the document may come from a client
+(output, sent values, even pointers built from sent keys): these helpers
+produce *plain text*; each writer escapes it for its own format.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+#: The multiplication sign of "fixture x adapter" in titles.
+TIMES = "\u00d7"
+STATUSES = ("pass", "fail", "error", "skipped")
+#: How a status reads in a sentence.
+STATUS_WORDS = {"pass": "passed", "fail": "failed", "error": "error", "skipped": "skipped"}
+
+
+def short_value(value: Any, limit: int = 80) -> str:
+    """Compact JSON of ``value`` cut to ``limit`` characters (``…`` marks a cut)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ": "))
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: max(1, limit - 1)] + "…"
+
+
+def truncate(text: str, limit: int) -> tuple[str, bool]:
+    """``text`` cut to ``limit`` characters, and whether it was cut."""
+    return (text, False) if len(text) <= limit else (text[:limit], True)
+
+
+def difference_line(difference: Mapping[str, Any], *, sent_word: str = "sent") -> str:
+    """One difference as one line: ``/body/x: changed: expected 42, sent 43 (why)``."""
+    pointer = difference.get("pointer") or "(whole request)"
+    kind = str(difference.get("kind", ""))
+    expected, actual = difference.get("expected"), difference.get("actual")
+    if kind == "missing":
+        detail = f"expected {short_value(expected)}, not {sent_word}"
+    elif kind == "unexpected":
+        detail = f"{sent_word} {short_value(actual)}, not expected"
+    else:
+        detail = f"expected {short_value(expected)}, {sent_word} {short_value(actual)}"
+    message = str(difference.get("message") or "")
+    return f"{pointer}: {kind}: {detail}" + (f" ({message})" if message else "")
+
+
+def case_text(case: Mapping[str, Any]) -> str:
+    """The case's verdict as plain text: the runner's rendering, or one built from the fields."""
+    rendered = str(case.get("rendered") or "")
+    lines: list[str] = []
+    if case.get("reason"):
+        lines.append(f"{case.get('status')}: {case['reason']}")
+    if rendered:
+        lines.append(rendered)
+    else:
+        lines.extend(difference_line(d) for d in case.get("differences") or [])
+        lines.extend(difference_line(d) + " [diagnostic]" for d in case.get("diagnostic_diff") or [])
+    lines.extend(f"response: {note}" for note in case.get("response_diagnostics") or [])
+    return "\n".join(lines)
+
+
+def case_headline(case: Mapping[str, Any]) -> str:
+    """A one-line reason for a non-passing case (the first difference, or the reason)."""
+    differences = case.get("differences") or []
+    if differences:
+        more = len(differences) - 1
+        return difference_line(differences[0]) + (f" (+{more} more)" if more > 0 else "")
+    return str(case.get("reason") or STATUS_WORDS.get(str(case.get("status")), ""))
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """Rows are fixtures (file name order), columns adapters (the run's order)."""
+
+    fixtures: list[str]
+    operations: dict[str, str]
+    adapters: list[str]
+    cells: dict[tuple[str, str], Mapping[str, Any]]
+
+    def cell(self, fixture: str, adapter: str) -> Mapping[str, Any] | None:
+        return self.cells.get((fixture, adapter))
+
+
+def build_matrix(document: Mapping[str, Any]) -> Matrix:
+    cases: Sequence[Mapping[str, Any]] = document.get("cases") or []
+    adapters = [str(impl["adapter"]) for impl in document.get("implementations") or []]
+    for case in cases:
+        if str(case["adapter"]) not in adapters:
+            adapters.append(str(case["adapter"]))
+    operations: dict[str, str] = {}
+    cells: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for case in cases:
+        fixture = str(case["fixture"])
+        operations.setdefault(fixture, str(case.get("operation", "")))
+        cells[(fixture, str(case["adapter"]))] = case
+    return Matrix(sorted(operations), operations, adapters, cells)
+
+
+def failing_parity(document: Mapping[str, Any]) -> list[tuple[Mapping[str, Any], Mapping[str, Any]]]:
+    """``(parity entry, finding)`` for every parity finding of severity ``failure``."""
+    found: list[tuple[Mapping[str, Any], Mapping[str, Any]]] = []
+    for entry in document.get("parity") or []:
+        for finding in entry.get("findings") or []:
+            if finding.get("severity") == "failure":
+                found.append((entry, finding))
+    return found
+
+
+def identity_text(implementation: Mapping[str, Any]) -> str:
+    identity = implementation.get("identity") or {}
+    name, version = identity.get("name", ""), identity.get("version", "")
+    installed = identity.get("installed", "")
+    text = f"{name} {version}".strip()
+    return f"{text} ({installed})" if installed else text

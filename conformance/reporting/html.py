@@ -1,0 +1,568 @@
+"""``index.html``: one self-contained page, the first thing a client author reads.
+
+Design decisions:
+
+- **Rendered on the server side** (here, in Python), every text through
+  :func:`esc`. The page works without JavaScript: matrix cells are links to
+  ``#case-N`` and CSS ``:target`` shows that case's detail; ``#cases`` shows
+  them all (for printing or searching). The small inline script only adds
+  conveniences (clicking a difference outlines its lines in both panes,
+  the selected matrix cell is outlined) and never builds markup from data.
+- **Self-contained and locked down.** CSS and JS come from ``templates/`` and
+  are inlined; a Content-Security-Policy meta tag allows *only* those two
+  blocks (by SHA-256 hash) and no fetch of any kind (``default-src 'none'``).
+  So the page makes no network request, and even a rendering bug that let
+  client text through as markup could not run a script.
+- **Untrusted text.** Client output, sent values, and pointers (built from keys
+  the client sent) are escaped; characters that cannot be written as UTF-8
+  (lone surrogates) or that HTML forbids (C0 controls) are dropped; long
+  streams are cut (result.json keeps them whole). The HAR link is only a link
+  when it is a plain relative path inside the report directory.
+- **Explaining a case**: a "why" sentence, the differences table (pointer,
+  kind, expected, sent), then the expectation and the normalized request side
+  by side, each line tagged with its pointer and highlighted when a difference
+  covers it; a value that is absent on one side shows as a ghost line where it
+  belongs. Then the decoded Avro payloads, the handshake/ancillary requests,
+  the client's own output and the response-side diagnostics, the HAR link and
+  the plain-text verdict.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from conformance.reporting.common import (
+    STATUSES,
+    TIMES,
+    build_matrix,
+    case_headline,
+    case_text,
+    identity_text,
+    short_value,
+    truncate,
+)
+from conformance.reporting.jsonview import Line, json_lines, severity_at, with_ghosts
+
+MAX_STREAM_CHARS = 64 * 1024
+_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_SAFE_RELATIVE = re.compile(r"^[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)*$")
+STATUS_LABELS = {"pass": "pass", "fail": "fail", "error": "error", "skipped": "skipped"}
+
+
+def esc(value: Any) -> str:
+    """``value`` as HTML text or attribute content (quotes escaped too)."""
+    return html.escape(_UNSAFE_CHARS.sub("", str(value)), quote=True)
+
+
+@cache
+def _template(name: str) -> str:
+    return resources.files("conformance.reporting").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def safe_relative_href(path: Any) -> str | None:
+    """A URL for ``path`` when it is a plain relative path below the report directory, else None."""
+    if not isinstance(path, str) or not _SAFE_RELATIVE.match(path):
+        return None
+    if any(part in (".", "..") for part in path.split("/")):
+        return None
+    return quote(path)
+
+
+# ------------------------------------------------------------------ JSON panes
+def _line_html(line: Line, severity: str | None, tags: Sequence[tuple[str, str]]) -> str:
+    classes = ["ln"]
+    if line.kind == "ghost":
+        classes.append("ghost")
+    if severity:
+        classes.append(f"sev-{severity}")
+    indent = "  " * line.depth
+    key = f'<span class="key">{esc(_quoted(line.key))}</span>: ' if line.key is not None else ""
+    comma = "," if line.comma else ""
+    tag_html = "".join(f'<span class="tag {esc(cls)}">{esc(text)}</span>' for cls, text in tags)
+    return (
+        f'<div class="{" ".join(classes)}" data-pointer="{esc(line.pointer)}" '
+        f'title="{esc(line.pointer or "/")}">'
+        f"{esc(indent)}{key}{esc(line.text)}{comma}{tag_html}</div>"
+    )
+
+
+def _quoted(key: str | None) -> str:
+    return '"' + (key or "").replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def json_pane(
+    value: Any,
+    differences: Sequence[Mapping[str, Any]],
+    *,
+    side: str,
+    envelope_pointers: Iterable[str] = (),
+    empty: str = "nothing",
+) -> str:
+    """One side of the comparison; ``side`` is ``expected`` or ``sent`` (wording of ghost lines)."""
+    if value is None:
+        return f'<div class="json"><div class="empty">{esc(empty)}</div></div>'
+    lines = json_lines(value)
+    ghosts: list[tuple[str, str]] = []
+    for difference in differences:
+        pointer = str(difference.get("pointer", ""))
+        kind = difference.get("kind")
+        if side == "sent":
+            note = (
+                f"⟨not sent; expected {short_value(difference.get('expected'))}⟩"
+                if kind == "missing"
+                else f"⟨sent {short_value(difference.get('actual'))}⟩"
+            )
+        else:
+            note = (
+                f"⟨not expected; the client sent {short_value(difference.get('actual'))}⟩"
+                if kind == "unexpected"
+                else f"⟨expected {short_value(difference.get('expected'))}⟩"
+            )
+        ghosts.append((pointer, note))
+    lines = with_ghosts(lines, ghosts)
+    envelopes = set(envelope_pointers)
+    rows = []
+    for line in lines:
+        severity = severity_at(line.pointer, differences) if line.kind != "cut" else None
+        tags: list[tuple[str, str]] = []
+        if line.kind in ("open", "scalar") and line.pointer in envelopes:
+            tags.append(("avro", "Avro envelope, shown decoded"))
+        if severity and line.kind != "close":
+            kinds = sorted(
+                {str(d.get("kind")) for d in differences if str(d.get("pointer", "")) == line.pointer}
+            )
+            if kinds:
+                tags.append(("diff", ", ".join(kinds)))
+        rows.append(_line_html(line, severity, tags))
+    return '<div class="json">' + "".join(rows) + "</div>"
+
+
+# ------------------------------------------------------------------ sections
+def _facts(pairs: Iterable[tuple[str, Any]]) -> str:
+    items = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in pairs)
+    return f'<dl class="facts">{items}</dl>'
+
+
+def _badge(status: str) -> str:
+    return f'<span class="badge status-{esc(status)}">{esc(STATUS_LABELS.get(status, status))}</span>'
+
+
+def _header(document: Mapping[str, Any]) -> str:
+    conformance = document.get("conformance") or {}
+    level = str(conformance.get("level", "unknown"))
+    summary = document.get("summary") or {}
+    counts = ", ".join(f"{summary.get(status, 0)} {status}" for status in STATUSES)
+    targets = ", ".join(f"{esc(t)}: {esc(s)}" for t, s in sorted((conformance.get("targets") or {}).items()))
+    return (
+        f'<header class="banner level-{esc(level)}"><h1>dw-conformance report'
+        f'<span class="badge level-badge" id="level">{esc(level)}</span></h1>'
+        f'<p id="explanation">{esc(conformance.get("explanation", ""))}</p>'
+        f'<p class="muted">{esc(summary.get("total", 0))} cases: {esc(counts)}'
+        + (f" · targets: {targets}" if targets else "")
+        + "</p></header>"
+    )
+
+
+def _run_section(document: Mapping[str, Any]) -> str:
+    run = document.get("run") or {}
+    suite = document.get("suite") or {}
+    pairs: list[tuple[str, Any]] = [
+        (
+            "mode",
+            esc(run.get("mode", ""))
+            + (f" → <code>{esc(run['upstream'])}</code>" if run.get("upstream") else ""),
+        ),
+        ("started", esc(run.get("started_at", ""))),
+        ("duration", esc(run.get("duration_seconds", "")) + " s"),
+        ("server profile", esc(run.get("server_profile", ""))),
+        ("namespace", f"<code>{esc(run.get('namespace', ''))}</code>"),
+        ("fixtures", ", ".join(f"<code>{esc(d)}</code>" for d in run.get("fixtures_dirs") or [])),
+        (
+            "suite",
+            esc(
+                f"{suite.get('name', '')} {suite.get('version', '')}, "
+                f"suite version {suite.get('suite_version', '')}"
+            ),
+        ),
+        ("fixture category", esc(document.get("fixture_category", ""))),
+    ]
+    if run.get("selection"):
+        pairs.append(("selection (-k)", f"<code>{esc(run['selection'])}</code>"))
+    if run.get("policy"):
+        pairs.append(("policy", f"<code>{esc(run['policy'])}</code>"))
+    if not run.get("complete", True):
+        pairs.append(("complete", '<strong class="status-fail">no: the run was interrupted</strong>'))
+    return '<section id="run"><h2>Run</h2>' + _facts(pairs) + "</section>"
+
+
+def _implementations_section(document: Mapping[str, Any]) -> str:
+    by_adapter = (document.get("summary") or {}).get("by_adapter") or {}
+    rows = []
+    for impl in document.get("implementations") or []:
+        counts = by_adapter.get(impl["adapter"], {})
+        count_text = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES) if counts else "no case"
+        availability = "yes" if impl.get("available", True) else f"no: {impl.get('reason', '')}"
+        rows.append(
+            f"<tr><td><code>{esc(impl['adapter'])}</code></td><td>{esc(identity_text(impl))}</td>"
+            f"<td><code>{esc(impl.get('target', ''))}</code>"
+            f"{' (self-check)' if impl.get('self_check') else ''}</td>"
+            f"<td><code>{esc(impl.get('projection', ''))}</code></td><td>{esc(availability)}</td>"
+            f"<td>{esc(count_text)}</td></tr>"
+        )
+    return (
+        '<section id="implementations"><h2>Clients under test</h2><table><thead><tr><th>adapter</th>'
+        "<th>client</th><th>target</th><th>projection</th><th>available</th><th>cases</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
+
+def _matrix_section(document: Mapping[str, Any], case_ids: Mapping[int, str]) -> str:
+    matrix = build_matrix(document)
+    index_of = {id(case): index for index, case in enumerate(document.get("cases") or [])}
+    targets = {str(impl["adapter"]): impl.get("target", "") for impl in document.get("implementations") or []}
+    head = "".join(
+        f'<th scope="col" data-adapter="{esc(a)}">{esc(a)}<br><small class="muted">{esc(targets.get(a, ""))}'
+        "</small></th>"
+        for a in matrix.adapters
+    )
+    rows = []
+    for fixture in matrix.fixtures:
+        cells = []
+        for adapter in matrix.adapters:
+            case = matrix.cell(fixture, adapter)
+            if case is None:
+                cells.append(
+                    f'<td class="cell status-none" data-adapter="{esc(adapter)}" data-status="none">'
+                    "<span>—</span></td>"
+                )
+                continue
+            status = str(case.get("status"))
+            anchor = case_ids[index_of[id(case)]]
+            count = len(case.get("differences") or [])
+            label = esc(STATUS_LABELS.get(status, status)) + (f" <small>({count})</small>" if count else "")
+            title = "" if status == "pass" else case_headline(case)
+            cells.append(
+                f'<td class="cell status-{esc(status)}" data-adapter="{esc(adapter)}" '
+                f'data-status="{esc(status)}">'
+                f'<a href="#{anchor}" title="{esc(title)}">{label}</a></td>'
+            )
+        rows.append(
+            f'<tr data-fixture="{esc(fixture)}"><th scope="row" class="fixture">{esc(fixture)}'
+            f'<small class="muted"><code>{esc(matrix.operations[fixture])}</code></small></th>'
+            f"{''.join(cells)}</tr>"
+        )
+    legend = " ".join(f'<span class="status-{s}">■ {s}</span>' for s in STATUSES)
+    if not matrix.fixtures:
+        body = '<p class="empty">No case ran.</p>'
+    else:
+        body = (
+            '<table class="matrix" id="matrix-table"><thead><tr><th scope="col">fixture / operation</th>'
+            f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            f'<p class="legend muted">{legend} · click a cell for '
+            'its detail · <a href="#cases">show every case</a></p>'
+        )
+    return (
+        f'<section id="matrix"><h2>Operation {TIMES} client</h2>{body}'
+        f"{_not_passing_list(document, case_ids)}</section>"
+    )
+
+
+def _not_passing_list(document: Mapping[str, Any], case_ids: Mapping[int, str]) -> str:
+    items = []
+    for index, case in enumerate(document.get("cases") or []):
+        if case.get("status") in ("fail", "error"):
+            items.append(
+                f'<li><a href="#{case_ids[index]}">{esc(case["fixture"])} {TIMES} {esc(case["adapter"])}</a> '
+                f"{_badge(str(case['status']))} {esc(case_headline(case))}</li>"
+            )
+    if not items:
+        return ""
+    return f'<h3>Cases that did not pass</h3><ul class="notes" id="not-passing">{"".join(items)}</ul>'
+
+
+def _differences_table(case: Mapping[str, Any]) -> str:
+    differences = [*(case.get("differences") or []), *(case.get("diagnostic_diff") or [])]
+    if not differences:
+        return ""
+    rows = []
+    for difference in differences:
+        severity = str(difference.get("severity", "failure"))
+        rows.append(
+            f'<tr class="sev-{esc(severity)}" data-pointer="{esc(difference.get("pointer", ""))}">'
+            f'<td><code class="pointer">{esc(difference.get("pointer") or "(whole request)")}</code></td>'
+            f"<td>{esc(difference.get('kind', ''))}</td>"
+            f"<td><code>{esc(short_value(difference.get('expected'), 200))}</code></td>"
+            f"<td><code>{esc(short_value(difference.get('actual'), 200))}</code></td>"
+            f"<td>{esc(severity)}</td><td>{esc(difference.get('message', ''))}</td></tr>"
+        )
+    return (
+        '<table class="differences"><thead><tr><th>pointer</th><th>kind</th><th>expected</th><th>sent</th>'
+        f"<th>severity</th><th>why</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _why(case: Mapping[str, Any]) -> str:
+    status = str(case.get("status"))
+    failures = len(case.get("differences") or [])
+    diagnostics = len(case.get("diagnostic_diff") or [])
+    tolerated = f" {diagnostics} tolerated difference(s) are listed as diagnostics." if diagnostics else ""
+    if status == "pass":
+        text = "The client sent what the fixture asks for." + tolerated
+    elif status == "fail":
+        text = (
+            f"The request the client sent differs from the fixture at {failures} place(s) "
+            "(pointers below address the normalized request)." + tolerated
+        )
+    elif status == "error":
+        text = f"The client could not be exercised: {case.get('reason', '')}"
+    else:
+        text = f"Skipped: {case.get('reason', '')}"
+    return f'<p class="why">{esc(text)}</p>'
+
+
+def _avro_section(request: Any) -> str:
+    envelopes = request.get("envelopes") if isinstance(request, Mapping) else None
+    if not envelopes:
+        return ""
+    parts = []
+    for envelope in envelopes:
+        extra = {k: v for k, v in envelope.items() if k not in ("pointer", "codec", "decoded")}
+        parts.append(
+            f"<h4><code>{esc(envelope.get('pointer', ''))}</code> · "
+            f"codec <code>{esc(envelope.get('codec', ''))}"
+            "</code></h4>"
+            + (json_pane(envelope["decoded"], [], side="sent") if "decoded" in envelope else "")
+            + (
+                _facts((esc(k), f"<code>{esc(short_value(v, 300))}</code>") for k, v in extra.items())
+                if extra
+                else ""
+            )
+        )
+    return '<h3>Decoded payload envelopes</h3><div class="avro">' + "".join(parts) + "</div>"
+
+
+def _ancillary_section(case: Mapping[str, Any]) -> str:
+    ancillary = case.get("ancillary") or []
+    if not ancillary:
+        return '<h3>Handshake and other requests</h3><p class="muted">none recorded</p>'
+    rows = "".join(
+        f"<tr><td>{esc(a.get('method', ''))}</td><td><code>{esc(a.get('path', ''))}</code></td>"
+        f"<td>{esc(a.get('status', ''))}</td><td>{esc(a.get('route') or '')}</td></tr>"
+        for a in ancillary
+    )
+    return (
+        '<h3>Handshake and other requests</h3><p class="muted">Answered by the server profile; '
+        "kept out of the "
+        "operation diff.</p><table><thead><tr><th>method</th><th>path</th><th>status</th><th>route</th></tr>"
+        f"</thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _stream(label: str, text: Any) -> str:
+    if not text:
+        return f'<h4>{esc(label)}</h4><p class="muted">(empty)</p>'
+    shown, cut = truncate(str(text), MAX_STREAM_CHARS)
+    note = '<p class="muted">cut; the whole output is in result.json</p>' if cut else ""
+    return f"<h4>{esc(label)}</h4><pre>{esc(shown)}</pre>{note}"
+
+
+def _client_section(case: Mapping[str, Any]) -> str:
+    client = case.get("client")
+    notes = case.get("response_diagnostics") or []
+    parts = ["<h3>The client's side</h3>"]
+    if notes:
+        parts.append(
+            "<p>After its request went out, the client reported a problem with the <em>response</em> "
+            '(this does not change the request verdict):</p><ul class="notes response-diagnostics">'
+            + "".join(f"<li>{esc(note)}</li>" for note in notes)
+            + "</ul>"
+        )
+    if not isinstance(client, Mapping):
+        parts.append('<p class="muted">no client outcome recorded</p>')
+        return "".join(parts)
+    pairs: list[tuple[str, Any]] = [
+        ("status", f"<code>{esc(client.get('status', ''))}</code>"),
+        ("exit code", esc(client.get("exit_code") if client.get("exit_code") is not None else "—")),
+        ("duration", esc(client.get("duration_seconds", "")) + " s"),
+        ("exception", f"<code>{esc(client['exception'])}</code>" if client.get("exception") else "—"),
+    ]
+    if client.get("detail"):
+        pairs.append(("detail", esc(client["detail"])))
+    if client.get("drift"):
+        pairs.append(
+            ("drift", '<ul class="notes">' + "".join(f"<li>{esc(d)}</li>" for d in client["drift"]) + "</ul>")
+        )
+    parts.append(_facts(pairs))
+    parts.append(_stream("stdout", client.get("stdout")))
+    parts.append(_stream("stderr", client.get("stderr")))
+    if client.get("output") is not None:
+        parts.append(
+            "<details><summary>parsed output</summary>"
+            + json_pane(client["output"], [], side="sent")
+            + "</details>"
+        )
+    return "".join(parts)
+
+
+def _case_article(case: Mapping[str, Any], anchor: str) -> str:
+    status = str(case.get("status"))
+    request = case.get("request")
+    expected = case.get("expected")
+    differences = [*(case.get("differences") or []), *(case.get("diagnostic_diff") or [])]
+    envelope_pointers = [
+        str(e.get("pointer"))
+        for e in (request.get("envelopes") or [] if isinstance(request, Mapping) else [])
+    ]
+    har = case.get("har")
+    href = safe_relative_href(har)
+    if href:
+        har_html = f'<p>Recorded HTTP traffic: <a class="har" href="{esc(href)}">{esc(har)}</a> (HAR 1.2)</p>'
+    elif har:
+        har_html = f"<p>Recorded HTTP traffic: <code>{esc(har)}</code></p>"
+    else:
+        har_html = '<p class="muted">No HTTP traffic was recorded for this case.</p>'
+    not_asserted = case.get("not_asserted") or []
+    not_asserted_html = (
+        '<p class="muted">Not compared for this client: '
+        + ", ".join(f"<code>{esc(n)}</code>" for n in not_asserted)
+        + "</p>"
+        if not_asserted
+        else ""
+    )
+    facts = _facts(
+        [
+            ("operation", f"<code>{esc(case.get('operation', ''))}</code>"),
+            (
+                "client",
+                f"<code>{esc(case['adapter'])}</code> → target <code>{esc(case.get('target', ''))}</code>",
+            ),
+            ("projection", f"<code>{esc(case.get('projection', ''))}</code>"),
+            ("fixture file", f"<code>{esc(case.get('fixture_path') or case['fixture'])}</code>"),
+            ("duration", esc(case.get("duration_seconds", "")) + " s"),
+        ]
+    )
+    return (
+        f'<article class="case case-{esc(status)}" id="{anchor}" data-case-id="{esc(case.get("id", ""))}" '
+        f'data-status="{esc(status)}"><h2>{esc(case["fixture"])} {TIMES} {esc(case["adapter"])} '
+        f"{_badge(status)}"
+        f' <small><a href="#matrix">↑ matrix</a></small></h2>{facts}{_why(case)}{_differences_table(case)}'
+        f"{not_asserted_html}"
+        '<div class="side-by-side"><div class="pane expected">'
+        "<h3>What it should have sent (from the fixture)</h3>"
+        + json_pane(
+            expected,
+            differences,
+            side="expected",
+            envelope_pointers=envelope_pointers,
+            empty="no expectation (the case did not get that far)",
+        )
+        + '</div><div class="pane sent"><h3>What the client sent (normalized)</h3>'
+        + json_pane(
+            request,
+            differences,
+            side="sent",
+            envelope_pointers=envelope_pointers,
+            empty="no operation request was captured",
+        )
+        + "</div></div>"
+        + _avro_section(request)
+        + _ancillary_section(case)
+        + _client_section(case)
+        + har_html
+        + "<details><summary>plain-text verdict</summary><pre>"
+        + esc(case_text(case))
+        + "</pre></details></article>"
+    )
+
+
+def _parity_section(document: Mapping[str, Any]) -> str:
+    rows = []
+    for entry in document.get("parity") or []:
+        adapters = [str(a) for a in entry.get("adapters") or []]
+        left = adapters[0] if adapters else ""
+        right = adapters[1] if len(adapters) > 1 else ""
+        for finding in entry.get("findings") or []:
+            severity = str(finding.get("severity", ""))
+            rows.append(
+                f'<tr class="sev-{esc(severity)}"><td>{esc(entry.get("fixture", ""))}</td>'
+                f"<td>{esc(' vs '.join(adapters))}</td>"
+                f"<td><code>{esc(finding.get('pointer') or '/')}</code></td>"
+                f"<td>{esc(finding.get('kind', ''))}</td>"
+                f"<td>{esc(left)}: <code>{esc(short_value(finding.get('expected'), 200))}</code></td>"
+                f"<td>{esc(right)}: <code>{esc(short_value(finding.get('actual'), 200))}</code></td>"
+                f"<td>{esc(severity)}</td><td>{esc(finding.get('message', ''))}</td></tr>"
+            )
+    if not rows:
+        body = '<p class="muted">No difference between clients.</p>'
+    else:
+        body = (
+            '<table class="parity"><thead><tr><th>fixture</th><th>clients</th><th>pointer</th><th>kind</th>'
+            "<th>first client sent</th><th>second client sent</th><th>severity</th><th>why</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
+    return f'<section id="parity"><h2>Client versus client</h2>{body}</section>'
+
+
+def _problems_section(document: Mapping[str, Any]) -> str:
+    problems = document.get("input_problems") or []
+    if not problems:
+        return ""
+    items = "".join(f"<li><code>{esc(p)}</code></li>" for p in problems)
+    return (
+        '<section id="input-problems"><h2>Fixture files that could not be used</h2>'
+        f'<ul class="notes">{items}</ul></section>'
+    )
+
+
+def render_html(document: Mapping[str, Any]) -> str:
+    """The whole page as a string."""
+    css, script = _template("report.css"), _template("report.js")
+    csp = (
+        f"default-src 'none'; style-src {_csp_hash(css)}; script-src {_csp_hash(script)}; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
+    cases = document.get("cases") or []
+    case_ids = {index: f"case-{index}" for index in range(len(cases))}
+    level = (document.get("conformance") or {}).get("level", "")
+    articles = "".join(_case_article(case, case_ids[index]) for index, case in enumerate(cases))
+    suite = document.get("suite") or {}
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>dw-conformance: {esc(level)}</title><style>{css}</style></head><body><main>"
+        + _header(document)
+        + _matrix_section(document, case_ids)
+        + '<section id="cases"><p class="hint">Click a cell of the matrix to see what the client sent, '
+        + "what it "
+        f"should have sent, and why.</p>{articles}</section>"
+        + _parity_section(document)
+        + _problems_section(document)
+        + _implementations_section(document)
+        + _run_section(document)
+        + f'<footer class="muted"><p>{esc(suite.get("name", "dw-conformance"))} '
+        f"{esc(suite.get('version', ''))} · "
+        f"result schema {esc(document.get('schema', ''))} v{esc(document.get('version', ''))} · "
+        '<a href="result.json">result.json</a> · <a href="junit.xml">junit.xml</a> · '
+        '<a href="summary.md">summary.md</a></p></footer>'
+        + f"</main><script>{script}</script></body></html>\n"
+    )
+
+
+def write_html(document: Mapping[str, Any], path: Path) -> Path:
+    path.write_text(render_html(document), encoding="utf-8")
+    return path

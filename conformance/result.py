@@ -1,0 +1,456 @@
+"""The result document of a run, its JSON Schema, and the run's conformance level.
+
+One document per run, schema ``durable-workflow.v2.platform-conformance.result``
+version 1. The runner fills the dataclasses below (or hands plain dicts to
+:func:`build_document`); :meth:`ResultDocument.to_json` adds the two derived
+parts, ``summary`` (counts) and ``conformance`` (the level), so they can never
+disagree with the cases. Everything handed in must already be JSON-safe and
+redacted: this module neither redacts nor escapes, the report writers escape.
+
+Conformance level (:func:`conformance_level`), the decisions:
+
+- **Who decides.** Every implementation claims one target (``official_sdk``,
+  ``cli_json_client``, or whatever an exec adapter declares). Self-check
+  adapters (``self_check: true``, e.g. ``canonical`` replaying the fixture
+  itself) claim no conformance target: they are left out of the level as soon
+  as one real client *ran* (had at least one case that was not skipped). When
+  no real client ran, the self-checks decide, so a run with no client
+  installed still gates the corpus and the harness itself.
+- **A target passes** when every non-skipped case of every deciding adapter
+  claiming it passed. ``error`` counts as not passing (a client that could not
+  be exercised has not shown conformance). A target whose adapters had only
+  skipped cases, or that were unavailable, is ``not_run`` and does not take
+  part in the level; the explanation names it.
+- **Required or provisional.** Each case belongs to a fixture category; the
+  category table (:data:`CATEGORY_STABILITY`) says whether it is ``stable``
+  (required) or ``provisional``. A category the table does not know counts as
+  stable: an unknown category must not soften a verdict.
+- **The level**, first rule that applies:
+  1. nothing ran at all (every case skipped, or no case) -> ``nonconforming``;
+  2. no deciding case failed -> ``full``;
+  3. only cases of provisional categories failed -> ``provisional``;
+  4. at least one target has no failure in a required category, and another
+     has -> ``partial`` ("passes fully" is read on the required fixtures: a
+     target whose only failures are provisional still passes what is
+     required of it);
+  5. otherwise (a required fixture failed for every deciding target) ->
+     ``nonconforming``.
+- An interrupted run keeps the level of the cases that finished; the
+  explanation says the run was incomplete.
+
+The harness exits 1 exactly when the level is ``nonconforming``
+(:func:`exit_code_for`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+from jsonschema import Draft202012Validator
+
+from conformance import SUITE_VERSION, __version__, jsonpointer
+
+SCHEMA_ID = "durable-workflow.v2.platform-conformance.result"
+SCHEMA_VERSION = 1
+SCHEMA_RESOURCE = "schemas/result-v1.schema.json"
+SUITE_NAME = "dw-conformance"
+
+#: The category of every control-plane request fixture.
+DEFAULT_CATEGORY = "control_plane_request_response"
+#: Fixture category -> "stable" (required) or "provisional". Unknown categories are stable.
+CATEGORY_STABILITY: Mapping[str, str] = {DEFAULT_CATEGORY: "stable"}
+
+CASE_STATUSES = ("pass", "fail", "error", "skipped")
+LEVELS = ("full", "partial", "provisional", "nonconforming")
+Level = Literal["full", "partial", "provisional", "nonconforming"]
+TargetStatus = Literal["pass", "fail", "not_run"]
+
+
+def _jsonable(value: Any) -> Any:
+    """``value.to_json()`` for objects that have it (Difference, ClientOutcome...), else ``value``."""
+    to_json = getattr(value, "to_json", None)
+    return to_json() if callable(to_json) else value
+
+
+def _jsonable_list(values: Iterable[Any]) -> list[Any]:
+    return [_jsonable(value) for value in values]
+
+
+@dataclass
+class RunInfo:
+    """How the run was made. Times are ISO 8601 UTC strings."""
+
+    started_at: str
+    finished_at: str
+    duration_seconds: float
+    mode: str = "stub"  # "stub" | "live"
+    upstream: str | None = None
+    server_profile: str = "v2"
+    namespace: str = "default"
+    fixtures_dirs: list[str] = field(default_factory=list)
+    selection: str | None = None
+    jobs: int = 1
+    complete: bool = True
+    interrupted: bool = False
+    policy: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "duration_seconds": self.duration_seconds,
+            "mode": self.mode,
+            "upstream": self.upstream,
+            "server_profile": self.server_profile,
+            "namespace": self.namespace,
+            "fixtures_dirs": list(self.fixtures_dirs),
+            "selection": self.selection,
+            "jobs": self.jobs,
+            "complete": self.complete,
+            "interrupted": self.interrupted,
+            "policy": self.policy,
+        }
+
+
+@dataclass
+class ImplementationInfo:
+    """One adapter of the run and the client behind it."""
+
+    adapter: str
+    projection: str
+    target: str
+    identity: Mapping[str, str]
+    self_check: bool = False
+    available: bool = True
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "adapter": self.adapter,
+            "projection": self.projection,
+            "target": self.target,
+            "self_check": self.self_check,
+            "identity": dict(_jsonable(self.identity)),
+            "available": self.available,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class CaseResult:
+    """One fixture run by one adapter.
+
+    ``differences`` and ``diagnostic_diff`` take :class:`conformance.findings.Difference`
+    objects or their JSON form; ``client`` takes a ``ClientOutcome`` or its JSON form.
+    """
+
+    fixture: str
+    operation: str
+    adapter: str
+    status: str
+    projection: str = ""
+    target: str = ""
+    fixture_path: str = ""
+    category: str = DEFAULT_CATEGORY
+    reason: str = ""
+    differences: Sequence[Any] = ()
+    diagnostic_diff: Sequence[Any] = ()
+    not_asserted: Sequence[str] = ()
+    expected: Any = None
+    request: Any = None
+    ancillary: Sequence[Mapping[str, Any]] = ()
+    client: Any = None
+    response_diagnostics: Sequence[str] = ()
+    rendered: str = ""
+    har: str | None = None
+    duration_seconds: float = 0.0
+    id: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id or f"{self.fixture}::{self.adapter}",
+            "fixture": self.fixture,
+            "fixture_path": self.fixture_path,
+            "operation": self.operation,
+            "category": self.category,
+            "adapter": self.adapter,
+            "projection": self.projection,
+            "target": self.target,
+            "status": self.status,
+            "reason": self.reason,
+            "differences": _jsonable_list(self.differences),
+            "diagnostic_diff": _jsonable_list(self.diagnostic_diff),
+            "not_asserted": list(self.not_asserted),
+            "expected": _jsonable(self.expected),
+            "request": _jsonable(self.request),
+            "ancillary": [dict(item) for item in self.ancillary],
+            "client": _jsonable(self.client),
+            "response_diagnostics": list(self.response_diagnostics),
+            "rendered": self.rendered,
+            "har": self.har,
+            "duration_seconds": self.duration_seconds,
+        }
+
+
+@dataclass
+class ParityResult:
+    """Client-versus-client findings for one fixture.
+
+    In each finding, ``expected`` is the value sent by the first adapter of
+    ``adapters`` and ``actual`` the value sent by the second.
+    """
+
+    fixture: str
+    operation: str
+    adapters: Sequence[str]
+    findings: Sequence[Any] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "fixture": self.fixture,
+            "operation": self.operation,
+            "adapters": list(self.adapters),
+            "findings": _jsonable_list(self.findings),
+        }
+
+
+@dataclass(frozen=True)
+class Conformance:
+    level: str
+    targets: Mapping[str, str]
+    explanation: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"level": self.level, "targets": dict(self.targets), "explanation": self.explanation}
+
+
+def _is_self_check(implementation: Mapping[str, Any]) -> bool:
+    return bool(implementation.get("self_check", False))
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def conformance_level(
+    cases: Sequence[Mapping[str, Any]],
+    implementations: Sequence[Mapping[str, Any]],
+    categories: Mapping[str, str] = CATEGORY_STABILITY,
+    *,
+    complete: bool = True,
+) -> Conformance:
+    """The run's conformance level from its cases (JSON form); rules in the module docstring."""
+    self_check = {str(impl["adapter"]) for impl in implementations if _is_self_check(impl)}
+    target_of = {str(impl["adapter"]): str(impl.get("target", "")) for impl in implementations}
+    for case in cases:  # cases of adapters the implementations list forgot still count
+        target_of.setdefault(str(case["adapter"]), str(case.get("target", "")))
+
+    ran = {str(case["adapter"]) for case in cases if case.get("status") != "skipped"}
+    real_ran = ran - self_check
+    deciding = real_ran or (ran & self_check)
+    only_self_checks = not real_ran and bool(deciding)
+
+    targets: dict[str, str] = {}
+    for adapter, target in target_of.items():
+        if adapter in self_check and not only_self_checks:
+            continue
+        targets.setdefault(target, "not_run")
+
+    suffix = "" if complete else " (the run was interrupted: only the cases that finished count)"
+    if not deciding:
+        return Conformance("nonconforming", targets, "Nothing ran: every case was skipped." + suffix)
+
+    failing: dict[str, list[Mapping[str, Any]]] = {}
+    for case in cases:
+        adapter = str(case["adapter"])
+        if adapter not in deciding or case.get("status") == "skipped":
+            continue
+        target = target_of[adapter]
+        failing.setdefault(target, [])
+        targets[target] = "pass" if targets.get(target) in (None, "not_run", "pass") else targets[target]
+        if case.get("status") != "pass":
+            failing[target].append(case)
+            targets[target] = "fail"
+
+    def required(case: Mapping[str, Any]) -> bool:
+        return categories.get(str(case.get("category", DEFAULT_CATEGORY)), "stable") != "provisional"
+
+    judged = sorted(failing)
+    not_run = sorted(target for target, status in targets.items() if status == "not_run")
+    tail = (f"; not run: {', '.join(not_run)}" if not_run else "") + suffix
+    who = "self-check adapters only (no real client ran)" if only_self_checks else ", ".join(judged)
+    failed_cases = [case for target in judged for case in failing[target]]
+    if not failed_cases:
+        return Conformance("full", targets, f"Every case passed for {who}{tail}.")
+    required_failures = {target: sum(1 for case in failing[target] if required(case)) for target in judged}
+    if not any(required_failures.values()):
+        return Conformance(
+            "provisional",
+            targets,
+            f"Only fixtures of provisional categories failed ({_plural(len(failed_cases), 'case')}) "
+            f"for {who}{tail}.",
+        )
+    clean = [target for target in judged if not required_failures[target]]
+    broken = [target for target in judged if required_failures[target]]
+    if clean:
+        return Conformance(
+            "partial",
+            targets,
+            f"{', '.join(clean)} passed every required fixture; {', '.join(broken)} failed "
+            f"{_plural(sum(required_failures.values()), 'required case')}{tail}.",
+        )
+    return Conformance(
+        "nonconforming",
+        targets,
+        f"A required fixture failed for every target that ran ({who}): "
+        f"{_plural(sum(required_failures.values()), 'required case')} did not pass{tail}.",
+    )
+
+
+def summarize(cases: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Counts of case statuses, overall and per adapter."""
+    summary: dict[str, Any] = {"total": len(cases), **{status: 0 for status in CASE_STATUSES}}
+    by_adapter: dict[str, dict[str, int]] = {}
+    for case in cases:
+        status = str(case["status"])
+        summary[status] = summary.get(status, 0) + 1
+        counts = by_adapter.setdefault(str(case["adapter"]), {s: 0 for s in CASE_STATUSES})
+        counts[status] = counts.get(status, 0) + 1
+    summary["by_adapter"] = by_adapter
+    return summary
+
+
+@dataclass
+class ResultDocument:
+    """The whole result document; :meth:`to_json` derives ``summary`` and ``conformance``."""
+
+    run: RunInfo | Mapping[str, Any]
+    implementations: Sequence[ImplementationInfo | Mapping[str, Any]] = ()
+    cases: Sequence[CaseResult | Mapping[str, Any]] = ()
+    parity: Sequence[ParityResult | Mapping[str, Any]] = ()
+    input_problems: Sequence[str] = ()
+    suite: Mapping[str, str] | None = None
+    fixture_category: str = DEFAULT_CATEGORY
+    categories: Mapping[str, str] = field(default_factory=lambda: dict(CATEGORY_STABILITY))
+
+    def to_json(self) -> dict[str, Any]:
+        implementations = [dict(_jsonable(item)) for item in self.implementations]
+        cases = [dict(_jsonable(item)) for item in self.cases]
+        for case in cases:
+            case.setdefault("category", self.fixture_category)
+        run = dict(_jsonable(self.run))
+        run.setdefault("policy", None)
+        suite = dict(self.suite) if self.suite else {}
+        suite.setdefault("name", SUITE_NAME)
+        suite.setdefault("version", __version__)
+        suite.setdefault("suite_version", SUITE_VERSION)
+        level = conformance_level(
+            cases, implementations, self.categories, complete=bool(run.get("complete", True))
+        )
+        return {
+            "schema": SCHEMA_ID,
+            "version": SCHEMA_VERSION,
+            "suite": suite,
+            "fixture_category": self.fixture_category,
+            "categories": dict(self.categories),
+            "run": run,
+            "implementations": implementations,
+            "cases": cases,
+            "parity": [dict(_jsonable(item)) for item in self.parity],
+            "input_problems": list(self.input_problems),
+            "summary": summarize(cases),
+            "conformance": level.to_json(),
+        }
+
+
+def build_document(
+    *,
+    run: RunInfo | Mapping[str, Any],
+    implementations: Sequence[ImplementationInfo | Mapping[str, Any]] = (),
+    cases: Sequence[CaseResult | Mapping[str, Any]] = (),
+    parity: Sequence[ParityResult | Mapping[str, Any]] = (),
+    input_problems: Sequence[str] = (),
+    suite: Mapping[str, str] | None = None,
+    categories: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The JSON form of a :class:`ResultDocument` built from parts (dataclasses or dicts)."""
+    return ResultDocument(
+        run=run,
+        implementations=implementations,
+        cases=cases,
+        parity=parity,
+        input_problems=input_problems,
+        suite=suite,
+        categories=dict(categories) if categories is not None else dict(CATEGORY_STABILITY),
+    ).to_json()
+
+
+def exit_code_for(document: Mapping[str, Any]) -> int:
+    """1 when the document's level is ``nonconforming``, else 0."""
+    return 1 if document["conformance"]["level"] == "nonconforming" else 0
+
+
+def dumps(document: Mapping[str, Any]) -> str:
+    """The canonical text of a document: sorted keys, 2-space indent, trailing newline."""
+    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+# ------------------------------------------------------------------ validation
+@cache
+def result_schema() -> dict[str, Any]:
+    text = resources.files("conformance").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    schema = result_schema()
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _consistency_problems(document: Mapping[str, Any]) -> list[str]:
+    """Rules a JSON Schema cannot say: unique ids, known adapters, derived parts up to date."""
+    problems: list[str] = []
+    cases = document["cases"]
+    seen: set[str] = set()
+    for index, case in enumerate(cases):
+        if case["id"] in seen:
+            problems.append(f"/cases/{index}/id: case id {case['id']!r} appears twice")
+        seen.add(case["id"])
+    adapters = {impl["adapter"] for impl in document["implementations"]}
+    for index, case in enumerate(cases):
+        if case["adapter"] not in adapters:
+            problems.append(f"/cases/{index}/adapter: {case['adapter']!r} is not in /implementations")
+    if document["summary"] != summarize(cases):
+        problems.append("/summary: does not match the counts of /cases")
+    categories = document.get("categories", CATEGORY_STABILITY)
+    complete = bool(document["run"].get("complete", True))
+    level = conformance_level(cases, document["implementations"], categories, complete=complete)
+    if document["conformance"] != level.to_json():
+        problems.append(
+            f"/conformance: says {document['conformance'].get('level')!r}, the cases give {level.level!r}"
+        )
+    return problems
+
+
+def validate_result(document: Any) -> list[str]:
+    """Every problem of ``document`` as ``"<pointer>: <message>"``; empty when it is valid.
+
+    Checks the JSON Schema first; when that passes, also the rules between
+    parts (unique case ids, adapters declared, summary and level derived from
+    the cases).
+    """
+    errors = sorted(
+        _validator().iter_errors(document), key=lambda error: jsonpointer.from_tokens(error.absolute_path)
+    )
+    problems = [f"{jsonpointer.from_tokens(error.absolute_path) or '/'}: {error.message}" for error in errors]
+    if problems:
+        return problems
+    return _consistency_problems(document)
