@@ -7,9 +7,10 @@ import json
 from typing import Any
 
 import pytest
+from conformance.adapters.base import ClientOutcome
+from support.results import ResultBuilder, difference, sample_document
 
 from conformance import SUITE_VERSION, __version__
-from conformance.adapters.base import ClientOutcome
 from conformance.findings import Difference
 from conformance.result import (
     SCHEMA_ID,
@@ -25,7 +26,6 @@ from conformance.result import (
     summarize,
     validate_result,
 )
-from support.results import ResultBuilder, difference, sample_document
 
 
 def _run() -> RunInfo:
@@ -67,12 +67,22 @@ def test_dataclasses_build_a_valid_document_with_derived_parts() -> None:
 
     assert validate_result(document) == []
     assert document["schema"] == SCHEMA_ID and document["version"] == 1
-    assert document["suite"] == {"name": "dw-conformance", "version": __version__, "suite_version": SUITE_VERSION}
+    assert document["suite"] == {
+        "name": "dw-conformance",
+        "version": __version__,
+        "suite_version": SUITE_VERSION,
+    }
     case = document["cases"][0]
     assert case["id"] == "workflow-start-parity.json::python-sdk"
     assert case["category"] == "control_plane_request_response"
     assert case["differences"] == [
-        {"pointer": "/body/input/0/order_id", "kind": "changed", "expected": 42, "actual": 43, "severity": "failure"}
+        {
+            "pointer": "/body/input/0/order_id",
+            "kind": "changed",
+            "expected": 42,
+            "actual": 43,
+            "severity": "failure",
+        }
     ]
     assert case["diagnostic_diff"][0]["severity"] == "diagnostic"
     assert case["client"]["exit_code"] == 0
@@ -140,7 +150,10 @@ def _broken(mutate: Any) -> list[str]:
         (lambda d: d["run"].__setitem__("started_at", "yesterday"), "/run/started_at"),
         (lambda d: d["implementations"][0].pop("target"), "/implementations/0"),
         (lambda d: d["conformance"].__setitem__("level", "mostly"), "/conformance/level"),
-        (lambda d: d["parity"][0]["findings"][0].__setitem__("severity", "fatal"), "/parity/0/findings/0/severity"),
+        (
+            lambda d: d["parity"][0]["findings"][0].__setitem__("severity", "fatal"),
+            "/parity/0/findings/0/severity",
+        ),
     ],
 )
 def test_schema_violations_are_reported_by_pointer(mutate: Any, pointer: str) -> None:
@@ -190,7 +203,9 @@ def test_build_document_keeps_parity_input_problems_and_suite() -> None:
     builder.case("workflow-start-parity.json", "cli")
     builder.case("workflow-start-parity.json", "python-sdk")
     builder.parity_entry(
-        "workflow-start-parity.json", ["cli", "python-sdk"], [difference("/body/memo", "missing", expected={})]
+        "workflow-start-parity.json",
+        ["cli", "python-sdk"],
+        [difference("/body/memo", "missing", expected={})],
     )
     document = build_document(
         run=builder.run,

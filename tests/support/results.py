@@ -144,7 +144,9 @@ class ResultBuilder:
             "projection": projection if projection is not None else known[0],
             "target": target if target is not None else known[1],
             "self_check": self_check if self_check is not None else known[2],
-            "identity": dict(identity or known[3] or {"name": adapter, "version": "1.0", "installed": "test"}),
+            "identity": dict(
+                identity or known[3] or {"name": adapter, "version": "1.0", "installed": "test"}
+            ),
             "available": available,
             "reason": reason,
         }
@@ -172,9 +174,10 @@ class ResultBuilder:
         if status == "fail" and not differences:
             differences = [difference("/body/workflow_id", expected="wf-polyglot-231", actual="wf-other")]
         if reason is None:
-            reason = {"skipped": "fixture has no projection for this client", "error": "the client timed out"}.get(
-                status, ""
-            )
+            reason = {
+                "skipped": "fixture has no projection for this client",
+                "error": "the client timed out",
+            }.get(status, "")
         ran = status != "skipped"
         case: dict[str, Any] = {
             "id": f"{fixture}::{adapter}",
@@ -191,7 +194,9 @@ class ResultBuilder:
             "not_asserted": [],
             "expected": default_expected(operation, body) if ran else None,
             "request": default_request(operation, body) if ran else None,
-            "ancillary": [{"method": "GET", "path": "/api/cluster/info", "status": 200, "route": "cluster-info"}]
+            "ancillary": [
+                {"method": "GET", "path": "/api/cluster/info", "status": 200, "route": "cluster-info"}
+            ]
             if ran
             else [],
             "client": {
@@ -277,7 +282,9 @@ def sample_document() -> dict[str, Any]:
                 message="declared deliberate difference (policy)",
             )
         ],
-        rendered="workflow-start-parity.json x python-sdk: FAIL\n  /body/input/0/order_id: expected 42, sent 43",
+        rendered=(
+            "workflow-start-parity.json x python-sdk: FAIL\n  /body/input/0/order_id: expected 42, sent 43"
+        ),
         response_diagnostics=["the client refused the response: KeyError: 'run_id'"],
     )
     failing["expected"]["body"] = {
