@@ -40,6 +40,9 @@ def _short(value: Any) -> str:
 def _expected(error: ValidationError) -> str:
     keyword = error.validator
     wanted: Any = error.validator_value
+    hint = error.schema.get("x-expected") if isinstance(error.schema, dict) else None
+    if isinstance(hint, str):
+        return hint
     if keyword == "const":
         return f"the value {_short(wanted)}"
     if keyword == "enum":
@@ -57,8 +60,6 @@ def _expected(error: ValidationError) -> str:
             return "argv keys that are positional names (no leading '-') or --options"
         return "no other keys"
     if keyword == "oneOf":
-        if "argv" in error.json_path:
-            return "a string, the value true, or a list of strings"
         return error.message
     return f"{keyword} {_short(wanted)}"
 

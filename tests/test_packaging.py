@@ -1,0 +1,168 @@
+"""Packaging: the built wheel and the editable install behave the same.
+
+The wheel test builds a real wheel (``python -m build --wheel``, isolated, so
+it fetches the build backend) from a copy of the working tree and installs it
+into a fresh virtual environment, whose runtime dependencies pip resolves
+from the package index or its local cache. Without either, those tests are
+skipped with the reason pip gave; any other failure fails them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CORPUS = REPO_ROOT / "fixtures" / "control-plane"
+
+#: Output of pip or build meaning "no index and no cache to get packages from".
+_OFFLINE_MARKERS = (
+    "Could not find a version that satisfies",
+    "No matching distribution found",
+    "Failed to establish a new connection",
+    "Temporary failure in name resolution",
+    "Network is unreachable",
+    "Name or service not known",
+    "ConnectionError",
+    "ReadTimeoutError",
+)
+
+_NOT_SOURCE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    ".tox",
+    "build",
+    "dist",
+    "reports",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".hypothesis",
+    "*.egg-info",
+)
+
+
+@dataclass(frozen=True)
+class WheelEnv:
+    wheel: Path
+    python: Path
+    console_script: Path
+    scratch: Path
+
+
+def _run(command: list[str], cwd: Path, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env, check=False
+    )
+
+
+def _require(result: subprocess.CompletedProcess[str], what: str) -> None:
+    if result.returncode == 0:
+        return
+    output = result.stdout + result.stderr
+    tail = "\n".join(output.strip().splitlines()[-15:])
+    if any(marker in output for marker in _OFFLINE_MARKERS):
+        pytest.skip(
+            f"{what} needs a package index or a pip cache holding the dependencies; pip said:\n{tail}"
+        )
+    pytest.fail(f"{what} failed (exit {result.returncode}):\n{tail}")
+
+
+@pytest.fixture(scope="module")
+def wheel_env(tmp_path_factory: pytest.TempPathFactory) -> WheelEnv:
+    scratch = tmp_path_factory.mktemp("packaging")
+    source = scratch / "source"
+    shutil.copytree(REPO_ROOT, source, symlinks=True, ignore=_NOT_SOURCE)
+    dist = scratch / "dist"
+    _require(
+        _run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(source)], scratch), "build"
+    )
+    (wheel,) = dist.glob("dw_conformance-*.whl")
+    venv = scratch / "venv"
+    _require(_run([sys.executable, "-m", "venv", str(venv)], scratch), "python -m venv")
+    python = venv / "bin" / "python"
+    _require(
+        _run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], scratch),
+        "pip install of the wheel",
+    )
+    return WheelEnv(wheel, python, venv / "bin" / "dw-conformance", scratch)
+
+
+def test_the_wheel_installs_no_top_level_adapters_module(wheel_env: WheelEnv) -> None:
+    with zipfile.ZipFile(wheel_env.wheel) as archive:
+        names = archive.namelist()
+        top_level = next(name for name in names if name.endswith(".dist-info/top_level.txt"))
+        assert archive.read(top_level).decode().split() == ["conformance"]
+    roots = {name.split("/", 1)[0] for name in names}
+    assert {root for root in roots if not root.endswith(".dist-info")} == {"conformance"}
+    assert "conformance/adapters/base.py" in names
+    assert not any(name.startswith("adapters/") for name in names)
+
+
+def test_the_wheel_ships_schema_tables_and_the_corpus(wheel_env: WheelEnv) -> None:
+    with zipfile.ZipFile(wheel_env.wheel) as archive:
+        names = set(archive.namelist())
+        assert {"conformance/schemas/fixture-v1.schema.json", "conformance/data/operations.yaml"} <= names
+        assert "conformance/py.typed" in names
+        for path in CORPUS.glob("*.json"):
+            assert archive.read(f"conformance/corpus/{path.name}") == path.read_bytes()
+
+
+def test_the_installed_wheel_imports_conformance_adapters_only(wheel_env: WheelEnv) -> None:
+    imported = _run(
+        [
+            str(wheel_env.python),
+            "-c",
+            "import conformance, conformance.adapters.base; print(conformance.__file__)",
+        ],
+        wheel_env.scratch,
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert str(wheel_env.scratch / "venv") in imported.stdout
+    top_level = _run([str(wheel_env.python), "-c", "import adapters"], wheel_env.scratch)
+    assert top_level.returncode != 0
+    assert "No module named 'adapters'" in top_level.stderr
+
+
+def test_the_installed_console_script_validates_the_corpus_inside_the_wheel(wheel_env: WheelEnv) -> None:
+    where = _run(
+        [
+            str(wheel_env.python),
+            "-c",
+            "from conformance.fixture import shipped_corpus_dir; print(shipped_corpus_dir())",
+        ],
+        wheel_env.scratch,
+    )
+    assert where.returncode == 0, where.stderr
+    assert where.stdout.strip().startswith(str(wheel_env.scratch / "venv"))
+    result = _run([str(wheel_env.console_script), "validate"], wheel_env.scratch)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "9 fixture file(s) valid"
+
+
+def test_the_editable_install_behaves_the_same(tmp_path: Path) -> None:
+    python = Path(sys.executable)
+    script = python.parent / "dw-conformance"
+    if not script.exists():
+        pytest.skip(f"no dw-conformance console script beside {python}: the project is not installed there")
+    result = _run([str(script), "validate"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "9 fixture file(s) valid"
+    imported = _run(
+        [str(python), "-c", "import conformance.adapters as a; print(a.__file__)"],
+        tmp_path,
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert Path(imported.stdout.strip()) == REPO_ROOT / "adapters" / "__init__.py"
+    top_level = _run([str(python), "-c", "import adapters"], tmp_path)
+    assert "No module named 'adapters'" in top_level.stderr
