@@ -85,8 +85,11 @@ PATH_ID_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 #: Segments that name an action even right after a collection
-#: (``POST /worker/workflow-tasks/poll``): never compared as ids.
-ACTION_SEGMENTS = frozenset({"poll", "register", "heartbeat", "search", "count", "list"})
+#: (``POST /worker/workflow-tasks/poll``, ``POST /task-queues/q/build-ids/drain``):
+#: never compared as ids.
+ACTION_SEGMENTS = frozenset(
+    {"poll", "register", "heartbeat", "search", "count", "list", "drain", "promote", "resume"}
+)
 
 _ENVELOPE_SUFFIX = "_envelope"
 

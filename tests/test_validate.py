@@ -295,6 +295,8 @@ def test_other_codecs_and_envelopes_without_blob_are_left_alone() -> None:
         ("/workflows/wf-1/update/u", {"workflow_id": "wf-2", "update_name": "v"}, 2),
         ("/workflows/wf-1/runs/r-1", {"workflow_id": "wf-1", "run_id": "r-2"}, 1),
         ("/worker/workflow-tasks/poll", {"task_id": "wt-1"}, 0),
+        ("/task-queues/orders/build-ids/drain", {"task_queue": "orders", "build_id": "v1"}, 0),
+        ("/task-queues/orders/build-ids/v2/drain", {"task_queue": "orders", "build_id": "v1"}, 1),
         ("/worker/workflow-tasks/wt-1/history", {"task_id": "wt-2"}, 1),
         ("/schedules/42/history", {"schedule_id": 42}, 0),
         ("/schedules/s/history", {"schedule_id": True}, 0),
