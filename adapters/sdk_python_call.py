@@ -224,7 +224,7 @@ def coerce(value: Any, annotation: Any, where: str, sdk: str) -> Any:
     if isinstance(value, dict):
         return _construct(value, annotation, where, sdk)
     raise CoercionError(
-        [Issue(f"{where}: {sdk} wants a {annotation.__name__} here, built from a JSON object; "
+        [Issue(f"{where}: {sdk} wants {annotation.__name__} here (built from a JSON object); "
                f"the fixture gives {_json_kind(value)}", False)]
     )
 
