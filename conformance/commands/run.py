@@ -1,0 +1,314 @@
+"""``dw-conformance run``: the conformance suite, with progress, a summary and reports.
+
+Exit codes: 0 when the run's conformance level is not ``nonconforming``, 1
+when it is, 2 for usage or configuration errors (unknown adapter, unreadable
+fixtures directory, bad server profile or policy, report directory that
+cannot be written), with the message on stderr. An interrupted run (Ctrl-C,
+SIGTERM) writes the reports of the cases that finished, marked incomplete,
+and exits 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+from conformance.runner import (
+    DEFAULT_NAMESPACE,
+    DEFAULT_TIMEOUT,
+    DEFAULT_TOKEN,
+    CaseRun,
+    ConfigurationError,
+    RunSettings,
+    Session,
+    run_plans,
+)
+
+EXIT_OK, EXIT_NONCONFORMING, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+STATUS_MARKS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "skipped": "skip"}
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by ``run``, ``selftest`` and ``fuzz``."""
+    parser.add_argument(
+        "--fixtures",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="fixture directory (repeatable; default: the shipped corpus)",
+    )
+    parser.add_argument(
+        "--adapter",
+        action="append",
+        default=[],
+        metavar="NAME[=ARG]",
+        dest="adapters",
+        help="adapter to run (repeatable; default: every available one). "
+        "Built in: canonical, python-sdk, cli[=PATH], exec=MANIFEST",
+    )
+    parser.add_argument("--dw", metavar="PATH", help="the dw executable for the cli adapter")
+    parser.add_argument(
+        "--upstream", metavar="URL", help="forward to a real server (live mode) instead of the stub"
+    )
+    parser.add_argument(
+        "--insecure-upstream",
+        action="store_true",
+        help="do not verify the TLS certificate of an https --upstream",
+    )
+    parser.add_argument(
+        "--server-profile", type=Path, metavar="FILE", help="server profile YAML (default: v2)"
+    )
+    parser.add_argument("--operations", type=Path, metavar="FILE", help="YAML extending the operation tables")
+    parser.add_argument(
+        "--namespace", default=DEFAULT_NAMESPACE, help="namespace the clients use (default: default)"
+    )
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("DW_CONFORMANCE_TOKEN", DEFAULT_TOKEN),
+        help="bearer token the clients send (redacted from every output; default: $DW_CONFORMANCE_TOKEN or a "
+        "local placeholder)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=max(1, os.cpu_count() or 1),
+        metavar="N",
+        help="cases run in parallel (default: number of cores)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"time limit per case (default: {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "-k", dest="select", metavar="PATTERN", help="select fixtures/operations/cases (see docs)"
+    )
+    parser.add_argument("--policy", type=Path, metavar="FILE", help="declared deliberate differences (YAML)")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="run the conformance suite",
+        description="Run every selected fixture with every selected client through the recording proxy.",
+    )
+    add_run_options(parser)
+    parser.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="where result.json, junit.xml, summary.md, index.html and har/ go (default: reports/)",
+    )
+    parser.add_argument("--no-har", action="store_true", help="do not write per-case HAR files")
+    parser.set_defaults(handler=handle)
+
+
+def settings_from_args(args: argparse.Namespace, report_dir: Path) -> RunSettings:
+    return RunSettings(
+        fixtures_dirs=list(args.fixtures),
+        adapter_specs=list(args.adapters),
+        dw_path=args.dw,
+        upstream=args.upstream,
+        profile_path=args.server_profile,
+        policy_path=args.policy,
+        operations_path=args.operations,
+        namespace=args.namespace,
+        token=args.token,
+        report_dir=report_dir,
+        jobs=args.jobs,
+        timeout=args.timeout,
+        select=args.select,
+        verify_upstream_tls=not args.insecure_upstream,
+        write_har=not getattr(args, "no_har", False),
+    )
+
+
+class Progress:
+    """Cases done / total and failures so far: one updating line on a terminal, plain lines otherwise."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total = total
+        self.done = 0
+        self.failed = 0
+        self.stream = stream
+        self.tty = stream.isatty()
+        self._lock = threading.Lock()
+
+    def case_done(self, run: CaseRun) -> None:
+        with self._lock:
+            self.done += 1
+            if run.status in ("fail", "error"):
+                self.failed += 1
+            mark = STATUS_MARKS.get(run.status, run.status)
+            if self.tty:
+                line = f"\r[{self.done}/{self.total}] {self.failed} failing  {mark:<5} {run.plan.case_id}"
+                self.stream.write(line[:120].ljust(120))
+                if self.done == self.total:
+                    self.stream.write("\n")
+            else:
+                self.stream.write(f"[{self.done}/{self.total}] {mark:<5} {run.plan.case_id}\n")
+            self.stream.flush()
+
+
+def summary_table(document: dict[str, Any]) -> str:
+    """Fixture x adapter table of statuses, for the terminal."""
+    adapters = [item["adapter"] for item in document["implementations"] if item["available"]]
+    cells: dict[tuple[str, str], str] = {}
+    fixtures: list[str] = []
+    for case in document["cases"]:
+        if case["fixture"] not in fixtures:
+            fixtures.append(case["fixture"])
+        cells[(case["fixture"], case["adapter"])] = STATUS_MARKS.get(case["status"], case["status"])
+    if not fixtures:
+        return "(no cases ran)"
+    first = max(len("fixture"), *(len(name) for name in fixtures))
+    widths = [max(len(adapter), 5) for adapter in adapters]
+    lines = [
+        "  ".join(["fixture".ljust(first), *(a.ljust(w) for a, w in zip(adapters, widths, strict=True))])
+    ]
+    lines.append("  ".join(["-" * first, *("-" * w for w in widths)]))
+    for name in fixtures:
+        row = [name.ljust(first)]
+        row.extend(
+            cells.get((name, adapter), "-").ljust(width)
+            for adapter, width in zip(adapters, widths, strict=True)
+        )
+        lines.append("  ".join(row).rstrip())
+    return "\n".join(lines)
+
+
+def _adapter_line(session: Session) -> str:
+    found = [
+        f"{slot.label} ({slot.identity.get('name')} {slot.identity.get('version')})"
+        for slot in session.slots
+        if slot.available
+    ]
+    missing = [f"{slot.label} ({slot.reason})" for slot in session.slots if not slot.available]
+    line = "adapters: " + (", ".join(found) if found else "none available")
+    if missing:
+        line += "; not available: " + ", ".join(missing)
+    return line
+
+
+def _check_report_dir(report_dir: Path) -> None:
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        probe = report_dir / ".write-test"
+        probe.write_text("", encoding="utf-8")
+        probe.unlink()
+    except OSError as error:
+        raise ConfigurationError(
+            f"{report_dir}: expected a writable report directory; {error.strerror or error}"
+        ) from error
+
+
+class _Interrupted:
+    """SIGINT/SIGTERM turn into a flag: running cases finish or are stopped, reports are written."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.event = threading.Event()
+        self.previous: dict[int, Any] = {}
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.event.is_set():  # second signal: stop waiting
+            raise KeyboardInterrupt
+        self.event.set()
+        self.session.interrupted = True
+        from conformance.processes import terminate_all_children
+
+        terminate_all_children()
+        print(f"\ndw-conformance: {signal.Signals(signum).name} received; stopping", file=sys.stderr)
+
+    def __enter__(self) -> _Interrupted:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self.previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from conformance.reporting import write_reports
+    from conformance.result import exit_code_for
+
+    report_dir: Path = args.report_dir
+    out = sys.stdout
+    session = Session(settings_from_args(args, report_dir), notify=lambda m: print(m, file=sys.stderr))
+    try:
+        _check_report_dir(report_dir)
+        session.prepare()
+        print(_adapter_line(session), file=out)
+        if not session.plans:
+            print(
+                "dw-conformance: nothing to run (no available adapter matched any selected fixture)", file=out
+            )
+        session.start()
+    except ConfigurationError as error:
+        session.close()
+        print(f"dw-conformance: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    progress = Progress(len(session.plans), out)
+    try:
+        with _Interrupted(session) as interrupted:
+            run_plans(
+                session,
+                session.plans,
+                jobs=args.jobs,
+                on_done=progress.case_done,
+                should_stop=interrupted.event.is_set,
+            )
+    except KeyboardInterrupt:
+        session.interrupted = True
+    finally:
+        session.close()
+    document = session.document(complete=not session.interrupted)
+    try:
+        paths = write_reports(document, report_dir)
+    except OSError as error:
+        print(f"dw-conformance: could not write reports to {report_dir}: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(file=out)
+    print(summary_table(document), file=out)
+    print(file=out)
+    summary = document["summary"]
+    level = document["conformance"]
+    print(
+        f"{summary['total']} cases: {summary['pass']} passed, {summary['fail']} failed, "
+        f"{summary['error']} errors, {summary['skipped']} skipped",
+        file=out,
+    )
+    print(f"conformance level: {level['level']} ({level['explanation']})", file=out)
+    print("reports: " + ", ".join(str(path) for path in paths.values()), file=out)
+    if session.interrupted:
+        print("dw-conformance: run interrupted; the reports cover the cases that finished", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return exit_code_for(document)

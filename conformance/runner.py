@@ -1,0 +1,519 @@
+"""Running a conformance suite: fixtures x adapters through the recording proxy.
+
+:class:`Session` is the one engine behind ``dw-conformance run``, the pytest
+plugin, ``selftest`` and ``fuzz``: it loads the inputs (server profile,
+policy, operation tables, fixtures, adapters), starts one recording proxy for
+the whole run, runs cases (:meth:`Session.run_case`, safe to call from several
+threads at once, one proxy slot per concurrent case) and assembles the result
+document (:meth:`Session.document`).
+
+Decisions written down here:
+
+- Invalid fixture files do not stop the run: each problem is printed, kept in
+  the result document under ``input_problems``, and the valid fixtures run.
+  A fixtures directory that cannot be read at all is a configuration error.
+- An adapter named explicitly with ``--adapter`` that is not available (no
+  ``dw`` found, SDK not installed) is a configuration error (exit 2); with
+  no ``--adapter``, every available adapter runs and the unavailable ones are
+  listed once.
+- A case's status: ``skipped`` when the adapter cannot express the fixture;
+  ``error`` when the client could not be exercised (time limit, fixture/SDK
+  drift, adapter failure); otherwise ``fail`` when the request verdict has
+  failures and ``pass`` when it has none. A client that refuses the server's
+  *response* (non-zero exit, exception after the request went out) does not
+  change the request verdict; it is listed under ``response_diagnostics``.
+- Cross-client parity compares real clients only; self-check adapters
+  (``canonical``) are left out of it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from conformance import SUITE_VERSION, __version__
+from conformance.adapters.base import Adapter, AdapterError, CaseInput, ClientOutcome
+from conformance.adapters.registry import BUILTIN, available_names, create
+from conformance.capture import CapturedExchange
+from conformance.diff import CaseVerdict, judge
+from conformance.expectations import JudgeSettings
+from conformance.fixture import Fixture, discover, shipped_corpus_dir
+from conformance.normalize import NormalizedRequest
+from conformance.operations import OperationTables, load_tables
+from conformance.parity import as_differences, compare_clients
+from conformance.policy import Policy, load_policy
+from conformance.problems import InputError, Problem
+from conformance.proxy.har import write_har
+from conformance.proxy.profile import ServerProfile, load_profile
+from conformance.proxy.recorder import RecordingProxy
+from conformance.redact import redact_value
+from conformance.render import render_verdict
+from conformance.result import ParityResult
+from conformance.selection import Selection
+
+DEFAULT_NAMESPACE = "default"
+#: A recognisable default token; it is redacted from every output like any other.
+DEFAULT_TOKEN = "dw-conformance-local-token"
+DEFAULT_TIMEOUT = 60.0
+#: Adapters a default run tries (``exec`` needs a manifest, so it only runs when named).
+DEFAULT_ADAPTERS = ("canonical", "python-sdk", "cli")
+SELF_CHECK_TARGETS = frozenset({"canonical_replay"})
+
+
+class ConfigurationError(Exception):
+    """The run cannot start: unknown adapter, unreadable directory, bad profile... (exit 2)."""
+
+
+@dataclass
+class RunSettings:
+    fixtures_dirs: list[Path] = field(default_factory=list)
+    adapter_specs: list[str] = field(default_factory=list)
+    dw_path: str | None = None
+    upstream: str | None = None
+    profile_path: Path | None = None
+    policy_path: Path | None = None
+    operations_path: Path | None = None
+    namespace: str = DEFAULT_NAMESPACE
+    token: str = DEFAULT_TOKEN
+    report_dir: Path = Path("reports")
+    jobs: int = max(1, os.cpu_count() or 1)
+    timeout: float = DEFAULT_TIMEOUT
+    select: str | None = None
+    verify_upstream_tls: bool = True
+    write_har: bool = True
+
+    def effective_fixture_dirs(self) -> list[Path]:
+        return self.fixtures_dirs or [shipped_corpus_dir()]
+
+
+@dataclass
+class AdapterSlot:
+    """One adapter of the run, with what was learnt about it at start."""
+
+    adapter: Adapter
+    available: bool
+    reason: str
+    identity: dict[str, str]
+
+    @property
+    def label(self) -> str:
+        return self.adapter.label
+
+    @property
+    def self_check(self) -> bool:
+        return self.adapter.claimed_target in SELF_CHECK_TARGETS
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "adapter": self.label,
+            "projection": self.adapter.projection_key,
+            "target": self.adapter.claimed_target,
+            "self_check": self.self_check,
+            "identity": self.identity,
+            "available": self.available,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class CasePlan:
+    fixture: Fixture
+    slot: AdapterSlot
+
+    @property
+    def case_id(self) -> str:
+        return f"{self.fixture.name}::{self.slot.label}"
+
+
+@dataclass
+class CaseRun:
+    """Everything one case produced; ``result`` is its entry in the result document."""
+
+    plan: CasePlan
+    result: dict[str, Any]
+    request: NormalizedRequest | None = None
+    verdict: CaseVerdict | None = None
+    outcome: ClientOutcome | None = None
+    exchanges: list[CapturedExchange] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return str(self.result["status"])
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+_UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def case_file_stem(case_id: str) -> str:
+    """A file-system-safe stem for per-case files (``a.json::cli`` -> ``a.json__cli``)."""
+    return _UNSAFE_FILE_CHARS.sub("_", case_id.replace("::", "__"))
+
+
+def _ancillary_summary(exchange: CapturedExchange) -> dict[str, Any]:
+    return {
+        "method": exchange.method,
+        "path": exchange.path,
+        "status": exchange.response_status,
+        "route": exchange.route,
+    }
+
+
+def _response_diagnostics(outcome: ClientOutcome) -> list[str]:
+    notes: list[str] = []
+    if outcome.status == "client_error":
+        if outcome.exception:
+            notes.append(f"the client raised {outcome.exception}")
+        if outcome.exit_code not in (None, 0):
+            notes.append(f"the client exited with status {outcome.exit_code}")
+        if outcome.detail:
+            notes.append(outcome.detail)
+    return notes
+
+
+def _error_reason(outcome: ClientOutcome) -> str:
+    if outcome.status == "timeout":
+        return outcome.detail or "the client did not finish within the time limit and was stopped"
+    if outcome.status == "drift":
+        lines = outcome.drift or [outcome.detail]
+        return "fixture and client disagree on the operation's parameters: " + "; ".join(lines)
+    return outcome.detail or outcome.exception or f"adapter reported {outcome.status}"
+
+
+class Session:
+    """One conformance run. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, settings: RunSettings, *, notify: Callable[[str], None] | None = None) -> None:
+        self.settings = settings
+        self.notify = notify or (lambda message: None)
+        self.profile: ServerProfile
+        self.policy: Policy | None = None
+        self.tables: OperationTables
+        self.fixtures: list[Fixture] = []
+        self.input_problems: list[Problem] = []
+        self.slots: list[AdapterSlot] = []
+        self.plans: list[CasePlan] = []
+        self.runs: dict[str, CaseRun] = {}
+        self.selection = Selection.parse(settings.select)
+        self.proxy: RecordingProxy | None = None
+        self.started_at = _now()
+        self._started_clock = time.monotonic()
+        self._work_root: Path | None = None
+        self._lock = threading.Lock()
+        self.interrupted = False
+
+    # ------------------------------------------------------------------ setup
+    def prepare(self) -> None:
+        """Load every input and plan the cases; :class:`ConfigurationError` on fatal problems."""
+        settings = self.settings
+        try:
+            self.profile = load_profile(settings.profile_path)
+            self.policy = load_policy(settings.policy_path) if settings.policy_path else None
+            self.tables = load_tables(settings.operations_path)
+        except InputError as error:
+            raise ConfigurationError(str(error)) from error
+        for directory in settings.effective_fixture_dirs():
+            if not directory.is_dir():
+                raise ConfigurationError(f"{directory}: expected a readable fixtures directory; found none")
+            if not os.access(directory, os.R_OK | os.X_OK):
+                raise ConfigurationError(
+                    f"{directory}: expected a readable fixtures directory; permission denied"
+                )
+        found = discover(settings.effective_fixture_dirs())
+        self.fixtures = sorted(found.fixtures, key=lambda fixture: (fixture.name, str(fixture.path)))
+        self.input_problems = found.problems
+        for problem in self.input_problems:
+            self.notify(f"skipping input: {problem.render()}")
+        self.slots = self._build_adapters()
+        self.plans = [
+            CasePlan(fixture, slot)
+            for fixture in self.fixtures
+            for slot in self.slots
+            if slot.available and self._selected(fixture, slot)
+        ]
+
+    def _selected(self, fixture: Fixture, slot: AdapterSlot) -> bool:
+        if self.selection is None:
+            return True
+        return self.selection.selects(fixture.name, fixture.operation, f"{fixture.name}::{slot.label}")
+
+    def _build_adapters(self) -> list[AdapterSlot]:
+        explicit = bool(self.settings.adapter_specs)
+        specs = self.settings.adapter_specs or [
+            name for name in available_names() if name in DEFAULT_ADAPTERS or name not in BUILTIN
+        ]
+        slots: list[AdapterSlot] = []
+        labels: set[str] = set()
+        for spec in specs:
+            try:
+                adapter = create(spec, dw_path=self.settings.dw_path)
+                availability = adapter.check_available()
+            except AdapterError as error:
+                raise ConfigurationError(str(error)) from error
+            if adapter.label in labels:
+                raise ConfigurationError(f"adapter {adapter.label!r} is named twice")
+            labels.add(adapter.label)
+            if not availability.available and explicit:
+                raise ConfigurationError(f"adapter {adapter.label!r} is not available: {availability.reason}")
+            identity = {"name": adapter.label, "version": "unknown", "installed": "unknown"}
+            if availability.available:
+                try:
+                    identity = adapter.identity().to_json()
+                except Exception as error:  # identity is informative; never fatal
+                    identity["installed"] = f"identity unavailable: {error}"
+            slots.append(AdapterSlot(adapter, availability.available, availability.reason, identity))
+        return slots
+
+    def start(self) -> None:
+        """Start the recording proxy (once per run)."""
+        settings = self.settings
+        self._work_root = Path(tempfile.mkdtemp(prefix="dw-conformance-"))
+        self.proxy = RecordingProxy(
+            self.profile,
+            upstream=settings.upstream,
+            slots=max(1, settings.jobs),
+            api_prefix=self.profile.api_prefix,
+            verify_upstream_tls=settings.verify_upstream_tls,
+        )
+        try:
+            self.proxy.start()
+        except Exception as error:
+            self.proxy = None
+            raise ConfigurationError(f"the recording proxy could not start: {error}") from error
+
+    def close(self) -> None:
+        if self.proxy is not None:
+            self.proxy.stop()
+            self.proxy = None
+        if self._work_root is not None:
+            shutil.rmtree(self._work_root, ignore_errors=True)
+            self._work_root = None
+
+    def __enter__(self) -> Session:
+        self.prepare()
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --------------------------------------------------------------- running
+    @property
+    def judge_settings(self) -> JudgeSettings:
+        return JudgeSettings(
+            namespace=self.settings.namespace,
+            token=self.settings.token,
+            api_prefix=self.profile.api_prefix,
+        )
+
+    def _base_result(self, plan: CasePlan) -> dict[str, Any]:
+        fixture, slot = plan.fixture, plan.slot
+        return {
+            "id": plan.case_id,
+            "fixture": fixture.name,
+            "fixture_path": str(fixture.path),
+            "operation": fixture.operation,
+            "adapter": slot.label,
+            "projection": slot.adapter.projection_key,
+            "target": slot.adapter.claimed_target,
+            "status": "skipped",
+            "reason": "",
+            "differences": [],
+            "diagnostic_diff": [],
+            "not_asserted": [],
+            "expected": None,
+            "request": None,
+            "ancillary": [],
+            "client": None,
+            "response_diagnostics": [],
+            "rendered": "",
+            "har": None,
+            "duration_seconds": 0.0,
+        }
+
+    def run_case(self, plan: CasePlan) -> CaseRun:
+        """Run one case; never raises for anything the client or the fixture does."""
+        started = time.monotonic()
+        result = self._base_result(plan)
+        run = CaseRun(plan, result)
+        skip = plan.slot.adapter.skip_reason(plan.fixture)
+        if skip is not None:
+            result["reason"] = skip
+        else:
+            try:
+                self._exercise(plan, run)
+            except Exception as error:  # a harness bug must not take the run down
+                result["status"] = "error"
+                result["reason"] = f"harness error: {type(error).__name__}: {error}"
+        result["duration_seconds"] = round(time.monotonic() - started, 6)
+        redacted: dict[str, Any] = redact_value(result, [self.settings.token])
+        run.result = redacted
+        with self._lock:
+            self.runs[plan.case_id] = run
+        return run
+
+    def _exercise(self, plan: CasePlan, run: CaseRun) -> None:
+        assert self.proxy is not None and self._work_root is not None, "Session.start() was not called"
+        result = run.result
+        work_dir = Path(tempfile.mkdtemp(prefix=case_file_stem(plan.case_id)[:60] + "-", dir=self._work_root))
+        try:
+            with self.proxy.open_case(plan.case_id, plan.fixture) as recording:
+                case = CaseInput(
+                    fixture=plan.fixture,
+                    server_url=recording.server_url,
+                    namespace=self.settings.namespace,
+                    token=self.settings.token,
+                    timeout=self.settings.timeout,
+                    work_dir=work_dir,
+                    operations=self.tables,
+                    case_id=plan.case_id,
+                )
+                outcome = plan.slot.adapter.run(case)
+            exchanges = list(recording.exchanges)
+        finally:
+            shutil.rmtree(work_dir, ignore_errors=True)
+        run.outcome = outcome
+        run.exchanges = exchanges
+        result["client"] = outcome.to_json()
+        if self.settings.write_har and exchanges:
+            har_path = self.settings.report_dir / "har" / f"{case_file_stem(plan.case_id)}.har"
+            write_har(exchanges, har_path, secrets=[self.settings.token])
+            result["har"] = har_path.relative_to(self.settings.report_dir).as_posix()
+        if outcome.status == "skipped":
+            result["status"] = "skipped"
+            result["reason"] = outcome.detail or "the adapter skipped this fixture"
+            return
+        verdict = judge(
+            plan.fixture,
+            plan.slot.adapter.projection_key,
+            exchanges,
+            self.profile,
+            self.judge_settings,
+            policy=self.policy,
+        )
+        run.verdict = verdict
+        run.request = verdict.request
+        result["differences"] = [difference.to_json() for difference in verdict.failures]
+        result["diagnostic_diff"] = [difference.to_json() for difference in verdict.diagnostics]
+        result["not_asserted"] = list(verdict.not_asserted)
+        result["expected"] = verdict.expectation.to_json()
+        result["request"] = verdict.request.to_json() if verdict.request is not None else None
+        result["ancillary"] = [_ancillary_summary(exchange) for exchange in verdict.ancillary]
+        result["rendered"] = render_verdict(verdict)
+        if outcome.status in ("timeout", "drift", "harness_error"):
+            result["status"] = "error"
+            result["reason"] = _error_reason(outcome)
+            return
+        result["status"] = verdict.status
+        result["response_diagnostics"] = _response_diagnostics(outcome)
+
+    # --------------------------------------------------------------- results
+    def parity_results(self) -> list[dict[str, Any]]:
+        """Client-vs-client findings per fixture (real clients only)."""
+        by_fixture: dict[str, dict[str, tuple[str, NormalizedRequest]]] = {}
+        fixtures: dict[str, Fixture] = {}
+        for run in self.runs.values():
+            if run.plan.slot.self_check or run.request is None:
+                continue
+            key = str(run.plan.fixture.path)
+            fixtures[key] = run.plan.fixture
+            by_fixture.setdefault(key, {})[run.plan.slot.label] = (
+                run.plan.slot.adapter.projection_key,
+                run.request,
+            )
+        results: list[dict[str, Any]] = []
+        for key in sorted(by_fixture, key=lambda k: (fixtures[k].name, k)):
+            requests = dict(sorted(by_fixture[key].items()))
+            if len(requests) < 2:
+                continue
+            fixture = fixtures[key]
+            findings = compare_clients(fixture, requests, policy=self.policy)
+            labels = list(requests)
+            for index, left in enumerate(labels):
+                for right in labels[index + 1 :]:
+                    pair = [item for item in findings if item.left == left and item.right == right]
+                    results.append(
+                        ParityResult(
+                            fixture=fixture.name,
+                            operation=fixture.operation,
+                            adapters=[left, right],
+                            findings=as_differences(pair),
+                        ).to_json()
+                    )
+        redacted: list[dict[str, Any]] = redact_value(results, [self.settings.token])
+        return redacted
+
+    def ordered_runs(self) -> list[CaseRun]:
+        order = {plan.case_id: index for index, plan in enumerate(self.plans)}
+        return sorted(self.runs.values(), key=lambda run: order.get(run.plan.case_id, len(order)))
+
+    def document(self, *, complete: bool = True) -> dict[str, Any]:
+        """The result document of what has run so far."""
+        from conformance.result import build_document
+
+        settings = self.settings
+        run_info = {
+            "started_at": self.started_at,
+            "finished_at": _now(),
+            "duration_seconds": round(time.monotonic() - self._started_clock, 3),
+            "mode": "live" if settings.upstream else "stub",
+            "upstream": settings.upstream,
+            "server_profile": self.profile.name,
+            "namespace": settings.namespace,
+            "fixtures_dirs": [str(directory) for directory in settings.effective_fixture_dirs()],
+            "selection": settings.select,
+            "jobs": settings.jobs,
+            "complete": complete and not self.interrupted,
+            "interrupted": self.interrupted,
+        }
+        return build_document(
+            suite={"name": "dw-conformance", "version": __version__, "suite_version": SUITE_VERSION},
+            run=run_info,
+            implementations=[slot.to_json() for slot in self.slots],
+            cases=[run.result for run in self.ordered_runs()],
+            parity=self.parity_results(),
+            input_problems=[problem.render() for problem in self.input_problems],
+        )
+
+
+def run_plans(
+    session: Session,
+    plans: Iterable[CasePlan],
+    *,
+    jobs: int,
+    on_done: Callable[[CaseRun], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> list[CaseRun]:
+    """Run ``plans`` on ``jobs`` worker threads, calling ``on_done`` as each case ends."""
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+    pending = list(plans)
+    done: list[CaseRun] = []
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="dw-case") as pool:
+        running: set[Future[CaseRun]] = set()
+        while pending or running:
+            while pending and len(running) < max(1, jobs) and not (should_stop and should_stop()):
+                running.add(pool.submit(session.run_case, pending.pop(0)))
+            if not running:
+                break
+            finished, running = wait(running, return_when=FIRST_COMPLETED, timeout=0.5)
+            for future in finished:
+                case_run = future.result()
+                done.append(case_run)
+                if on_done is not None:
+                    on_done(case_run)
+            if should_stop and should_stop():
+                pending.clear()
+    return done
