@@ -117,7 +117,8 @@ def diff_values(
     Pointers are ``pointer`` plus RFC 6901 tokens. Under ``subset`` the
     top-level object keys of ``actual`` that ``expected`` does not list are
     diagnostics; everything else is a failure. Iterative (no recursion limit);
-    the result is in document order.
+    the result is sorted by pointer (keys by name, list indexes numerically),
+    so the same inputs always give the same list.
     """
     differences: list[Difference] = []
     # (expected, actual, pointer, depth); processed depth-first in document order
@@ -189,7 +190,7 @@ def diff_values(
 def _pointer_sort_key(pointer: str) -> list[tuple[int, int, str]]:
     key: list[tuple[int, int, str]] = []
     for token in jsonpointer.parse(pointer) if pointer else []:
-        key.append((0, int(token), "") if token.isdigit() else (1, 0, token))
+        key.append((0, int(token), "") if token.isascii() and token.isdigit() else (1, 0, token))
     return key
 
 

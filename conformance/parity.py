@@ -239,7 +239,7 @@ def _pair_findings(
         if lv == rv:
             continue
         pointer = jsonpointer.join("/query", name)
-        kind = "missing" if lv is None else "unexpected" if rv is None else "changed"
+        kind = "missing" if rv is None else "unexpected" if lv is None else "changed"
         left_pin, right_pin = pins.query_pin(left_proj, name), pins.query_pin(right_proj, name)
         severity, message = _classify(left_proj, right_proj, left_pin, right_pin)
         if (
