@@ -45,8 +45,13 @@ def _scalar(value: Any) -> str:
         return json.dumps(repr(value), ensure_ascii=False)
 
 
-def json_lines(value: Any, max_lines: int = MAX_LINES) -> list[Line]:
-    """Lines of ``value`` pretty-printed with 2-space indentation (depth), each with its pointer."""
+def json_lines(value: Any, max_lines: int = MAX_LINES, *, sort_keys: bool = True) -> list[Line]:
+    """Lines of ``value`` pretty-printed with 2-space indentation (depth), each with its pointer.
+
+    Keys are sorted by default: both panes of a comparison then list the same
+    members in the same order, and the page does not depend on how the
+    document's objects happened to be ordered (result.json sorts its keys).
+    """
     lines: list[Line] = []
     # stack items: ("value", value, pointer, depth, key, comma)
     # or ("close", bracket, pointer, depth, None, comma)
@@ -62,7 +67,7 @@ def json_lines(value: Any, max_lines: int = MAX_LINES) -> list[Line]:
         if isinstance(item, dict) and item:
             lines.append(Line(depth, key, "{", pointer, "open"))
             stack.append(("close", "}", pointer, depth, None, comma))
-            members = list(item.items())
+            members = sorted(item.items()) if sort_keys else list(item.items())
             for index in range(len(members) - 1, -1, -1):
                 name, child = members[index]
                 last = index == len(members) - 1

@@ -104,7 +104,10 @@ def _counts_section(document: Mapping[str, Any]) -> list[str]:
         "| adapter | client | target | pass | fail | error | skipped |",
         "|---|---|---|---:|---:|---:|---:|",
     ]
-    for adapter, counts in (summary.get("by_adapter") or {}).items():
+    by_adapter = summary.get("by_adapter") or {}
+    order = [a for a in build_matrix(document).adapters if a in by_adapter]
+    for adapter in order + sorted(set(by_adapter) - set(order)):
+        counts = by_adapter[adapter]
         impl = by_impl.get(adapter, {})
         cells = " | ".join(str(counts.get(status, 0)) for status in STATUSES)
         lines.append(
