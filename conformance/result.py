@@ -219,6 +219,48 @@ class ParityResult:
         }
 
 
+def group_parity(items: Iterable[Any]) -> list[dict[str, Any]]:
+    """Parity entries in the document's shape, one per fixture and pair of clients.
+
+    Accepts entries already in that shape (``ParityResult`` or its JSON) and
+    the flat findings of :mod:`conformance.parity` (``ParityFinding`` or its
+    JSON: ``fixture``, ``left``/``right`` clients, ``left_value``/``right_value``),
+    which are grouped by fixture and client pair in order of first appearance;
+    a finding's ``expected`` is the left client's value, ``actual`` the right's.
+    """
+    entries: list[dict[str, Any]] = []
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for item in items:
+        data = dict(_jsonable(item))
+        if "findings" in data:
+            entries.append(data)
+            continue
+        left, right = dict(data.get("left") or {}), dict(data.get("right") or {})
+        key = (str(data.get("fixture", "")), str(left.get("client", "")), str(right.get("client", "")))
+        entry = groups.get(key)
+        if entry is None:
+            entry = {
+                "fixture": key[0],
+                "operation": str(data.get("operation", "")),
+                "adapters": [key[1], key[2]],
+                "projections": [str(left.get("projection", "")), str(right.get("projection", ""))],
+                "findings": [],
+            }
+            groups[key] = entry
+            entries.append(entry)
+        finding = {
+            "pointer": data.get("pointer", ""),
+            "kind": data.get("kind", ""),
+            "expected": data.get("left_value"),
+            "actual": data.get("right_value"),
+            "severity": data.get("severity", "failure"),
+        }
+        if data.get("message"):
+            finding["message"] = data["message"]
+        entry["findings"].append(finding)
+    return entries
+
+
 @dataclass(frozen=True)
 class Conformance:
     level: str
@@ -361,7 +403,7 @@ class ResultDocument:
             "run": run,
             "implementations": implementations,
             "cases": cases,
-            "parity": [dict(_jsonable(item)) for item in self.parity],
+            "parity": group_parity(self.parity),
             "input_problems": list(self.input_problems),
             "summary": summarize(cases),
             "conformance": level.to_json(),

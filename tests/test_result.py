@@ -7,10 +7,10 @@ import json
 from typing import Any
 
 import pytest
-from conformance.adapters.base import ClientOutcome
 from support.results import ResultBuilder, difference, sample_document
 
 from conformance import SUITE_VERSION, __version__
+from conformance.adapters.base import ClientOutcome
 from conformance.findings import Difference
 from conformance.result import (
     SCHEMA_ID,
@@ -219,3 +219,51 @@ def test_build_document_keeps_parity_input_problems_and_suite() -> None:
     assert document["parity"][0]["findings"][0]["pointer"] == "/body/memo"
     assert document["input_problems"] == ["x.json: /version: expected 1; found 2"]
     assert document["suite"]["version"] == "9.9.9"
+
+
+def test_flat_parity_findings_are_grouped_by_fixture_and_client_pair() -> None:
+    from conformance.parity import ParityFinding
+
+    def finding(
+        fixture: str, pointer: str, left: Any, right: Any, severity: str = "failure"
+    ) -> ParityFinding:
+        return ParityFinding(
+            fixture,
+            "workflow.start",
+            "cli",
+            "python-sdk",
+            "cli",
+            "sdk_python",
+            pointer,
+            "changed",
+            left,
+            right,
+            severity,
+        )
+
+    builder = ResultBuilder()
+    builder.case("workflow-start-parity.json", "cli")
+    builder.case("workflow-start-parity.json", "python-sdk")
+    builder.case("workflow-signal-parity.json", "cli")
+    builder.case("workflow-signal-parity.json", "python-sdk")
+    flat = [
+        finding("workflow-start-parity.json", "/body/input/0/order_id", 42, 43),
+        finding("workflow-signal-parity.json", "/body/x", b"\x00", None, "diagnostic"),
+        finding("workflow-start-parity.json", "/body/memo", {}, None),
+    ]
+    document = build_document(
+        run=builder.run,
+        implementations=list(builder.implementations.values()),
+        cases=builder.cases,
+        parity=[flat[0], flat[1].to_json(), flat[2]],
+    )
+    assert validate_result(document) == []
+    start, signal = document["parity"]
+    assert start["fixture"] == "workflow-start-parity.json"
+    assert start["adapters"] == ["cli", "python-sdk"] and start["projections"] == ["cli", "sdk_python"]
+    assert [(f["pointer"], f["expected"], f["actual"]) for f in start["findings"]] == [
+        ("/body/input/0/order_id", 42, 43),
+        ("/body/memo", {}, None),
+    ]
+    assert signal["findings"][0]["expected"] == {"$bytes": "AA=="}
+    assert signal["findings"][0]["severity"] == "diagnostic"
