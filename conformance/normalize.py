@@ -244,9 +244,7 @@ def decode_envelopes(body: Any, base: str = "/body") -> tuple[Any, list[dict[str
 
 def _parse_body(exchange: CapturedExchange) -> tuple[Any, bool, bytes, list[Difference]]:
     raw = exchange.request_body or b""
-    if not raw:
-        return None, False, b"", []
-    if exchange.body_truncated:
+    if exchange.body_truncated:  # the proxy may have kept nothing of it
         return (
             None,
             True,
@@ -258,10 +256,12 @@ def _parse_body(exchange: CapturedExchange) -> tuple[Any, bool, bytes, list[Diff
                     "a complete JSON body",
                     f"{len(raw)} bytes, truncated by the proxy",
                     "failure",
-                    "the body was larger than the proxy's capture limit and was cut",
+                    "the body was larger than the proxy's capture limit and was not kept whole",
                 )
             ],
         )
+    if not raw:
+        return None, False, b"", []
     try:
         from conformance.fixture import parse_json_bytes
 

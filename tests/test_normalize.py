@@ -91,11 +91,14 @@ def test_body_with_duplicate_keys_or_bad_utf8_is_not_json() -> None:
         assert finding.kind == "not_json"
 
 
-def test_truncated_body_is_a_finding() -> None:
-    captured = exchange("POST", "/api/x", {"a": 1})
-    captured.body_truncated = True
-    (finding,) = normalize(captured).findings
-    assert finding.kind == "not_json" and "truncated" in str(finding.actual)
+def test_truncated_body_is_a_finding_even_when_nothing_was_kept() -> None:
+    for body in (b'{"a": 1', b""):
+        captured = exchange("POST", "/api/x", raw_body=body)
+        captured.body_truncated = True
+        request = normalize(captured)
+        (finding,) = request.findings
+        assert finding.kind == "not_json" and "truncated" in str(finding.actual)
+        assert request.body_present
 
 
 def test_envelopes_are_decoded_at_top_level_nested_and_in_lists() -> None:
