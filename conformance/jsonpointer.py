@@ -48,7 +48,7 @@ def resolve(document: Any, pointer: str) -> Any:
                 raise PointerError(f"{pointer}: no key {token!r}")
             node = node[token]
         elif isinstance(node, list):
-            if not token.isdigit() or int(token) >= len(node):
+            if not (token.isascii() and token.isdigit()) or int(token) >= len(node):
                 raise PointerError(f"{pointer}: no index {token!r}")
             node = node[int(token)]
         else:
