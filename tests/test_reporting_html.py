@@ -233,3 +233,55 @@ def test_empty_run_renders_a_page_that_says_so() -> None:
     assert "No case ran." in tree.all_text()
     (level,) = [n for n in tree.find_all("span") if n.attrs.get("id") == "level"]
     assert level.all_text() == "nonconforming"
+
+
+def test_expectation_is_laid_out_on_the_requests_pointers() -> None:
+    from conformance.reporting.html import expected_view
+
+    engine_shape = {
+        "fixture": "x.json",
+        "operation": "schedule.history",
+        "projection": "cli",
+        "method": "GET",
+        "path": "/schedules/s/history",
+        "path_segments": ["schedules", "s", "history"],
+        "plane": "control",
+        "query": {"source": "cli.expected_query", "params": {"limit": [100], "tag": ["a", "b"]}},
+        "body": {"mode": "subset", "source": "sdk_python.expected_body", "value": {"a": 1}, "envelopes": []},
+        "headers": [
+            {"name": "x-namespace", "expected": "default", "match": "exact"},
+            {"name": "x-durable-workflow-protocol-version", "expected": "1.0", "match": "same_major"},
+        ],
+        "not_asserted": [],
+    }
+    view, notes = expected_view(engine_shape)
+    assert view["query"] == {"limit": 100, "tag": ["a", "b"]}
+    assert view["headers"] == {"x-namespace": "default", "x-durable-workflow-protocol-version": "1.0"}
+    assert view["body"] == {"a": 1}
+    assert "fixture" not in view and view["plane"] == "control"
+    assert "body: at least the keys listed (subset) (from sdk_python.expected_body)" in notes
+    assert "header x-durable-workflow-protocol-version: compared as same_major" in notes
+    request_shape = {"method": "POST", "body": {"mode": "fast"}, "query": None}
+    assert expected_view(request_shape) == (request_shape, [])
+
+
+def test_decoded_envelopes_come_from_the_body_or_the_record() -> None:
+    from conformance.reporting.html import envelope_values
+
+    request = {
+        "body": {"input": [1, 2], "bad": {"codec": "avro", "blob": "!!"}},
+        "envelopes": [
+            {"pointer": "/body/input", "codec": "avro", "decoded": True},
+            {"pointer": "/body/bad", "codec": "avro", "decoded": False, "error": "bad_base64"},
+            {"pointer": "/body/result", "codec": "avro", "decoded": {"x": 1}},
+            {"pointer": "/body/gone", "codec": "avro", "decoded": True},
+        ],
+    }
+    found = [(record["pointer"], value, ok) for record, value, ok in envelope_values(request)]
+    assert found == [
+        ("/body/input", [1, 2], True),
+        ("/body/bad", None, False),
+        ("/body/result", {"x": 1}, True),
+        ("/body/gone", None, False),
+    ]
+    assert envelope_values(None) == []

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from conformance import jsonpointer
 from conformance.reporting.common import (
     STATUSES,
     TIMES,
@@ -148,6 +149,95 @@ def json_pane(
                 tags.append(("diff", ", ".join(kinds)))
         rows.append(_line_html(line, severity, tags))
     return '<div class="json">' + "".join(rows) + "</div>"
+
+
+_BODY_EXPECTATION_KEYS = frozenset({"mode", "source", "value", "envelopes"})
+_QUERY_EXPECTATION_KEYS = frozenset({"source", "params"})
+_EXPECTATION_ONLY_KEYS = frozenset({"fixture", "operation", "projection", "not_asserted", "body_mode"})
+
+
+def expected_view(expected: Any) -> tuple[Any, list[str]]:
+    """The expectation laid out like a normalized request, and notes on how it is compared.
+
+    The engine's expectation (``conformance.expectations.Expectation.to_json``)
+    keeps the body under ``body.value`` with its ``mode``, the query under
+    ``query.params`` and the headers as a list, while difference pointers
+    address the normalized request (``/body/...``, ``/query/<name>``,
+    ``/headers/<name>``). Laying the expectation out the same way puts both
+    panes on the same pointers. A document already in request shape is kept.
+    """
+    if not isinstance(expected, Mapping):
+        return expected, []
+    view: dict[str, Any] = {}
+    notes: list[str] = []
+    for key in ("method", "path", "path_segments"):
+        if key in expected:
+            view[key] = expected[key]
+    query = expected.get("query")
+    if isinstance(query, Mapping) and "params" in query and set(query) <= _QUERY_EXPECTATION_KEYS:
+        params = query.get("params") or {}
+        view["query"] = {
+            name: values[0] if isinstance(values, list) and len(values) == 1 else values
+            for name, values in params.items()
+        }
+        notes.append(
+            "query: exactly these parameters" + (f" (from {query['source']})" if query.get("source") else "")
+        )
+    elif "query" in expected:
+        view["query"] = query
+    headers = expected.get("headers")
+    if isinstance(headers, list):
+        view["headers"] = {}
+        for header in headers:
+            if isinstance(header, Mapping) and "name" in header:
+                view["headers"][str(header["name"])] = header.get("expected")
+                if header.get("match") not in (None, "exact"):
+                    notes.append(f"header {header['name']}: compared as {header['match']}")
+    elif "headers" in expected:
+        view["headers"] = headers
+    body = expected.get("body")
+    if isinstance(body, Mapping) and {"mode", "value"} <= set(body) and set(body) <= _BODY_EXPECTATION_KEYS:
+        view["body"] = body["value"]
+        how = "exactly this body" if body["mode"] == "exact" else "at least the keys listed (subset)"
+        notes.append(f"body: {how}" + (f" (from {body['source']})" if body.get("source") else ""))
+        for envelope in body.get("envelopes") or []:
+            if isinstance(envelope, Mapping):
+                notes.append(
+                    f"{envelope.get('pointer', '')}: must travel as a {envelope.get('codec', '')} envelope"
+                )
+    elif "body" in expected:
+        view["body"] = body
+        if expected.get("body_mode"):
+            notes.append(f"body: {expected['body_mode']}")
+    for key, value in expected.items():
+        if key not in view and key not in _EXPECTATION_ONLY_KEYS:
+            view[key] = value
+    return view, notes
+
+
+def envelope_values(request: Any) -> list[tuple[Mapping[str, Any], Any, bool]]:
+    """``(record, decoded value, has value)`` for each payload envelope of the sent request.
+
+    The normalizer records ``decoded: true`` and leaves the decoded value in
+    the body at the record's pointer; a record may also carry the value itself.
+    """
+    if not isinstance(request, Mapping):
+        return []
+    found: list[tuple[Mapping[str, Any], Any, bool]] = []
+    for record in request.get("envelopes") or []:
+        if not isinstance(record, Mapping):
+            continue
+        decoded = record.get("decoded")
+        if "decoded" in record and not isinstance(decoded, bool):
+            found.append((record, decoded, True))
+        elif decoded is False:
+            found.append((record, None, False))
+        else:
+            try:
+                found.append((record, jsonpointer.resolve(request, str(record.get("pointer", ""))), True))
+            except jsonpointer.PointerError:
+                found.append((record, None, False))
+    return found
 
 
 # ------------------------------------------------------------------ sections
@@ -334,22 +424,25 @@ def _why(case: Mapping[str, Any]) -> str:
 
 
 def _avro_section(request: Any) -> str:
-    envelopes = request.get("envelopes") if isinstance(request, Mapping) else None
+    envelopes = envelope_values(request)
     if not envelopes:
         return ""
     parts = []
-    for envelope in envelopes:
+    for envelope, value, has_value in envelopes:
         extra = {k: v for k, v in envelope.items() if k not in ("pointer", "codec", "decoded")}
+        decoded = (
+            json_pane(value, [], side="sent")
+            if has_value
+            else '<p class="status-fail">this envelope did not decode</p>'
+        )
+        facts = (
+            _facts((esc(k), f"<code>{esc(short_value(v, 300))}</code>") for k, v in extra.items())
+            if extra
+            else ""
+        )
         parts.append(
             f"<h4><code>{esc(envelope.get('pointer', ''))}</code> · "
-            f"codec <code>{esc(envelope.get('codec', ''))}"
-            "</code></h4>"
-            + (json_pane(envelope["decoded"], [], side="sent") if "decoded" in envelope else "")
-            + (
-                _facts((esc(k), f"<code>{esc(short_value(v, 300))}</code>") for k, v in extra.items())
-                if extra
-                else ""
-            )
+            f"codec <code>{esc(envelope.get('codec', ''))}</code></h4>{decoded}{facts}"
         )
     return '<h3>Decoded payload envelopes</h3><div class="avro">' + "".join(parts) + "</div>"
 
@@ -422,10 +515,8 @@ def _case_article(case: Mapping[str, Any], anchor: str) -> str:
     request = case.get("request")
     expected = case.get("expected")
     differences = [*(case.get("differences") or []), *(case.get("diagnostic_diff") or [])]
-    envelope_pointers = [
-        str(e.get("pointer"))
-        for e in (request.get("envelopes") or [] if isinstance(request, Mapping) else [])
-    ]
+    envelope_pointers = [str(record.get("pointer")) for record, _, _ in envelope_values(request)]
+    expected_doc, expected_notes = expected_view(expected)
     har = case.get("har")
     href = safe_relative_href(har)
     if href:
@@ -434,6 +525,13 @@ def _case_article(case: Mapping[str, Any], anchor: str) -> str:
         har_html = f"<p>Recorded HTTP traffic: <code>{esc(har)}</code></p>"
     else:
         har_html = '<p class="muted">No HTTP traffic was recorded for this case.</p>'
+    notes_html = (
+        '<ul class="notes muted expectation-notes">'
+        + "".join(f"<li>{esc(note)}</li>" for note in expected_notes)
+        + "</ul>"
+        if expected_notes
+        else ""
+    )
     not_asserted = case.get("not_asserted") or []
     not_asserted_html = (
         '<p class="muted">Not compared for this client: '
@@ -462,8 +560,9 @@ def _case_article(case: Mapping[str, Any], anchor: str) -> str:
         f"{not_asserted_html}"
         '<div class="side-by-side"><div class="pane expected">'
         "<h3>What it should have sent (from the fixture)</h3>"
+        + notes_html
         + json_pane(
-            expected,
+            expected_doc,
             differences,
             side="expected",
             envelope_pointers=envelope_pointers,

@@ -72,33 +72,49 @@ def difference(
     return found
 
 
+def _path(operation: str) -> str:
+    return "/workflows" if operation == "workflow.start" else "/workflows/wf-polyglot-231/signal/x"
+
+
 def default_request(operation: str, body: Any = None) -> dict[str, Any]:
-    path = "/api/workflows" if operation == "workflow.start" else "/api/workflows/wf-polyglot-231/signal/x"
+    """A sent request shaped like ``NormalizedRequest.to_json()`` (path without the API prefix)."""
+    path = _path(operation)
     return {
         "method": "POST",
         "path": path,
         "path_segments": [segment for segment in path.split("/") if segment],
         "query": {},
         "headers": {
-            "authorization": ["Bearer [redacted]"],
+            "authorization": ["Bearer [REDACTED]"],
             "x-namespace": ["default"],
             "x-durable-workflow-control-plane-version": ["2"],
         },
         "body": body if body is not None else {"workflow_id": "wf-polyglot-231"},
+        "body_present": True,
         "envelopes": [],
+        "raw_path": "/api" + path,
     }
 
 
-def default_expected(operation: str, body: Any = None) -> dict[str, Any]:
+def default_expected(operation: str, body: Any = None, projection: str = "cli") -> dict[str, Any]:
+    """An expectation shaped like ``Expectation.to_json()``."""
     request = default_request(operation, body)
     return {
+        "fixture": "",
+        "operation": operation,
+        "projection": projection,
         "method": request["method"],
         "path": request["path"],
-        "query": {},
-        "headers": {"x-namespace": "default", "x-durable-workflow-control-plane-version": "2"},
-        "body": request["body"],
-        "body_mode": "exact",
-        "envelopes": [],
+        "path_segments": request["path_segments"],
+        "plane": "control",
+        "query": None,
+        "body": {"mode": "exact", "source": "request.body", "value": request["body"], "envelopes": []},
+        "headers": [
+            {"name": "authorization", "expected": "Bearer [REDACTED]", "match": "secret"},
+            {"name": "x-namespace", "expected": "default", "match": "exact"},
+            {"name": "x-durable-workflow-control-plane-version", "expected": "2", "match": "exact"},
+        ],
+        "not_asserted": [],
     }
 
 
@@ -192,7 +208,7 @@ class ResultBuilder:
             "differences": [dict(d) for d in differences],
             "diagnostic_diff": [dict(d) for d in diagnostics],
             "not_asserted": [],
-            "expected": default_expected(operation, body) if ran else None,
+            "expected": default_expected(operation, body, impl["projection"]) if ran else None,
             "request": default_request(operation, body) if ran else None,
             "ancillary": [
                 {"method": "GET", "path": "/api/cluster/info", "status": 200, "route": "cluster-info"}
@@ -288,14 +304,19 @@ def sample_document() -> dict[str, Any]:
         response_diagnostics=["the client refused the response: KeyError: 'run_id'"],
     )
     failing["expected"]["body"] = {
-        "workflow_type": "orders.process",
-        "task_queue": "orders",
-        "input": [{"order_id": 42, "priority": "gold"}],
+        "mode": "subset",
+        "source": "sdk_python.expected_body",
+        "value": {
+            "workflow_type": "orders.process",
+            "task_queue": "orders",
+            "input": [{"order_id": 42, "priority": "gold"}],
+        },
+        "envelopes": [{"pointer": "/body/input", "codec": "avro", "source": "sdk_python.payload_envelope"}],
     }
     failing["request"]["body"]["execution_timeout_seconds"] = "300"
     failing["request"]["headers"]["x-hostile"] = [HOSTILE_TEXT]
     failing["request"]["envelopes"] = [
-        {"pointer": "/body/input", "codec": "avro", "decoded": [{"order_id": 43, "priority": "gold"}]}
+        {"pointer": "/body/input", "codec": "avro", "blob_length": 56, "decoded": True}
     ]
     failing["client"].update(
         status="client_error",
