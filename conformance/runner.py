@@ -395,14 +395,7 @@ class Session:
             result["status"] = "skipped"
             result["reason"] = outcome.detail or "the adapter skipped this fixture"
             return
-        verdict = judge(
-            plan.fixture,
-            plan.slot.adapter.projection_key,
-            exchanges,
-            self.profile,
-            self.judge_settings,
-            policy=self.policy,
-        )
+        verdict = self.rejudge(run)
         run.verdict = verdict
         run.request = verdict.request
         result["differences"] = [difference.to_json() for difference in verdict.failures]
@@ -418,6 +411,27 @@ class Session:
             return
         result["status"] = verdict.status
         result["response_diagnostics"] = _response_diagnostics(outcome)
+
+    def rejudge(
+        self,
+        run: CaseRun,
+        fixture: Fixture | None = None,
+        settings: JudgeSettings | None = None,
+    ) -> CaseVerdict:
+        """Judge a case's captured traffic, optionally against another fixture or settings.
+
+        The client's traffic does not depend on the expectation, so the
+        mutation self-test captures each case once and judges it against
+        every mutant of the fixture (and of the namespace/token) with this.
+        """
+        return judge(
+            fixture or run.plan.fixture,
+            run.plan.slot.adapter.projection_key,
+            run.exchanges,
+            self.profile,
+            settings or self.judge_settings,
+            policy=self.policy,
+        )
 
     # --------------------------------------------------------------- results
     def parity_results(self) -> list[dict[str, Any]]:
