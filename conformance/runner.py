@@ -279,6 +279,10 @@ class Session:
     def start(self) -> None:
         """Start the recording proxy (once per run)."""
         settings = self.settings
+        if settings.write_har:
+            # HAR files of an earlier run in the same report directory would
+            # sit next to this run's and mislead; the directory is ours.
+            shutil.rmtree(settings.report_dir / "har", ignore_errors=True)
         self._work_root = Path(tempfile.mkdtemp(prefix="dw-conformance-"))
         self.proxy = RecordingProxy(
             self.profile,
