@@ -76,3 +76,21 @@ def test_coverage_and_severity() -> None:
     assert severity_at("/body/input/0", differences) == "failure"
     assert severity_at("/body/memo", differences) == "diagnostic"
     assert severity_at("/method", differences) is None
+
+
+def test_root_order_puts_the_request_line_first() -> None:
+    from conformance.reporting.jsonview import REQUEST_ORDER
+
+    value = {"body": {"z": 1, "a": 2}, "extra": 1, "method": "POST", "path": "/x"}
+    keys = [
+        line.key
+        for line in json_lines(value, root_order=REQUEST_ORDER)
+        if line.depth == 1 and line.kind != "close"
+    ]
+    assert keys == ["method", "path", "body", "extra"]
+    nested = [
+        line.key
+        for line in json_lines(value, root_order=REQUEST_ORDER)
+        if line.depth == 2 and line.kind != "close"
+    ]
+    assert nested == ["a", "z"]

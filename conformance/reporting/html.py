@@ -51,7 +51,7 @@ from conformance.reporting.common import (
     short_value,
     truncate,
 )
-from conformance.reporting.jsonview import Line, json_lines, severity_at, with_ghosts
+from conformance.reporting.jsonview import REQUEST_ORDER, Line, json_lines, severity_at, with_ghosts
 
 MAX_STREAM_CHARS = 64 * 1024
 _UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -115,7 +115,7 @@ def json_pane(
     """One side of the comparison; ``side`` is ``expected`` or ``sent`` (wording of ghost lines)."""
     if value is None:
         return f'<div class="json"><div class="empty">{esc(empty)}</div></div>'
-    lines = json_lines(value)
+    lines = json_lines(value, root_order=REQUEST_ORDER)
     ghosts: list[tuple[str, str]] = []
     for difference in differences:
         pointer = str(difference.get("pointer", ""))
@@ -203,7 +203,8 @@ def expected_view(expected: Any) -> tuple[Any, list[str]]:
         for envelope in body.get("envelopes") or []:
             if isinstance(envelope, Mapping):
                 notes.append(
-                    f"{envelope.get('pointer', '')}: must travel as a {envelope.get('codec', '')} envelope"
+                    f"{envelope.get('pointer', '')}: must travel as a payload envelope "
+                    f"(codec {envelope.get('codec', '')}); shown decoded"
                 )
     elif "body" in expected:
         view["body"] = body

@@ -17,7 +17,7 @@ Works iteratively (no recursion limit on deep client bodies) and stops after
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,12 +45,23 @@ def _scalar(value: Any) -> str:
         return json.dumps(repr(value), ensure_ascii=False)
 
 
-def json_lines(value: Any, max_lines: int = MAX_LINES, *, sort_keys: bool = True) -> list[Line]:
+#: Members of a request-shaped document shown first, in this order (the request line first).
+REQUEST_ORDER = ("method", "path", "path_segments", "query", "headers", "body")
+
+
+def json_lines(
+    value: Any,
+    max_lines: int = MAX_LINES,
+    *,
+    sort_keys: bool = True,
+    root_order: Sequence[str] = (),
+) -> list[Line]:
     """Lines of ``value`` pretty-printed with 2-space indentation (depth), each with its pointer.
 
     Keys are sorted by default: both panes of a comparison then list the same
     members in the same order, and the page does not depend on how the
     document's objects happened to be ordered (result.json sorts its keys).
+    ``root_order`` lists top-level members to show first, in that order.
     """
     lines: list[Line] = []
     # stack items: ("value", value, pointer, depth, key, comma)
@@ -68,6 +79,9 @@ def json_lines(value: Any, max_lines: int = MAX_LINES, *, sort_keys: bool = True
             lines.append(Line(depth, key, "{", pointer, "open"))
             stack.append(("close", "}", pointer, depth, None, comma))
             members = sorted(item.items()) if sort_keys else list(item.items())
+            if pointer == "" and root_order:
+                rank = {name: index for index, name in enumerate(root_order)}
+                members.sort(key=lambda member: rank.get(member[0], len(rank)))
             for index in range(len(members) - 1, -1, -1):
                 name, child = members[index]
                 last = index == len(members) - 1
