@@ -285,3 +285,17 @@ def test_decoded_envelopes_come_from_the_body_or_the_record() -> None:
         ("/body/gone", None, False),
     ]
     assert envelope_values(None) == []
+
+
+def test_an_unavailable_adapter_keeps_its_column_and_says_why() -> None:
+    builder = ResultBuilder()
+    builder.case("workflow-start-parity.json", "python-sdk", duration_seconds=0.047523)
+    builder.implementation("cli", available=False, reason="no dw on PATH")
+    tree = parse(render_html(builder.build()))
+    (matrix,) = tree.find_all("table", class_="matrix")
+    cli = next(th for th in matrix.find_all("th") if th.attrs.get("data-adapter") == "cli")
+    (note,) = [n for n in cli.find_all("small") if n.attrs.get("title") == "no dw on PATH"]
+    assert note.all_text() == "not available"
+    cells = [td.attrs["data-status"] for td in matrix.find_all("td")]
+    assert cells == ["pass", "none"]
+    assert "0.048 s" in tree.all_text()

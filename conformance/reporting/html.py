@@ -242,6 +242,13 @@ def envelope_values(request: Any) -> list[tuple[Mapping[str, Any], Any, bool]]:
 
 
 # ------------------------------------------------------------------ sections
+def _seconds(value: Any) -> str:
+    """``0.047523`` -> ``0.048 s``; anything that is not a number is shown as is."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
+    return esc(value)
+
+
 def _facts(pairs: Iterable[tuple[str, Any]]) -> str:
     items = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in pairs)
     return f'<dl class="facts">{items}</dl>'
@@ -277,7 +284,7 @@ def _run_section(document: Mapping[str, Any]) -> str:
             + (f" → <code>{esc(run['upstream'])}</code>" if run.get("upstream") else ""),
         ),
         ("started", esc(run.get("started_at", ""))),
-        ("duration", esc(run.get("duration_seconds", "")) + " s"),
+        ("duration", _seconds(run.get("duration_seconds", ""))),
         ("server profile", esc(run.get("server_profile", ""))),
         ("namespace", f"<code>{esc(run.get('namespace', ''))}</code>"),
         ("fixtures", ", ".join(f"<code>{esc(d)}</code>" for d in run.get("fixtures_dirs") or [])),
@@ -324,9 +331,20 @@ def _matrix_section(document: Mapping[str, Any], case_ids: Mapping[int, str]) ->
     matrix = build_matrix(document)
     index_of = {id(case): index for index, case in enumerate(document.get("cases") or [])}
     targets = {str(impl["adapter"]): impl.get("target", "") for impl in document.get("implementations") or []}
+    unavailable = {
+        str(impl["adapter"]): str(impl.get("reason", ""))
+        for impl in document.get("implementations") or []
+        if not impl.get("available", True)
+    }
     head = "".join(
         f'<th scope="col" data-adapter="{esc(a)}">{esc(a)}<br><small class="muted">{esc(targets.get(a, ""))}'
-        "</small></th>"
+        "</small>"
+        + (
+            f'<br><small class="status-skipped" title="{esc(unavailable[a])}">not available</small>'
+            if a in unavailable
+            else ""
+        )
+        + "</th>"
         for a in matrix.adapters
     )
     rows = []
@@ -490,7 +508,7 @@ def _client_section(case: Mapping[str, Any]) -> str:
     pairs: list[tuple[str, Any]] = [
         ("status", f"<code>{esc(client.get('status', ''))}</code>"),
         ("exit code", esc(client.get("exit_code") if client.get("exit_code") is not None else "—")),
-        ("duration", esc(client.get("duration_seconds", "")) + " s"),
+        ("duration", _seconds(client.get("duration_seconds", ""))),
         ("exception", f"<code>{esc(client['exception'])}</code>" if client.get("exception") else "—"),
     ]
     if client.get("detail"):
@@ -550,7 +568,7 @@ def _case_article(case: Mapping[str, Any], anchor: str) -> str:
             ),
             ("projection", f"<code>{esc(case.get('projection', ''))}</code>"),
             ("fixture file", f"<code>{esc(case.get('fixture_path') or case['fixture'])}</code>"),
-            ("duration", esc(case.get("duration_seconds", "")) + " s"),
+            ("duration", _seconds(case.get("duration_seconds", ""))),
         ]
     )
     return (

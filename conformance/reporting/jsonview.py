@@ -45,8 +45,9 @@ def _scalar(value: Any) -> str:
         return json.dumps(repr(value), ensure_ascii=False)
 
 
-#: Members of a request-shaped document shown first, in this order (the request line first).
-REQUEST_ORDER = ("method", "path", "path_segments", "query", "headers", "body")
+#: Members of a request-shaped document shown first, in this order: the request line, then
+#: the body (where most differences are), then the headers (long, and mostly noise).
+REQUEST_ORDER = ("method", "path", "path_segments", "query", "body", "headers")
 
 
 def json_lines(
