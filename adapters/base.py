@@ -52,9 +52,6 @@ class CaseInput:
     api_prefix: str = "/api"
 
 
-#: What replaces a secret in an outcome (see :meth:`ClientOutcome.redacted`).
-REDACTED = "[redacted]"
-
 #: Outcome statuses.
 #: - "completed": the client finished normally (exit 0, coroutine returned)
 #: - "client_error": the client failed on its own (non-zero exit, exception);
@@ -82,38 +79,28 @@ class ClientOutcome:
     drift: list[str] = field(default_factory=list)
 
     def redacted(self, secrets: list[str]) -> ClientOutcome:
-        """A copy with every occurrence of each secret (the bearer token) replaced by ``[redacted]``.
+        """A copy with the secrets (the bearer token) hidden, by :func:`conformance.redact.redact_value`.
 
         Adapters return redacted outcomes so that a client echoing its token
         (an error message, a verbose log) never carries it into a report.
         """
+        from conformance.redact import redact_value
+
         wanted = [secret for secret in secrets if secret]
-
-        def clean(value: Any) -> Any:
-            if isinstance(value, str):
-                for secret in wanted:
-                    value = value.replace(secret, REDACTED)
-                return value
-            if isinstance(value, dict):
-                return {clean(key): clean(item) for key, item in value.items()}
-            if isinstance(value, list | tuple):
-                return [clean(item) for item in value]
-            return value
-
         if not wanted:
             return self
-        try:
-            output = clean(self.output)
-        except RecursionError:  # absurdly deep client output: keep none rather than crash
-            output = None
+
+        def clean(text: str) -> str:
+            return str(redact_value(text, wanted))
+
         return ClientOutcome(
             status=self.status,
             duration=self.duration,
             exit_code=self.exit_code,
-            exception=clean(self.exception),
+            exception=None if self.exception is None else clean(self.exception),
             stdout=clean(self.stdout),
             stderr=clean(self.stderr),
-            output=output,
+            output=redact_value(self.output, wanted),
             detail=clean(self.detail),
             drift=[clean(line) for line in self.drift],
         )

@@ -1,0 +1,398 @@
+"""The ``exec`` adapter: clients in any language, through a small JSON protocol.
+
+A client author writes a program in their language and a manifest
+(``adapter.yaml``); ``--adapter exec=path/to/adapter.yaml`` runs it. The
+protocol is documented for authors in ``README.md`` beside this file; the
+JSON Schemas of the request and the result are :data:`REQUEST_SCHEMA` and
+:data:`RESULT_SCHEMA` (the README shows the same documents, and a test keeps
+the two in step).
+
+Design decisions:
+
+- **One process per case.** The harness runs the manifest's ``command`` with
+  one JSON request on stdin and reads one JSON result on stdout; stderr is
+  kept for the report. The process runs in its own process group, in the
+  manifest's working directory, with the environment scrubbed as for the CLI
+  (see :mod:`conformance.adapters.child_env`) plus the case's connection in
+  ``DURABLE_WORKFLOW_SERVER_URL`` / ``_NAMESPACE`` / ``_AUTH_TOKEN``. At the
+  time limit the whole group is killed and the case is ``timeout``.
+- **Strict stdout.** stdout must hold exactly one JSON object (surrounding
+  whitespace allowed) that follows :data:`RESULT_SCHEMA`. Nothing printed,
+  something that is not JSON, or a result that breaks the schema is a
+  ``harness_error`` for that case, with a message that says which and shows
+  the start of what was printed. Logs belong on stderr.
+- **The result is believed.** A program that reports ``completed`` and exits
+  non-zero keeps ``completed`` (the exit code is recorded and mentioned).
+  Extra keys in the result are ignored, so later protocol versions can add
+  some without breaking older harnesses.
+- **A bad manifest stops the run early.** Loading it (at construction) raises
+  :class:`~conformance.adapters.base.AdapterError` whose message lists every
+  problem with the file and the JSON pointer, like fixture problems. A
+  command whose program cannot be found makes the adapter *unavailable*.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from conformance.adapters.base import (
+    Adapter,
+    AdapterError,
+    Availability,
+    CaseInput,
+    ClientIdentity,
+    ClientOutcome,
+)
+from conformance.adapters.child_env import client_environment
+from jsonschema import Draft202012Validator
+
+from conformance import jsonpointer
+from conformance.fixture import KNOWN_TOP_LEVEL_KEYS
+from conformance.problems import Problem
+from conformance.processes import run_process
+
+PROTOCOL = "dw-conformance.exec-adapter"
+PROTOCOL_VERSION = 1
+MANIFEST_NAME = "adapter.yaml"
+MAX_MANIFEST_BYTES = 64 * 1024
+RESULT_STATUSES = ("completed", "client_error", "skipped")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_PROJECTION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TARGET = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+_SHOWN = 200
+
+#: JSON Schema of the request the harness writes on the program's stdin.
+REQUEST_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "dw-conformance exec adapter request, protocol version 1",
+    "type": "object",
+    "required": [
+        "protocol",
+        "protocol_version",
+        "case_id",
+        "operation",
+        "fixture_path",
+        "fixture",
+        "projection_key",
+        "projection",
+        "server_url",
+        "namespace",
+        "token",
+        "timeout_seconds",
+        "scratch_dir",
+    ],
+    "properties": {
+        "protocol": {"const": PROTOCOL},
+        "protocol_version": {"const": PROTOCOL_VERSION},
+        "case_id": {"type": "string"},
+        "operation": {"type": "string"},
+        "fixture_path": {"type": "string"},
+        "fixture": {"type": "object"},
+        "projection_key": {"type": "string"},
+        "projection": {"type": "object"},
+        "server_url": {"type": "string"},
+        "namespace": {"type": "string"},
+        "token": {"type": "string"},
+        "timeout_seconds": {"type": "number", "exclusiveMinimum": 0},
+        "scratch_dir": {"type": "string"},
+    },
+    "additionalProperties": True,
+}
+
+#: JSON Schema of the result the program prints on stdout.
+RESULT_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "dw-conformance exec adapter result, protocol version 1",
+    "type": "object",
+    "required": ["status"],
+    "properties": {
+        "protocol_version": {"const": PROTOCOL_VERSION},
+        "status": {"enum": list(RESULT_STATUSES)},
+        "error": {"type": ["string", "null"]},
+        "output": True,
+    },
+    "allOf": [
+        {
+            "if": {"properties": {"status": {"enum": ["client_error", "skipped"]}}},
+            "then": {"required": ["error"], "properties": {"error": {"type": "string", "minLength": 1}}},
+        }
+    ],
+    "additionalProperties": True,
+}
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A loaded, checked ``adapter.yaml``."""
+
+    path: Path
+    name: str
+    projection: str
+    target: str
+    command: tuple[str, ...]
+    working_directory: Path
+    client: ClientIdentity
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"[:80]
+
+
+def _string(
+    document: dict[str, Any],
+    key: str,
+    file: str,
+    problems: list[Problem],
+    pattern: re.Pattern[str] | None = None,
+    what: str = "a non-empty string",
+    base: str = "",
+) -> str:
+    pointer = jsonpointer.join(base, key)
+    if key not in document:
+        problems.append(Problem(file, pointer, f"the required key {key!r} ({what})", "nothing"))
+        return ""
+    value = document[key]
+    if not isinstance(value, str) or not value.strip():
+        problems.append(Problem(file, pointer, what, _kind(value)))
+        return ""
+    if pattern is not None and not pattern.match(value):
+        problems.append(Problem(file, pointer, what, repr(value)))
+        return ""
+    return value
+
+
+def load_manifest(path: Path) -> Manifest:
+    """Read and check a manifest; :class:`AdapterError` lists every problem (file and pointer)."""
+    if path.is_dir():
+        path = path / MANIFEST_NAME
+    file = str(path)
+    try:
+        raw = path.read_bytes()[: MAX_MANIFEST_BYTES + 1]
+    except OSError as error:
+        found = error.strerror or str(error)
+        raise AdapterError(Problem(file, "", "a readable adapter manifest", found).render()) from None
+    if len(raw) > MAX_MANIFEST_BYTES:
+        limit = f"a manifest of at most {MAX_MANIFEST_BYTES} bytes"
+        raise AdapterError(Problem(file, "", limit, "a larger file").render())
+    try:
+        document = yaml.safe_load(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise AdapterError(Problem(file, "", "UTF-8 text", "bytes that are not UTF-8").render()) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+        reason = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise AdapterError(Problem(file, "", "valid YAML", f"{reason}{where}").render()) from None
+    if not isinstance(document, dict):
+        expected = "a mapping (name, projection, target, command, client)"
+        raise AdapterError(Problem(file, "", expected, _kind(document)).render())
+    problems: list[Problem] = []
+    version = document.get("adapter_protocol", PROTOCOL_VERSION)
+    if version != PROTOCOL_VERSION or isinstance(version, bool):
+        expected = f"the protocol version {PROTOCOL_VERSION}"
+        problems.append(Problem(file, "/adapter_protocol", expected, _kind(version)))
+    name = _string(document, "name", file, problems, _NAME, "a name of lower-case letters, digits, . _ -")
+    projection = _string(document, "projection", file, problems, _PROJECTION, "a key such as sdk_node")
+    if projection in KNOWN_TOP_LEVEL_KEYS:
+        expected = "a projection key, not a fixture field"
+        problems.append(Problem(file, "/projection", expected, repr(projection)))
+    target = _string(document, "target", file, problems, _TARGET, "a target such as official_sdk")
+    command: list[str] = []
+    raw_command = document.get("command")
+    if raw_command is None:
+        expected = "the required key 'command' (a list of strings)"
+        problems.append(Problem(file, "/command", expected, "nothing"))
+    elif not isinstance(raw_command, list) or not raw_command:
+        problems.append(Problem(file, "/command", "a non-empty list of strings", _kind(raw_command)))
+    else:
+        for index, item in enumerate(raw_command):
+            if isinstance(item, str) and item:
+                command.append(item)
+            else:
+                problems.append(Problem(file, f"/command/{index}", "a non-empty string", _kind(item)))
+    working = path.parent.resolve()
+    raw_directory = document.get("working_directory", ".")
+    if not isinstance(raw_directory, str) or not raw_directory:
+        expected = "a directory relative to the manifest"
+        problems.append(Problem(file, "/working_directory", expected, _kind(raw_directory)))
+    else:
+        working = (path.parent / raw_directory).resolve()
+        if not working.is_dir():
+            problems.append(Problem(file, "/working_directory", "an existing directory", str(working)))
+    client = ClientIdentity("", "", "")
+    raw_client = document.get("client")
+    if not isinstance(raw_client, dict):
+        found = "nothing" if raw_client is None else _kind(raw_client)
+        problems.append(Problem(file, "/client", "a mapping with name, version and installed", found))
+    else:
+        client_name = _string(raw_client, "name", file, problems, base="/client")
+        client_version = _string(raw_client, "version", file, problems, base="/client")
+        installed = raw_client.get("installed", f"declared in {path.name}")
+        if not isinstance(installed, str) or not installed:
+            problems.append(Problem(file, "/client/installed", "a non-empty string", _kind(installed)))
+        client = ClientIdentity(client_name, client_version, str(installed))
+        problems.extend(
+            Problem(file, jsonpointer.join("/client", key), "only name, version, installed", f"key {key!r}")
+            for key in raw_client
+            if key not in ("name", "version", "installed")
+        )
+    known = {"adapter_protocol", "name", "projection", "target", "command", "working_directory", "client"}
+    problems.extend(
+        Problem(file, jsonpointer.join("", str(key)), "only " + ", ".join(sorted(known)), f"key {key!r}")
+        for key in document
+        if key not in known
+    )
+    if problems:
+        raise AdapterError("\n".join(problem.render() for problem in problems))
+    return Manifest(path.resolve(), name, projection, target, tuple(command), working, client)
+
+
+def build_request(case: CaseInput, manifest: Manifest) -> dict[str, Any]:
+    """The request document for one case (see :data:`REQUEST_SCHEMA`)."""
+    fixture = case.fixture
+    return {
+        "protocol": PROTOCOL,
+        "protocol_version": PROTOCOL_VERSION,
+        "case_id": case.case_id or f"{fixture.name}::{manifest.name}",
+        "operation": fixture.operation,
+        "fixture_path": str(fixture.path),
+        "fixture": fixture.data,
+        "projection_key": manifest.projection,
+        "projection": fixture.projection(manifest.projection) or {},
+        "server_url": case.server_url,
+        "namespace": case.namespace,
+        "token": case.token,
+        "timeout_seconds": case.timeout,
+        "scratch_dir": str(case.work_dir),
+    }
+
+
+def _shown(text: str) -> str:
+    flat = text.strip().replace("\n", "\\n")
+    return flat if len(flat) <= _SHOWN else flat[:_SHOWN] + "..."
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:_SHOWN] if lines else ""
+
+
+def interpret_result(stdout: str, stderr: str, exit_code: int | None) -> ClientOutcome:
+    """The outcome a program's stdout describes; garbage or nothing is a ``harness_error``."""
+    outcome = ClientOutcome("harness_error", exit_code=exit_code, stdout=stdout, stderr=stderr)
+    tail = f"; stderr ends with: {_last_line(stderr)}" if stderr.strip() else ""
+    hint = f" (exit code {exit_code}{tail})"
+    if not stdout.strip():
+        outcome.detail = "the adapter program printed nothing on stdout; it must print one JSON result" + hint
+        return outcome
+    try:
+        document = json.loads(stdout)
+    except ValueError as error:
+        outcome.detail = (
+            f"the adapter program's stdout is not one JSON document ({error}); "
+            f"it printed: {_shown(stdout)}{hint}"
+        )
+        return outcome
+    errors = sorted(Draft202012Validator(RESULT_SCHEMA).iter_errors(document), key=lambda e: list(e.path))
+    if errors:
+        first = errors[0]
+        pointer = jsonpointer.from_tokens(list(first.path)) or "(result)"
+        outcome.detail = f"the program's result breaks the protocol at {pointer}: {first.message}{hint}"
+        return outcome
+    status = document["status"]
+    error_text = document.get("error")
+    outcome.status = status
+    outcome.output = document.get("output")
+    if status == "client_error":
+        outcome.exception = str(error_text)
+    elif status == "skipped":
+        outcome.detail = str(error_text)
+    if exit_code not in (0, None) and status == "completed":
+        outcome.detail = f"the program reported completed but exited with {exit_code}"
+    return outcome
+
+
+class ExecAdapter(Adapter):
+    name = "exec"
+    projection = "exec"
+    target = "exec"
+
+    def __init__(self, arg: str | None = None, **options: Any) -> None:
+        super().__init__(arg, **options)
+        if not arg:
+            raise AdapterError("the exec adapter needs a manifest: --adapter exec=path/to/adapter.yaml")
+        self.manifest = load_manifest(Path(arg).expanduser())
+
+    @property
+    def label(self) -> str:
+        return self.manifest.name
+
+    @property
+    def projection_key(self) -> str:
+        return self.manifest.projection
+
+    @property
+    def claimed_target(self) -> str:
+        return self.manifest.target
+
+    def identity(self) -> ClientIdentity:
+        return self.manifest.client
+
+    def program(self) -> str | None:
+        """The resolved first word of the command (``None`` when it cannot be found)."""
+        first = self.manifest.command[0]
+        if os.sep in first or (os.altsep and os.altsep in first):
+            candidate = (self.manifest.working_directory / first).resolve()
+            return str(candidate) if candidate.is_file() and os.access(candidate, os.X_OK) else None
+        return shutil.which(first)
+
+    def check_available(self) -> Availability:
+        if self.program() is None:
+            first = self.manifest.command[0]
+            where = f"in {self.manifest.working_directory}" if os.sep in first else "on PATH"
+            reason = f"{self.manifest.path}: /command/0: {first!r} is not an executable {where}"
+            return Availability(False, reason)
+        return Availability(True)
+
+    def run(self, case: CaseInput) -> ClientOutcome:
+        program = self.program()
+        if program is None:
+            return ClientOutcome("harness_error", detail=self.check_available().reason)
+        case.work_dir.mkdir(parents=True, exist_ok=True)
+        request = build_request(case, self.manifest)
+        result = run_process(
+            [program, *self.manifest.command[1:]],
+            env=client_environment(case.server_url, case.namespace, case.token),
+            cwd=self.manifest.working_directory,
+            timeout=case.timeout,
+            stdin_data=json.dumps(request).encode("utf-8"),
+        )
+        if result.start_error is not None:
+            detail = f"the adapter program could not start: {result.start_error}"
+            outcome = ClientOutcome("harness_error", detail=detail)
+        elif result.timed_out:
+            outcome = ClientOutcome(
+                "timeout",
+                stdout=result.stdout,
+                stderr=result.stderr,
+                detail=f"the adapter program did not finish within {case.timeout:g} s; its group was killed",
+            )
+        else:
+            outcome = interpret_result(result.stdout, result.stderr, result.exit_code)
+        outcome.duration = result.duration
+        return outcome.redacted([case.token])
