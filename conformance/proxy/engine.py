@@ -28,14 +28,20 @@ import asyncio
 import contextlib
 import logging
 import threading
+import warnings
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-from mitmproxy import options
-from mitmproxy.addons import core, next_layer, proxyserver, tlsconfig
-from mitmproxy.master import Master
-
 from conformance.proxy.ports import free_ports
+
+with warnings.catch_warnings():
+    # mitmproxy.addons (imported by mitmproxy.master too) imports every addon,
+    # among them proxyauth -> ldap3 and passlib, which raise
+    # DeprecationWarnings (pyasn1 names, the crypt module) at import time; not ours to fix.
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"(ldap3|passlib)(\.|$)")
+    from mitmproxy import options
+    from mitmproxy.addons import core, next_layer, proxyserver, tlsconfig
+    from mitmproxy.master import Master
 
 __all__ = ["BIND_ATTEMPTS", "MitmEngine", "ProxyStartError"]
 
@@ -201,11 +207,15 @@ class MitmEngine:
             return
         with contextlib.suppress(Exception):
             await server.servers.update([])  # closes every listener: ports are released
-        await self._cancel_connections(master, None)
+        await self.cancel_connections(None)
 
-    async def _cancel_connections(self, master: Master, port: int | None) -> int:
-        """Cancel the client connections on ``port`` (all when None); returns how many."""
-        server = master.addons.get("proxyserver")
+    async def cancel_connections(self, port: int | None) -> int:
+        """Cancel the client connections on ``port`` (all when None); returns how many.
+
+        A coroutine for the proxy loop (see :meth:`run_in_loop`).
+        """
+        master = self._master
+        server = master.addons.get("proxyserver") if master is not None else None
         if server is None:
             return 0
         waiters = []
@@ -234,15 +244,13 @@ class MitmEngine:
         try:
             return future.result(timeout)
         except Exception:
+            logger.exception("a call on the proxy loop failed")
             future.cancel()
             return None
 
     def close_connections(self, port: int, timeout: float = 5.0) -> int:
         """Close every client connection that arrived on ``port``; returns how many were open."""
-        master = self._master
-        if master is None:
-            return 0
-        return self.run_in_loop(lambda: self._cancel_connections(master, port), timeout) or 0
+        return self.run_in_loop(lambda: self.cancel_connections(port), timeout) or 0
 
 
 def _log_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

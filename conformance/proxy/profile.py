@@ -261,6 +261,24 @@ def merge_documents(base: dict[str, Any], overlay: Mapping[str, Any]) -> dict[st
     return result
 
 
+def _without_deletions(overlay: dict[str, Any]) -> dict[str, Any]:
+    """An overlay without its ``null`` deletions, for shape checks (the merged result is checked too)."""
+    result: dict[str, Any] = {}
+    stack: list[tuple[Mapping[str, Any], dict[str, Any], tuple[str, ...]]] = [(overlay, result, ())]
+    while stack:
+        source, target, path = stack.pop()
+        for key, value in source.items():
+            here = (*path, key)
+            if value is None and not _replaces_whole(here):
+                continue
+            if isinstance(value, dict) and not _replaces_whole(here):
+                target[key] = {}
+                stack.append((value, target[key], here))
+            else:
+                target[key] = value
+    return result
+
+
 def _resolve_extends(name: str, file: Path | None, source: str) -> tuple[Any, str, Path | None]:
     """Load the profile named by ``extends`` (shipped name, or a path relative to ``file``)."""
     looks_like_path = name.endswith((".yaml", ".yml")) or "/" in name
@@ -296,7 +314,8 @@ def _load_chain(document: Any, source: str, file: Path | None) -> dict[str, Any]
                 [Problem(current_source, "", "a mapping (a server profile)", f"a {type(current).__name__}")]
             )
         partial = "extends" in current
-        problems = schema_problems(current, current_source, partial=partial)
+        checked = _without_deletions(current) if partial else current
+        problems = schema_problems(checked, current_source, partial=partial)
         if problems:
             raise InputError(problems)
         chain.append((current, current_source))

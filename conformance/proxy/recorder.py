@@ -17,11 +17,17 @@ Design decisions:
   the server URL, so clients need no proxy settings and no special base path.
   A flow belongs to the case holding the port its connection arrived on
   (``flow.client_conn.sockname``).
-- **No leaks between cases on one port.** A client connection remembers the
-  lease that was current when it connected. When a case ends, its
-  connections are closed; a request arriving on a connection from an older
-  lease (or from before any lease) is *stray*: answered 404 and kept in
-  :attr:`RecordingProxy.stray_exchanges`, never added to a case.
+- **No leaks between cases on one port.** Leases begin and end *on the proxy
+  loop* (the thread that accepts connections), so both sides use one clock
+  and one order of events. Beginning a lease closes every connection still
+  open on the port; ending it seals the recording and closes the case's
+  connections. A flow joins a case only if its connection was accepted
+  after the lease began (``client_conn.timestamp_start``) and the lease is
+  still open; anything else is *stray*: answered 404 and kept in
+  :attr:`RecordingProxy.stray_exchanges`, never added to a case. (A client
+  that keeps connecting to a port after its case ended cannot be told apart
+  from the next case's client by the proxy; no real client does that, since
+  the URL is only handed out for the duration of a case.)
 - **What is recorded.** An exchange is created at ``requestheaders`` (so
   arrival order is the order requests began, and a request that never
   completes is still recorded), its raw body filled at ``request``, its answer
@@ -48,6 +54,7 @@ Design decisions:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 import time
@@ -170,7 +177,11 @@ class CaseRecording:
 class _Slot:
     index: int
     port: int
+    #: The case holding the slot (main-thread bookkeeping: free or busy).
     lease: CaseRecording | None = None
+    #: The case flows are attributed to, and since when (changed on the proxy loop only).
+    loop_lease: CaseRecording | None = None
+    loop_lease_started: float = 0.0
 
 
 @dataclass
@@ -195,25 +206,21 @@ class _RecorderAddon:
 
     def __init__(self, proxy: RecordingProxy) -> None:
         self.proxy = proxy
-        #: client connection id -> the lease current when it connected (None: no case open)
-        self._connection_lease: dict[str, CaseRecording | None] = {}
 
-    # -- connections
-    def client_connected(self, client: connection.Client) -> None:
-        slot = self.proxy._slot_for_port(_port_of(client))
-        self._connection_lease[client.id] = slot.lease if slot is not None else None
+    def _case_of(self, flow: http.HTTPFlow, port: int) -> CaseRecording | None:
+        slot = self.proxy._slot_for_port(port)
+        if slot is None or slot.loop_lease is None or slot.loop_lease.closed:
+            return None
+        connected_at = flow.client_conn.timestamp_start
+        if connected_at is None or connected_at < slot.loop_lease_started:
+            return None  # the connection predates the case
+        return slot.loop_lease
 
-    def client_disconnected(self, client: connection.Client) -> None:
-        self._connection_lease.pop(client.id, None)
-
-    # -- flows
     def requestheaders(self, flow: http.HTTPFlow) -> None:
-        if _FLOW_EXCHANGE in flow.metadata:
+        if _FLOW_EXCHANGE in flow.metadata or flow.request is None:
             return
         port = _port_of(flow.client_conn)
-        slot = self.proxy._slot_for_port(port)
-        lease = self._connection_lease.get(flow.client_conn.id)
-        case = lease if (slot is not None and lease is not None and slot.lease is lease) else None
+        case = self._case_of(flow, port)
         exchange = self._new_exchange(flow, case, port)
         if case is not None and case._add(exchange):
             flow.metadata[FLOW_CASE] = case
@@ -449,16 +456,36 @@ class RecordingProxy:
             recording = CaseRecording(case_id, fixture, self.server_url(slot.port), slot.port)
             slot.lease = recording
         try:
+            self._engine.run_in_loop(lambda: self._begin_lease(slot, recording))
+            if slot.loop_lease is not recording:
+                raise RuntimeError("the recording proxy stopped before the case could start")
             yield recording
         finally:
             self._close_case(slot, recording)
 
-    def _close_case(self, slot: _Slot, recording: CaseRecording) -> None:
-        # Seal first: from here on, no flow can join this case (late flows are stray).
+    async def _begin_lease(self, slot: _Slot, recording: CaseRecording) -> None:
+        """On the proxy loop: drop connections older than the case, then start attributing."""
+        for _ in range(2):  # let connections accepted just now get their timestamps first
+            await asyncio.sleep(0)
+        await self._engine.cancel_connections(slot.port)
+        slot.loop_lease_started = time.time()
+        slot.loop_lease = recording
+
+    async def _end_lease(self, slot: _Slot, recording: CaseRecording) -> None:
+        """On the proxy loop: stop attributing, then close the case's connections."""
         recording._seal()
+        if slot.loop_lease is recording:
+            slot.loop_lease = None
+        await self._engine.cancel_connections(slot.port)
+
+    def _close_case(self, slot: _Slot, recording: CaseRecording) -> None:
         try:
-            self._engine.close_connections(slot.port)
+            self._engine.run_in_loop(lambda: self._end_lease(slot, recording))
         finally:
+            # Seal in any case (also when the loop is gone): late flows are stray from here on.
+            recording._seal()
+            if slot.loop_lease is recording:
+                slot.loop_lease = None
             with self._free:
                 slot.lease = None
                 self._free.notify()
