@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from conformance.result import build_document
+from conformance.result import build_document, validate_result
 
 #: adapter -> (projection, target, self_check, identity)
 KNOWN_ADAPTERS: dict[str, tuple[str, str, bool, dict[str, str]]] = {
@@ -250,8 +250,9 @@ class ResultBuilder:
         )
         return self
 
-    def build(self) -> dict[str, Any]:
-        return build_document(
+    def build(self, *, validate: bool = True) -> dict[str, Any]:
+        """The document; by default it must validate against the result schema (AssertionError if not)."""
+        document = build_document(
             run=self.run,
             implementations=list(self.implementations.values()),
             cases=self.cases,
@@ -259,6 +260,10 @@ class ResultBuilder:
             input_problems=self.input_problems,
             categories=self.categories,
         )
+        if validate:
+            problems = validate_result(document)
+            assert not problems, "the built result document is invalid:\n" + "\n".join(problems)
+        return document
 
 
 #: Client output that tries everything: markup, a script end tag, XML-forbidden
