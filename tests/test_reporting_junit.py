@@ -110,3 +110,18 @@ def test_xml_text_removes_exactly_the_forbidden_characters() -> None:
 def test_empty_run_gives_an_empty_but_valid_file(tmp_path: Path) -> None:
     root = _write(ResultBuilder().build(), tmp_path)
     assert root.get("tests") == "0" and root.findall("testsuite") == []
+
+
+def test_an_error_with_differences_is_headed_by_its_reason(tmp_path: Path) -> None:
+    builder = ResultBuilder()
+    builder.case(
+        "workflow-start-parity.json",
+        "cli",
+        "error",
+        reason="the client did not finish within the time limit and was stopped",
+        differences=[difference("/body/memo", "missing", expected={})],
+    )
+    error = _write(builder.build(), tmp_path).find(".//error")
+    assert error is not None
+    assert error.get("message") == "the client did not finish within the time limit and was stopped"
+    assert "/body/memo: missing" in (error.text or "")

@@ -66,7 +66,14 @@ def case_text(case: Mapping[str, Any]) -> str:
 
 
 def case_headline(case: Mapping[str, Any]) -> str:
-    """A one-line reason for a non-passing case (the first difference, or the reason)."""
+    """A one-line reason for a non-passing case.
+
+    An error or a skip is explained by its reason (an error may also carry
+    differences, but what matters first is that the client could not be
+    exercised); a failure by its first difference.
+    """
+    if case.get("status") in ("error", "skipped") and case.get("reason"):
+        return str(case["reason"])
     differences = case.get("differences") or []
     if differences:
         more = len(differences) - 1
