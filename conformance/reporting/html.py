@@ -384,7 +384,11 @@ def _matrix_section(document: Mapping[str, Any], case_ids: Mapping[int, str]) ->
             'its detail · <a href="#cases">show every case</a></p>'
         )
     return (
-        f'<section id="matrix"><h2>Operation {TIMES} client</h2>{body}'
+        f'<section id="matrix"><h2>Operation {TIMES} client</h2>'
+        '<p class="muted" id="how-to-read">Each row is one fixture (one operation), each column one client. '
+        "A cell opens what that client sent, what the fixture says it should have sent, and every "
+        "difference by JSON pointer into the request.</p>"
+        f"{body}"
         f"{_not_passing_list(document, case_ids)}</section>"
     )
 
