@@ -24,8 +24,9 @@ Design decisions:
   text and make reports useless, while a whole-value match still hides it.
 - Structured values (:func:`redact_value`) also hide strings that *look* like
   credentials whatever the configured token is: ``Bearer <x>``, ``Basic <x>``
-  become ``Bearer [REDACTED]`` (a ``[REDACTED]`` already there stays as it is). A client that sends a token other than the
-  configured one must not leak it into a report either.
+  become ``Bearer [REDACTED]`` (a ``[REDACTED]`` already there stays as it
+  is). A client that sends a token other than the configured one must not
+  leak it into a report either.
 - Redaction never raises: anything that is not text is returned unchanged.
 """
 

@@ -41,7 +41,10 @@ def test_shipped_v2_carries_what_both_clients_require() -> None:
     contract = handshake["control_plane"]["request_contract"]
     assert contract["schema"] == "durable-workflow.v2.control-plane-request.contract"
     assert contract["version"] == 1
-    assert contract["operations"]["update"]["fields"]["wait_for"]["canonical_values"] == ["accepted", "completed"]
+    assert contract["operations"]["update"]["fields"]["wait_for"]["canonical_values"] == [
+        "accepted",
+        "completed",
+    ]
     assert handshake["worker_protocol"]["version"] == "1.0"
     assert handshake["worker_protocol"]["server_capabilities"]["query_tasks"] is True
     assert profile.handshake_warnings() == []
@@ -157,7 +160,10 @@ operation_defaults:
     assert ("X-Test", "yes") in profile.response_headers("/x")
     route = profile.ancillary_route("GET", "/namespaces/billing")
     assert route is not None and route.name == "namespaces" and route.method == "GET"
-    assert route.reply_body(route.match("GET", "/namespaces/billing") or {}) == {"name": "billing", "next": None}
+    assert route.reply_body(route.match("GET", "/namespaces/billing") or {}) == {
+        "name": "billing",
+        "next": None,
+    }
     start = profile.default_reply("workflow.start")
     assert start.status == 201 and start.render({"workflow_id": "w"}) == {"workflow_id": "w"}
     # other defaults are inherited untouched
@@ -198,7 +204,7 @@ operation_defaults: {}
 
 # ---------------------------------------------------------------- broken profiles
 def test_missing_file(tmp_path: Path) -> None:
-    [(file, pointer, expected, found)] = problems_of(tmp_path / "nope.yaml")
+    [(file, pointer, expected, _found)] = problems_of(tmp_path / "nope.yaml")
     assert file.endswith("nope.yaml") and pointer == "" and expected == "a readable file"
 
 
@@ -209,7 +215,7 @@ def test_unknown_shipped_name() -> None:
 
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, "extends: v2\nhandshake: [unclosed\n")
-    [(file, pointer, expected, found)] = problems_of(path)
+    [(file, _pointer, expected, found)] = problems_of(path)
     assert file == str(path) and expected == "valid YAML" and "line 3" in found
 
 
@@ -220,7 +226,9 @@ def test_duplicate_key(tmp_path: Path) -> None:
 
 
 def test_header_value_must_be_a_quoted_string(tmp_path: Path) -> None:
-    path = write(tmp_path, "extends: v2\nheaders:\n  control_plane:\n    X-Durable-Workflow-Control-Plane-Version: 2\n")
+    path = write(
+        tmp_path, "extends: v2\nheaders:\n  control_plane:\n    X-Durable-Workflow-Control-Plane-Version: 2\n"
+    )
     [(file, pointer, expected, found)] = problems_of(path)
     assert file == str(path)
     assert pointer == "/headers/control_plane/X-Durable-Workflow-Control-Plane-Version"
@@ -268,7 +276,7 @@ def test_complete_profile_missing_sections(tmp_path: Path) -> None:
 
 def test_null_removing_a_required_section_is_reported(tmp_path: Path) -> None:
     path = write(tmp_path, "extends: v2\nhandshake: null\n")
-    [(file, pointer, expected, found)] = problems_of(path)
+    [(file, pointer, _expected, found)] = problems_of(path)
     assert (file, pointer, found) == (str(path), "/handshake", "it is missing")
 
 
@@ -302,4 +310,6 @@ def test_problem_messages_render_file_pointer_and_expectation(tmp_path: Path) ->
     with pytest.raises(InputError) as caught:
         load_profile(path)
     message = str(caught.value)
-    assert str(path) in message and "/api_prefix" in message and "expected an API prefix such as /api" in message
+    assert (
+        str(path) in message and "/api_prefix" in message and "expected an API prefix such as /api" in message
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -41,7 +41,11 @@ def raw_request(port: int, data: bytes, *, sock: socket.socket | None = None) ->
             received += chunk
         head, _, rest = received.partition(b"\r\n\r\n")
         length = next(
-            (int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")),
+            (
+                int(line.split(b":", 1)[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length")
+            ),
             0,
         )
         while len(rest) < length:
@@ -72,10 +76,19 @@ def test_httpx_flows_are_captured_exactly(recording_proxy: RecordingProxy) -> No
     first, second = recording.exchanges
     assert (first.case_id, first.sequence, second.sequence) == ("start:httpx", 0, 1)
     # the handshake is recorded, separately from the operation, as a profile answer
-    assert (first.method, first.path, first.answered_by, first.route) == ("GET", "/api/cluster/info", "profile", "handshake")
+    assert (first.method, first.path, first.answered_by, first.route) == (
+        "GET",
+        "/api/cluster/info",
+        "profile",
+        "handshake",
+    )
     assert first.request_body == b""
     # the operation: method, raw path and query, exact body bytes, headers in the client's order
-    assert (second.method, second.path, second.query_string) == ("POST", "/api/workflows", "trace=a%2Fb&limit=1")
+    assert (second.method, second.path, second.query_string) == (
+        "POST",
+        "/api/workflows",
+        "trace=a%2Fb&limit=1",
+    )
     assert second.url == f"{recording.server_url}/api/workflows?trace=a%2Fb&limit=1"
     assert second.request_body == raw_body
     assert second.header("authorization") == f"Bearer {TOKEN}"
@@ -155,16 +168,18 @@ def test_a_kept_alive_connection_of_the_previous_case_is_closed(proxy_factory: F
 
 def test_oversized_bodies_are_refused_with_413_and_flagged(proxy_factory: Factory) -> None:
     proxy = proxy_factory(slots=1, max_body_bytes=1024)
-    with proxy.open_case("big", make_fixture(start_fixture_data())) as recording:
-        with httpx.Client(base_url=recording.server_url) as client:
-            too_big = client.post("/api/workflows", content=b"x" * 4096)
 
-            def chunks() -> object:
-                for _ in range(8):
-                    yield b"y" * 512
+    def chunks() -> Iterator[bytes]:
+        for _ in range(8):
+            yield b"y" * 512
 
-            chunked = client.post("/api/workflows", content=chunks())  # type: ignore[arg-type]
-            fine = client.post("/api/workflows", content=b"{}")
+    with (
+        proxy.open_case("big", make_fixture(start_fixture_data())) as recording,
+        httpx.Client(base_url=recording.server_url) as client,
+    ):
+        too_big = client.post("/api/workflows", content=b"x" * 4096)
+        chunked = client.post("/api/workflows", content=chunks())
+        fine = client.post("/api/workflows", content=b"{}")
     assert too_big.status_code == 413 and chunked.status_code == 413 and fine.status_code == 200
     big, streamed, ok = recording.exchanges
     for exchange in (big, streamed):
@@ -179,7 +194,10 @@ def test_garbage_bytes_do_not_break_the_proxy(recording_proxy: RecordingProxy) -
     fixture = make_fixture(start_fixture_data())
     with recording_proxy.open_case("garbage", fixture) as garbage_case:
         port = garbage_case.port
-        for junk in (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(256)), b"NOT HTTP AT ALL\r\n\r\n"):
+        for junk in (
+            b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(256)),
+            b"NOT HTTP AT ALL\r\n\r\n",
+        ):
             with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
                 conn.sendall(junk)
                 conn.shutdown(socket.SHUT_WR)
@@ -204,9 +222,8 @@ def test_open_case_blocks_while_all_slots_are_busy(proxy_factory: Factory) -> No
             got_slot.set()
 
     with proxy.open_case("holding", None) as holding:
-        with pytest.raises(TimeoutError):
-            with proxy.open_case("impatient", None, timeout=0.05):
-                pass
+        with pytest.raises(TimeoutError), proxy.open_case("impatient", None, timeout=0.05):
+            pass
         waiter = threading.Thread(target=second_case)
         waiter.start()
         assert not got_slot.is_set()
@@ -226,9 +243,8 @@ def test_stop_releases_the_ports_and_the_thread(proxy_factory: Factory) -> None:
     for port in ports:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", port))
-    with pytest.raises(RuntimeError):
-        with proxy.open_case("after-stop", None):
-            pass
+    with pytest.raises(RuntimeError), proxy.open_case("after-stop", None):
+        pass
 
 
 def test_context_manager_starts_and_stops() -> None:

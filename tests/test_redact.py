@@ -39,7 +39,9 @@ def test_credential_headers_are_recognised(name: str) -> None:
     assert is_credential_header(name)
 
 
-@pytest.mark.parametrize("name", ["Content-Type", "X-Namespace", "X-Durable-Workflow-Control-Plane-Version", "Host"])
+@pytest.mark.parametrize(
+    "name", ["Content-Type", "X-Namespace", "X-Durable-Workflow-Control-Plane-Version", "Host"]
+)
 def test_ordinary_headers_are_not_credentials(name: str) -> None:
     assert not is_credential_header(name)
 
@@ -58,14 +60,19 @@ def test_literal_secret_is_replaced_in_ordinary_header_values() -> None:
     assert redact_headers([("X-Trace", f"id={SECRET}")], [SECRET]) == [("X-Trace", f"id={REDACTED}")]
 
 
-@pytest.mark.parametrize("name", ["token", "access_token", "API_KEY", "api-key", "key", "secret", "password", "signature"])
+@pytest.mark.parametrize(
+    "name", ["token", "access_token", "API_KEY", "api-key", "key", "secret", "password", "signature"]
+)
 def test_credential_query_names(name: str) -> None:
     assert is_credential_query_name(name)
 
 
 def test_redact_query_string_hides_credential_values_and_keeps_the_rest_byte_for_byte() -> None:
     query = "limit=100&access_token=abc%2Fdef&after_sequence=5&signature=xyz&flag"
-    assert redact_query_string(query) == f"limit=100&access_token={REDACTED}&after_sequence=5&signature={REDACTED}&flag"
+    assert (
+        redact_query_string(query)
+        == f"limit=100&access_token={REDACTED}&after_sequence=5&signature={REDACTED}&flag"
+    )
 
 
 def test_redact_url_hides_userinfo_query_credentials_and_secrets() -> None:
@@ -94,7 +101,10 @@ def test_redact_bytes_handles_binary_bodies() -> None:
 def test_short_secrets_are_only_replaced_as_whole_values() -> None:
     assert redact_text("ab", ["ab"]) == REDACTED
     assert redact_text("a label with ab inside", ["ab"]) == "a label with ab inside"
-    assert redact_value({"token_echo": "ab", "other": "cab"}, ["ab"]) == {"token_echo": REDACTED, "other": "cab"}
+    assert redact_value({"token_echo": "ab", "other": "cab"}, ["ab"]) == {
+        "token_echo": REDACTED,
+        "other": "cab",
+    }
 
 
 def test_empty_and_none_secrets_are_ignored() -> None:

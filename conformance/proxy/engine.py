@@ -98,7 +98,12 @@ class MitmEngine:
     # ------------------------------------------------------------ life cycle
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive() and self._ready.is_set() and not self._stopped
+        return (
+            self._thread is not None
+            and self._thread.is_alive()
+            and self._ready.is_set()
+            and not self._stopped
+        )
 
     def start(self) -> list[int]:
         """Start the master and its listeners; returns the bound ports (in listener order)."""
@@ -163,17 +168,19 @@ class MitmEngine:
         return f"reverse:{self.reverse_target}@{self.host}:{port}"
 
     async def _bind(self, master: Master, opts: options.Options) -> list[int]:
-        server = master.addons.get("proxyserver")
+        server = _addon(master, "proxyserver")
         ports = free_ports(self.listeners, self.host)
-        opts.update(**self.mitm_options, mode=[self._mode(port) for port in ports])
+        _set_options(opts, **self.mitm_options, mode=[self._mode(port) for port in ports])
         for _attempt in range(BIND_ATTEMPTS):
             await server.setup_servers()
-            failed = [index for index, port in enumerate(ports) if not server.servers[self._mode(port)].is_running]
+            failed = [
+                index for index, port in enumerate(ports) if not server.servers[self._mode(port)].is_running
+            ]
             if not failed:
                 return ports
             fresh = iter(free_ports(len(failed), self.host))
             ports = [next(fresh) if index in failed else port for index, port in enumerate(ports)]
-            opts.update(mode=[self._mode(port) for port in ports])
+            _set_options(opts, mode=[self._mode(port) for port in ports])
         raise ProxyStartError(
             f"could not bind {self.listeners} listener(s) on {self.host} after {BIND_ATTEMPTS} attempts"
         )
@@ -183,10 +190,12 @@ class MitmEngine:
         opts = options.Options()
         master = Master(opts, event_loop=loop)
         self._master = master
-        addons: list[Any] = [core.Core(), proxyserver.Proxyserver(), next_layer.NextLayer()]
+        untyped_proxyserver: Any = proxyserver.Proxyserver
+        addons: list[Any] = [core.Core(), untyped_proxyserver(), next_layer.NextLayer()]
         if self.with_tls:
             addons.append(tlsconfig.TlsConfig())
-        master.addons.add(*addons, *self._addons())
+        manager: Any = master.addons
+        manager.add(*addons, *self._addons())
         previous_handler = loop.get_exception_handler()
         loop.set_exception_handler(_log_loop_exception)
         try:
@@ -202,7 +211,7 @@ class MitmEngine:
                 loop.set_exception_handler(previous_handler)
 
     async def _close_everything(self, master: Master) -> None:
-        server = master.addons.get("proxyserver")
+        server = _addon(master, "proxyserver")
         if server is None:
             return
         with contextlib.suppress(Exception):
@@ -215,7 +224,7 @@ class MitmEngine:
         A coroutine for the proxy loop (see :meth:`run_in_loop`).
         """
         master = self._master
-        server = master.addons.get("proxyserver") if master is not None else None
+        server = _addon(master, "proxyserver") if master is not None else None
         if server is None:
             return 0
         waiters = []
@@ -251,6 +260,17 @@ class MitmEngine:
     def close_connections(self, port: int, timeout: float = 5.0) -> int:
         """Close every client connection that arrived on ``port``; returns how many were open."""
         return self.run_in_loop(lambda: self.cancel_connections(port), timeout) or 0
+
+
+def _addon(master: Master, name: str) -> Any:
+    """An addon of ``master`` by name (mitmproxy's addon manager is untyped)."""
+    manager: Any = master.addons
+    return manager.get(name)
+
+
+def _set_options(opts: options.Options, **values: Any) -> None:
+    updater: Any = opts
+    updater.update(**values)
 
 
 def _log_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:

@@ -215,7 +215,9 @@ def handshake_gaps(handshake: Any) -> list[str]:
     except jsonpointer.PointerError:
         stages = None
     if not (isinstance(stages, list) and stages and all(isinstance(item, str) and item for item in stages)):
-        gaps.append(f"handshake{pointer} is not a list of wait stages (the SDK's update_workflow refuses to run)")
+        gaps.append(
+            f"handshake{pointer} is not a list of wait stages (the SDK's update_workflow refuses to run)"
+        )
     return gaps
 
 
@@ -239,7 +241,8 @@ _REPLACE_WHOLE = {("routes", "*", "body"), ("operation_defaults", "*", "body")}
 
 def _replaces_whole(path: tuple[str, ...]) -> bool:
     return any(
-        len(path) == len(rule) and all(part == "*" or part == key for part, key in zip(rule, path, strict=True))
+        len(path) == len(rule)
+        and all(part == "*" or part == key for part, key in zip(rule, path, strict=True))
         for rule in _REPLACE_WHOLE
     )
 
@@ -291,7 +294,9 @@ def _resolve_extends(name: str, file: Path | None, source: str) -> tuple[Any, st
                     Problem(
                         source,
                         "/extends",
-                        "the name of a shipped profile (" + ", ".join(shipped_profile_names()) + ") or a .yaml path",
+                        "the name of a shipped profile ("
+                        + ", ".join(shipped_profile_names())
+                        + ") or a .yaml path",
                         repr(name),
                     )
                 ]
@@ -323,12 +328,25 @@ def _load_chain(document: Any, source: str, file: Path | None) -> dict[str, Any]
             break
         if len(chain) > MAX_EXTENDS_DEPTH:
             raise InputError(
-                [Problem(current_source, "/extends", f"at most {MAX_EXTENDS_DEPTH} levels of extends", "more")]
+                [
+                    Problem(
+                        current_source, "/extends", f"at most {MAX_EXTENDS_DEPTH} levels of extends", "more"
+                    )
+                ]
             )
-        parent, parent_source, parent_file = _resolve_extends(str(current["extends"]), current_file, current_source)
+        parent, parent_source, parent_file = _resolve_extends(
+            str(current["extends"]), current_file, current_source
+        )
         if parent_source in seen:
             raise InputError(
-                [Problem(current_source, "/extends", "a profile that does not extend itself", f"a cycle through {parent_source}")]
+                [
+                    Problem(
+                        current_source,
+                        "/extends",
+                        "a profile that does not extend itself",
+                        f"a cycle through {parent_source}",
+                    )
+                ]
             )
         seen.add(parent_source)
         current, current_source, current_file = parent, parent_source, parent_file
@@ -415,7 +433,9 @@ def load_profile(path: Path | str | None = None) -> ServerProfile:
                     Problem(
                         path,
                         "",
-                        "a profile file or the name of a shipped profile (" + ", ".join(shipped_profile_names()) + ")",
+                        "a profile file or the name of a shipped profile ("
+                        + ", ".join(shipped_profile_names())
+                        + ")",
                         "neither",
                     )
                 ]

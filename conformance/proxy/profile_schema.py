@@ -123,12 +123,14 @@ def _expected(error: ValidationError) -> str:
         kinds = wanted if isinstance(wanted, list) else [wanted]
         kind = " or ".join("a mapping" if item == "object" else f"a {item}" for item in kinds)
         if path and path[0] == "headers" and wanted == "string":
-            return f"{kind} (quote numbers such as \"2\" or \"1.0\" in YAML)"
+            return f'{kind} (quote numbers such as "2" or "1.0" in YAML)'
         return kind
     if keyword == "required":
         return "this section (every profile needs " + ", ".join(SECTIONS) + ")"
     if keyword == "additionalProperties":
-        allowed = sorted((error.schema.get("properties") or {}).keys()) if isinstance(error.schema, dict) else []
+        allowed = (
+            sorted((error.schema.get("properties") or {}).keys()) if isinstance(error.schema, dict) else []
+        )
         return "only the keys " + ", ".join(allowed) if allowed else "no other keys"
     if keyword == "pattern":
         return _PATTERN_MEANING.get(str(wanted), f"a string matching {wanted}")

@@ -274,7 +274,9 @@ class _RecorderAddon:
             if not open_:
                 return
             exchange.response_status = response.status_code
-            exchange.response_headers = [(_decode(name), _decode(value)) for name, value in response.headers.fields]
+            exchange.response_headers = [
+                (_decode(name), _decode(value)) for name, value in response.headers.fields
+            ]
             exchange.response_body = body
             exchange.answered_by = str(flow.metadata.get(FLOW_ANSWERED_BY) or "upstream")
             route = flow.metadata.get(FLOW_ROUTE)
@@ -359,8 +361,8 @@ class RecordingProxy:
             scheme, upstream_host, upstream_port = parse_upstream(upstream)
             reverse_target = f"{scheme}://{upstream_host}:{upstream_port}"
             default_port = 443 if scheme == "https" else 80
-            self._upstream_host_header = upstream_host if upstream_port == default_port else (
-                f"{upstream_host}:{upstream_port}"
+            self._upstream_host_header = (
+                upstream_host if upstream_port == default_port else (f"{upstream_host}:{upstream_port}")
             )
             with_tls = scheme == "https"
         self.stub = StubServer(profile, self.api_prefix)

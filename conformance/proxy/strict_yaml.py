@@ -38,7 +38,7 @@ class _StrictLoader(yaml.SafeLoader):
         for key_node, _value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                 continue
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             try:
                 repeated = key in seen
             except TypeError:
@@ -65,18 +65,28 @@ def _json_shape_problems(document: Any, file: str) -> list[Problem]:
             for key, value in node.items():
                 if not isinstance(key, str):
                     problems.append(
-                        Problem(file, jsonpointer.join(pointer, str(key)), "a string key (quote it in YAML)",
-                                f"a {type(key).__name__} key {key!r}")
+                        Problem(
+                            file,
+                            jsonpointer.join(pointer, str(key)),
+                            "a string key (quote it in YAML)",
+                            f"a {type(key).__name__} key {key!r}",
+                        )
                     )
                 stack.append((value, jsonpointer.join(pointer, str(key))))
         elif isinstance(node, list):
             stack.extend((value, jsonpointer.join(pointer, index)) for index, value in enumerate(node))
         elif isinstance(node, float) and not math.isfinite(node):
-            problems.append(Problem(file, pointer, "a finite number (JSON has no NaN or infinity)", repr(node)))
+            problems.append(
+                Problem(file, pointer, "a finite number (JSON has no NaN or infinity)", repr(node))
+            )
         elif node is not None and not isinstance(node, str | int | float | bool):
             problems.append(
-                Problem(file, pointer, "a JSON value (string, number, boolean, null, list or mapping)",
-                        f"a YAML {type(node).__name__}")
+                Problem(
+                    file,
+                    pointer,
+                    "a JSON value (string, number, boolean, null, list or mapping)",
+                    f"a YAML {type(node).__name__}",
+                )
             )
     return problems
 
@@ -90,13 +100,17 @@ def load_yaml_text(text: str, file: str) -> Any:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
-        raise InputError([Problem(file, "", "valid YAML", f"{error.problem or error.context}{where}")]) from None
+        raise InputError(
+            [Problem(file, "", "valid YAML", f"{error.problem or error.context}{where}")]
+        ) from None
     except yaml.YAMLError as error:
         raise InputError([Problem(file, "", "valid YAML", str(error).splitlines()[0])]) from None
     except RecursionError:
-        raise InputError([Problem(file, "", "YAML nested less deeply", "nesting too deep to parse")]) from None
+        raise InputError(
+            [Problem(file, "", "YAML nested less deeply", "nesting too deep to parse")]
+        ) from None
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
     if loader.duplicate_keys:
         raise InputError(
             [
@@ -126,6 +140,13 @@ def load_yaml_file(path: Path) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InputError(
-            [Problem(file, "", "UTF-8 text", f"byte 0x{raw[error.start]:02x} at offset {error.start} is not UTF-8")]
+            [
+                Problem(
+                    file,
+                    "",
+                    "UTF-8 text",
+                    f"byte 0x{raw[error.start]:02x} at offset {error.start} is not UTF-8",
+                )
+            ]
         ) from None
     return load_yaml_text(text, file)

@@ -44,13 +44,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ANSWERED_BY_FIXTURE",
+    "ANSWERED_BY_NOT_FOUND",
+    "ANSWERED_BY_PROFILE",
     "ANSWERED_BY_PROXY",
     "FLOW_ANSWERED_BY",
     "FLOW_CASE",
     "FLOW_ROUTE",
     "StubAddon",
-    "ANSWERED_BY_NOT_FOUND",
-    "ANSWERED_BY_PROFILE",
     "StubAnswer",
     "StubServer",
     "is_operation_request",
