@@ -163,6 +163,6 @@ def test_the_editable_install_behaves_the_same(tmp_path: Path) -> None:
         tmp_path,
     )
     assert imported.returncode == 0, imported.stderr
-    assert Path(imported.stdout.strip()) == REPO_ROOT / "adapters" / "__init__.py"
+    assert Path(imported.stdout.strip()).resolve() == (REPO_ROOT / "adapters" / "__init__.py").resolve()
     top_level = _run([str(python), "-c", "import adapters"], tmp_path)
     assert "No module named 'adapters'" in top_level.stderr
