@@ -38,6 +38,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from conformance import jsonpointer
 from conformance.adapters import sdk_python_call
 from conformance.adapters.base import (
     Adapter,
@@ -47,8 +48,6 @@ from conformance.adapters.base import (
     ClientOutcome,
 )
 from conformance.adapters.child_env import PROXY_VARIABLES, client_environment, scrubbed
-
-from conformance import jsonpointer
 from conformance.problems import InputError, Problem
 from conformance.processes import run_process
 
@@ -153,7 +152,11 @@ class PythonSdkAdapter(Adapter):
                 or (document or {}).get("error")
                 or (result.stderr.strip().splitlines() or ["no output"])[-1]
             )
-            return Availability(False, f"python-sdk={self.interpreter}: {_NOT_INSTALLED}: {why}")
+            return Availability(
+                False,
+                f"durable-workflow is not importable by {self.interpreter} "
+                f"(install it there: pip install durable-workflow): {why}",
+            )
         self._identity = ClientIdentity(
             str(document.get("name", "durable-workflow")),
             str(document.get("version", "unknown")),

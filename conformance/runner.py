@@ -383,6 +383,7 @@ class Session:
                     work_dir=work_dir,
                     operations=self.tables,
                     case_id=plan.case_id,
+                    api_prefix=self.profile.api_prefix,
                 )
                 outcome = plan.slot.adapter.run(case)
             exchanges = list(recording.exchanges)
