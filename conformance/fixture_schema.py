@@ -75,7 +75,9 @@ def _found(error: ValidationError) -> str:
 def schema_problems(document: Any, file: str) -> list[Problem]:
     """Every schema violation of ``document``, one :class:`Problem` each, in pointer order."""
     problems: list[Problem] = []
-    if isinstance(document, dict) and "version" in document and document["version"] != 1:
+    version = document.get("version", 1) if isinstance(document, dict) else 1
+    # type() and not ==: JSON Schema (and Python) treat 1.0 and True as equal to 1.
+    if type(version) is not int or version != 1:
         return [
             Problem(
                 file,

@@ -128,6 +128,8 @@ REJECTED: dict[str, tuple[dict[str, Any], str, str]] = {
     ),
     "unknown-version": (with_changes(version=2), "/version", "version 1"),
     "version-as-string": (with_changes(version="1"), "/version", "version 1"),
+    "version-as-float": (with_changes(version=1.0), "/version", "version 1"),
+    "version-as-boolean": (with_changes(version=True), "/version", "version 1"),
     "other-schema-id": (with_changes(schema="something-else"), "/schema", "the value"),
     "operation-not-dotted": (with_changes(operation="start"), "/operation", "matching"),
     "operation-upper-case": (with_changes(operation="Workflow.Start"), "/operation", "matching"),
