@@ -34,7 +34,8 @@ Design decisions:
   constructor that raises) is a coercion error: the case is a harness error
   that names the fixture pointer and the type.
 - **One client, one event loop per call.** :func:`execute` runs
-  ``asyncio.run`` (a fresh loop, safe from worker threads) around
+  ``asyncio.run`` (a fresh loop, safe from worker threads; from a thread
+  that already runs a loop, in a helper thread) around
   ``asyncio.wait_for(..., timeout)``; the client is an ``async with`` inside
   the timed coroutine, so it is closed on every path, time-out included.
 - **Results are JSON-shaped.** The return value becomes plain data
@@ -52,10 +53,11 @@ import enum
 import inspect
 import json
 import sys
+import threading
 import time
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 DISTRIBUTION = "durable-workflow"
@@ -478,6 +480,29 @@ async def _call(client_class: type, request: dict[str, Any], plan: CallPlan) -> 
         return await getattr(client, plan.method)(*plan.positional, **plan.keywords)
 
 
+def _run_in_fresh_loop(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    """``asyncio.run`` of a new coroutine; on a thread that already runs a loop (a pytest-asyncio
+    test, a notebook), in a helper thread instead, since a loop cannot be nested."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(make())
+        except BaseException as error:  # handed back to the caller's thread
+            box["error"] = error
+
+    helper = threading.Thread(target=target, name="dw-conformance-sdk-call", daemon=True)
+    helper.start()
+    helper.join()
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
 def execute(request: dict[str, Any]) -> dict[str, Any]:
     """Run one call. ``request``: ``base_url``, ``namespace``, ``token``, ``method``,
     ``arguments`` (name -> JSON value), ``pointers`` (name -> fixture pointer), ``timeout``.
@@ -508,7 +533,7 @@ def execute(request: dict[str, Any]) -> dict[str, Any]:
         return result
     timeout = float(request["timeout"])
     try:
-        value = asyncio.run(asyncio.wait_for(_call(Client, request, plan), timeout))
+        value = _run_in_fresh_loop(lambda: asyncio.wait_for(_call(Client, request, plan), timeout))
     except asyncio.TimeoutError:  # noqa: UP041  (not the builtin TimeoutError on Python 3.10)
         result.update(status="timeout", detail=f"Client.{plan.method} did not return within {timeout:g} s")
     except Exception as error:

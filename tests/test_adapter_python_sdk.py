@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.adapter_http import Received, local_server
+
+from conformance import avro_codec
 from conformance.adapters import sdk_python_call
 from conformance.adapters.base import CaseInput
 from conformance.adapters.python_sdk import PythonSdkAdapter, sdk_arguments
 from conformance.adapters.sdk_python_call import CoercionError, coerce, plan_call, to_plain
-from support.adapter_http import Received, local_server
-
-from conformance import avro_codec
 from conformance.fixture import Fixture
 from conformance.operations import OperationTables, default_tables
 from conformance.problems import InputError
@@ -410,3 +410,18 @@ def test_other_interpreter_that_does_not_exist_is_unavailable(tmp_path: Path) ->
 
 def test_shipped_tables_know_every_shipped_sdk_method() -> None:
     assert default_tables().sdk_method("workflow.start") == "start_workflow"
+
+
+def test_runs_from_a_thread_that_already_runs_an_event_loop(tmp_path: Path) -> None:
+    """A pytest-asyncio test or a notebook calls ``run`` with a loop running: one fresh loop per case."""
+    import asyncio
+
+    fixture = make_fixture("workflow.cancel", {"kwargs": {"workflow_id": "wf", "reason": "r"}}, tmp_path)
+
+    async def inside_a_loop(url: str) -> Any:
+        return PythonSdkAdapter().run(case_for(fixture, url, tmp_path))
+
+    with local_server(reply={"workflow_id": "wf"}) as server:
+        outcome = asyncio.run(inside_a_loop(server.url))
+        assert len(server.operations) == 1
+    assert outcome.status == "completed", outcome
