@@ -299,16 +299,29 @@ class _RecorderAddon:
             if exchange.response_status is None:
                 exchange.answered_by = ANSWERED_BY_PROXY
                 exchange.response_completed_at = time.time()
-                if "body_size_limit" in message and flow.response is None:
-                    exchange.body_truncated = True
-                    exchange.response_status = 413
-                elif "body_size_limit" in message or flow.server_conn.error or _is_upstream_failure(message):
-                    exchange.response_status = 502
+                exchange.response_status = _proxy_error_status(flow, message, exchange)
+                exchange.body_truncated = exchange.response_status == 413
 
 
-def _is_upstream_failure(message: str) -> bool:
+def _proxy_error_status(flow: http.HTTPFlow, message: str, exchange: CapturedExchange) -> int | None:
+    """The status mitmproxy answers the client with for this error (None: no answer is sent).
+
+    Mirrors mitmproxy's HTTP layer: 413 for a request body over ``body_size_limit``,
+    400 for a request it refuses to parse, 502 when the upstream side failed
+    after the request was complete (connection refused, TLS verification,
+    invalid or oversized response). A client that went away, or a killed
+    flow, gets no answer.
+    """
+    if "body_size_limit" in message:
+        return 413 if flow.response is None else 502
+    if "from client" in message:
+        return 400
     lowered = message.lower()
-    return any(word in lowered for word in ("connect", "refused", "tls", "certificate", "upstream", "server"))
+    if "client disconnected" in lowered or "killed" in lowered:
+        return None
+    if exchange.request_completed_at is not None or "from server" in message:
+        return 502
+    return None
 
 
 @contextlib.contextmanager
