@@ -7,11 +7,10 @@ import os
 import stat
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.adapter_e2e import TOKEN, recording_proxy, run_through_proxy
+from support.adapter_e2e import TOKEN, run_through_proxy
 from support.adapter_http import local_server
 
 from conformance.adapters.base import CaseInput
@@ -19,7 +18,6 @@ from conformance.adapters.dw_cli import DwCliAdapter, parse_json_output, version
 from conformance.adapters.registry import create
 from conformance.fixture import Fixture, discover, shipped_corpus_dir
 from conformance.operations import OperationTables
-from conformance.proxy.profile import ServerProfile
 from conformance.proxy.recorder import RecordingProxy
 
 FAKE_DW = Path(__file__).resolve().parent / "support" / "fake_dw.py"
@@ -40,12 +38,6 @@ def script(directory: Path, body: str, name: str = "dw") -> Path:
 def _no_ambient_dw(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DW_CLI", raising=False)
     monkeypatch.delenv("FAKE_DW_DEFECT", raising=False)
-
-
-@pytest.fixture(scope="module")
-def proxy() -> Iterator[tuple[RecordingProxy, ServerProfile]]:
-    with recording_proxy() as running:
-        yield running
 
 
 # ------------------------------------------------------------------ finding the executable
@@ -251,9 +243,9 @@ def test_time_limit_kills_dw_and_keeps_partial_output(
 
 @pytest.mark.parametrize("fixture", SHIPPED, ids=lambda fixture: fixture.name)
 def test_conforming_fake_dw_passes_every_shipped_fixture(
-    proxy: tuple[RecordingProxy, ServerProfile], fixture: Fixture, tmp_path: Path
+    recording_proxy: RecordingProxy, fixture: Fixture, tmp_path: Path
 ) -> None:
-    run = run_through_proxy(*proxy, DwCliAdapter(str(FAKE_DW)), fixture, tmp_path)
+    run = run_through_proxy(recording_proxy, DwCliAdapter(str(FAKE_DW)), fixture, tmp_path)
     assert run.outcome.status == "completed", run.explain()
     assert run.verdict.status == "pass", run.explain()
     assert run.verdict.diagnostics == [], run.explain()
@@ -293,7 +285,7 @@ DEFECT_CASES = [
     ids=[f"{d}-{f.split('-parity')[0]}" for d, f, _ in DEFECT_CASES],
 )
 def test_each_fake_dw_defect_is_caught_and_named_by_pointer(
-    proxy: tuple[RecordingProxy, ServerProfile],
+    recording_proxy: RecordingProxy,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     defect: str,
@@ -301,7 +293,7 @@ def test_each_fake_dw_defect_is_caught_and_named_by_pointer(
     finding: tuple[str, str],
 ) -> None:
     monkeypatch.setenv("FAKE_DW_DEFECT", defect)
-    run = run_through_proxy(*proxy, DwCliAdapter(str(FAKE_DW)), BY_NAME[fixture_name], tmp_path)
+    run = run_through_proxy(recording_proxy, DwCliAdapter(str(FAKE_DW)), BY_NAME[fixture_name], tmp_path)
     assert run.verdict.status == "fail", run.explain()
     named = [(difference.pointer, difference.kind) for difference in run.verdict.failures]
     assert finding in named, run.explain()
@@ -309,35 +301,35 @@ def test_each_fake_dw_defect_is_caught_and_named_by_pointer(
 
 
 def test_crash_is_also_a_client_error_with_the_traceback(
-    proxy: tuple[RecordingProxy, ServerProfile], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    recording_proxy: RecordingProxy, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("FAKE_DW_DEFECT", "crash")
     run = run_through_proxy(
-        *proxy, DwCliAdapter(str(FAKE_DW)), BY_NAME["workflow-cancel-parity.json"], tmp_path
+        recording_proxy, DwCliAdapter(str(FAKE_DW)), BY_NAME["workflow-cancel-parity.json"], tmp_path
     )
     assert (run.outcome.status, run.outcome.exit_code) == ("client_error", 1)
     assert "RuntimeError: fake dw crashed on purpose" in run.outcome.stderr
 
 
 def test_hang_is_a_timeout_and_no_operation(
-    proxy: tuple[RecordingProxy, ServerProfile], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    recording_proxy: RecordingProxy, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("FAKE_DW_DEFECT", "hang")
     run = run_through_proxy(
-        *proxy, DwCliAdapter(str(FAKE_DW)), BY_NAME["workflow-cancel-parity.json"], tmp_path, 2.0
+        recording_proxy, DwCliAdapter(str(FAKE_DW)), BY_NAME["workflow-cancel-parity.json"], tmp_path, 2.0
     )
     assert run.outcome.status == "timeout"
     assert [(d.pointer, d.kind) for d in run.verdict.failures] == [("", "operation_count")]
 
 
 def test_skipped_handshake_is_visible_in_the_verdict(
-    proxy: tuple[RecordingProxy, ServerProfile], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    recording_proxy: RecordingProxy, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The judge does not require a handshake (the real SDK omits it for most operations); the
     verdict shows there was none, so a report can tell."""
     monkeypatch.setenv("FAKE_DW_DEFECT", "skip-handshake")
     run = run_through_proxy(
-        *proxy, DwCliAdapter(str(FAKE_DW)), BY_NAME["workflow-cancel-parity.json"], tmp_path
+        recording_proxy, DwCliAdapter(str(FAKE_DW)), BY_NAME["workflow-cancel-parity.json"], tmp_path
     )
     assert run.outcome.status == "completed"
     assert run.verdict.ancillary == []

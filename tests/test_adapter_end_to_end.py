@@ -7,26 +7,18 @@ stub profile) and gets a verdict from the diff engine, as in a run.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.adapter_e2e import TOKEN, CaseRun, run_through_proxy
+
 from conformance.adapters.canonical import CanonicalAdapter
 from conformance.adapters.python_sdk import PythonSdkAdapter
-from support.adapter_e2e import TOKEN, CaseRun, recording_proxy, run_through_proxy
-
 from conformance.fixture import Fixture, discover, shipped_corpus_dir
-from conformance.proxy.profile import ServerProfile
 from conformance.proxy.recorder import RecordingProxy
 
 SHIPPED = discover([shipped_corpus_dir()]).fixtures
 durable_workflow = pytest.importorskip("durable_workflow")
-
-
-@pytest.fixture(scope="module")
-def proxy() -> Iterator[tuple[RecordingProxy, ServerProfile]]:
-    with recording_proxy() as running:
-        yield running
 
 
 def test_the_shipped_corpus_is_there() -> None:
@@ -35,9 +27,9 @@ def test_the_shipped_corpus_is_there() -> None:
 
 @pytest.mark.parametrize("fixture", SHIPPED, ids=lambda fixture: fixture.name)
 def test_canonical_replay_passes_every_shipped_fixture(
-    proxy: tuple[RecordingProxy, ServerProfile], fixture: Fixture, tmp_path: Path
+    recording_proxy: RecordingProxy, fixture: Fixture, tmp_path: Path
 ) -> None:
-    run = run_through_proxy(*proxy, CanonicalAdapter(), fixture, tmp_path)
+    run = run_through_proxy(recording_proxy, CanonicalAdapter(), fixture, tmp_path)
     assert run.outcome.status == "completed", run.explain()
     assert run.verdict.status == "pass", run.explain()
     assert run.exchanges[0].path == "/api/cluster/info"
@@ -46,21 +38,22 @@ def test_canonical_replay_passes_every_shipped_fixture(
 
 @pytest.mark.parametrize("fixture", SHIPPED, ids=lambda fixture: fixture.name)
 def test_real_python_sdk_passes_every_shipped_fixture(
-    proxy: tuple[RecordingProxy, ServerProfile], fixture: Fixture, tmp_path: Path
+    recording_proxy: RecordingProxy, fixture: Fixture, tmp_path: Path
 ) -> None:
-    run: CaseRun = run_through_proxy(*proxy, PythonSdkAdapter(), fixture, tmp_path)
+    run: CaseRun = run_through_proxy(recording_proxy, PythonSdkAdapter(), fixture, tmp_path)
     assert run.outcome.status == "completed", run.explain()
     assert run.verdict.status == "pass", run.explain()
     assert TOKEN not in json.dumps(run.outcome.to_json())
 
 
 def test_a_real_sdk_mismatch_is_named_by_pointer(
-    proxy: tuple[RecordingProxy, ServerProfile], tmp_path: Path
+    recording_proxy: RecordingProxy, tmp_path: Path
 ) -> None:
     """A fixture that asks the SDK for a different value fails at that value's pointer."""
     cancel = next(fixture for fixture in SHIPPED if fixture.name == "workflow-cancel-parity.json")
     data = json.loads(json.dumps(cancel.data))
     data["sdk_python"]["kwargs"]["reason"] = "something else"
-    run = run_through_proxy(*proxy, PythonSdkAdapter(), Fixture(tmp_path / cancel.name, data), tmp_path)
+    fixture = Fixture(tmp_path / cancel.name, data)
+    run = run_through_proxy(recording_proxy, PythonSdkAdapter(), fixture, tmp_path)
     assert run.verdict.status == "fail"
     assert [(d.pointer, d.kind) for d in run.verdict.failures] == [("/body/reason", "changed")]

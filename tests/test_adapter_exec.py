@@ -8,13 +8,12 @@ import re
 import shutil
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
-from support.adapter_e2e import TOKEN, recording_proxy, run_through_proxy
+from support.adapter_e2e import TOKEN, run_through_proxy
 from support.adapter_http import local_server
 from support.adapter_node import NODE_EXAMPLE, NODE_MANIFEST, with_node_projection, write_node_corpus
 
@@ -29,7 +28,6 @@ from conformance.adapters.exec_protocol import (
 )
 from conformance.adapters.registry import create
 from conformance.fixture import Fixture, discover, shipped_corpus_dir
-from conformance.proxy.profile import ServerProfile
 from conformance.proxy.recorder import RecordingProxy
 
 SHIPPED = discover([shipped_corpus_dir()]).fixtures
@@ -280,15 +278,9 @@ def test_a_hanging_program_is_a_timeout_and_its_whole_group_is_killed(tmp_path: 
 # ------------------------------------------------------------------ the Node.js example
 
 
-@pytest.fixture(scope="module")
-def proxy() -> Iterator[tuple[RecordingProxy, ServerProfile]]:
-    with recording_proxy() as running:
-        yield running
-
-
 @needs_node
 def test_node_example_passes_every_shipped_fixture_through_proxy_and_judge(
-    proxy: tuple[RecordingProxy, ServerProfile], tmp_path: Path
+    recording_proxy: RecordingProxy, tmp_path: Path
 ) -> None:
     write_node_corpus(SHIPPED, tmp_path / "node-corpus")
     fixtures = discover([tmp_path / "node-corpus"])
@@ -297,7 +289,7 @@ def test_node_example_passes_every_shipped_fixture_through_proxy_and_judge(
     assert adapter.check_available().available
     verdicts: dict[str, str] = {}
     for fixture in fixtures.fixtures:
-        run = run_through_proxy(*proxy, adapter, fixture, tmp_path / "work")
+        run = run_through_proxy(recording_proxy, adapter, fixture, tmp_path / "work")
         assert run.outcome.status == "completed", run.explain()
         verdicts[fixture.name] = run.verdict.status
         assert run.verdict.status == "pass", run.explain()
@@ -307,11 +299,11 @@ def test_node_example_passes_every_shipped_fixture_through_proxy_and_judge(
 
 @needs_node
 def test_node_example_sends_avro_envelopes_where_the_projection_says_so(
-    proxy: tuple[RecordingProxy, ServerProfile], tmp_path: Path
+    recording_proxy: RecordingProxy, tmp_path: Path
 ) -> None:
     start = next(fixture for fixture in SHIPPED if fixture.name == "workflow-start-parity.json")
     fixture = Fixture(tmp_path / start.name, with_node_projection(start))
-    run = run_through_proxy(*proxy, create(f"exec={NODE_MANIFEST}"), fixture, tmp_path / "work")
+    run = run_through_proxy(recording_proxy, create(f"exec={NODE_MANIFEST}"), fixture, tmp_path / "work")
     assert run.verdict.status == "pass", run.explain()
     sent = json.loads(run.exchanges[-1].request_body)
     assert set(sent["input"]) == {"codec", "blob"}
@@ -320,12 +312,12 @@ def test_node_example_sends_avro_envelopes_where_the_projection_says_so(
 
 @needs_node
 def test_node_example_mismatch_is_caught_by_pointer(
-    proxy: tuple[RecordingProxy, ServerProfile], tmp_path: Path
+    recording_proxy: RecordingProxy, tmp_path: Path
 ) -> None:
     data: dict[str, Any] = with_node_projection(CANCEL)
     data["sdk_node"]["body"]["reason"] = "wrong reason"
     fixture = Fixture(tmp_path / CANCEL.name, data)
-    run = run_through_proxy(*proxy, create(f"exec={NODE_MANIFEST}"), fixture, tmp_path)
+    run = run_through_proxy(recording_proxy, create(f"exec={NODE_MANIFEST}"), fixture, tmp_path)
     assert run.verdict.status == "fail"
     assert [(d.pointer, d.kind) for d in run.verdict.failures] == [("/body/reason", "changed")]
 

@@ -1,25 +1,22 @@
 """Running an adapter through the real recording proxy and the diff engine.
 
 One helper, :func:`run_through_proxy`, does what the runner does for one case:
-lease a proxy slot, run the adapter against the slot's server URL, and judge
+lease a slot of a started proxy (the ``recording_proxy`` fixture of
+``support.proxy``), run the adapter against the slot's server URL, and judge
 the captured exchanges with the adapter's projection.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from conformance.adapters.base import Adapter, CaseInput, ClientOutcome
-
 from conformance.capture import CapturedExchange
 from conformance.diff import CaseVerdict, judge
 from conformance.expectations import JudgeSettings
 from conformance.fixture import Fixture
 from conformance.operations import default_tables
-from conformance.proxy.profile import ServerProfile, load_profile
 from conformance.proxy.recorder import RecordingProxy
 
 TOKEN = "e2e-adapter-token-7f3a91"
@@ -44,26 +41,14 @@ class CaseRun:
         return "\n".join(lines)
 
 
-@contextmanager
-def recording_proxy(slots: int = 1) -> Iterator[tuple[RecordingProxy, ServerProfile]]:
-    """The shipped v2 profile's stub behind a started proxy, stopped afterwards."""
-    profile = load_profile(None)
-    proxy = RecordingProxy(profile, slots=slots)
-    proxy.start()
-    try:
-        yield proxy, profile
-    finally:
-        proxy.stop()
-
-
 def run_through_proxy(
     proxy: RecordingProxy,
-    profile: ServerProfile,
     adapter: Adapter,
     fixture: Fixture,
     work_dir: Path,
     timeout: float = 30.0,
 ) -> CaseRun:
+    profile = proxy.profile
     case_id = f"{fixture.name}::{adapter.label}"
     with proxy.open_case(case_id, fixture) as recording:
         outcome = adapter.run(
