@@ -96,6 +96,8 @@ MAX_STRAY_EXCHANGES = 1000
 _STUB_TARGET = "http://127.0.0.1:9"
 _FLOW_EXCHANGE = "dw_conformance.exchange"
 _ENDED_EARLY = "the case ended before the response was recorded"
+#: How long opening or closing a case waits for the proxy loop (it answers in microseconds when healthy).
+_LOOP_CALL_TIMEOUT = 30.0
 
 
 def parse_upstream(upstream: str) -> tuple[str, str, int]:
@@ -471,9 +473,12 @@ class RecordingProxy:
             recording = CaseRecording(case_id, fixture, self.server_url(slot.port), slot.port)
             slot.lease = recording
         try:
-            self._engine.run_in_loop(lambda: self._begin_lease(slot, recording))
+            self._engine.run_in_loop(lambda: self._begin_lease(slot, recording), _LOOP_CALL_TIMEOUT)
             if slot.loop_lease is not recording:
-                raise RuntimeError("the recording proxy stopped before the case could start")
+                raise RuntimeError(
+                    f"the recording proxy could not start case {case_id!r} "
+                    "(its loop stopped or did not answer)"
+                )
             yield recording
         finally:
             self._close_case(slot, recording)
@@ -495,7 +500,7 @@ class RecordingProxy:
 
     def _close_case(self, slot: _Slot, recording: CaseRecording) -> None:
         try:
-            self._engine.run_in_loop(lambda: self._end_lease(slot, recording))
+            self._engine.run_in_loop(lambda: self._end_lease(slot, recording), _LOOP_CALL_TIMEOUT)
         finally:
             # Seal in any case (also when the loop is gone): late flows are stray from here on.
             recording._seal()
