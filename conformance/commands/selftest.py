@@ -1,0 +1,80 @@
+"""``dw-conformance selftest``: prove the judge catches drift and does not invent it.
+
+Runs every selected client once per fixture (the options of ``run``), then
+judges each mutant of each expectation against the captured traffic (see
+:mod:`conformance.selftest`). Prints counts per mutation kind, every missed
+or suspicious mutant with its fixture, adapter and pointer, and the false
+alarms of the unmutated corpus.
+
+Exit codes: 0 when every mutant was caught with no false alarm and no error,
+1 otherwise, 2 for usage or configuration errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from conformance.commands.run import add_run_options, settings_from_args
+from conformance.runner import ConfigurationError, Session
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "selftest",
+        help="mutation self-test of the judge (drift detection, false alarms)",
+        description=(
+            "Run each client once per fixture, then judge every mutant of every expectation against the "
+            "captured traffic. Passes when every mutant is caught and the unmutated corpus has no "
+            "false alarm."
+        ),
+    )
+    add_run_options(parser)
+    parser.add_argument(
+        "--json", type=Path, metavar="FILE", dest="json_path", help="also write the report as JSON"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="also list skipped cases and not-applicable mutants"
+    )
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from conformance.selftest import render_report, run_selftest
+
+    settings = settings_from_args(args, Path(tempfile.gettempdir()))
+    settings.write_har = False
+    session = Session(settings, notify=lambda message: print(message, file=sys.stderr))
+    try:
+        session.prepare()
+        if not session.plans:
+            session.close()
+            print(
+                "dw-conformance: nothing to run (no available adapter matched any selected fixture)",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        session.start()
+        report = run_selftest(session, jobs=args.jobs)
+    except ConfigurationError as error:
+        print(f"dw-conformance: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        session.close()
+    print(render_report(report, verbose=args.verbose))
+    if args.json_path is not None:
+        try:
+            args.json_path.parent.mkdir(parents=True, exist_ok=True)
+            args.json_path.write_text(
+                json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+        except OSError as error:
+            print(f"dw-conformance: could not write {args.json_path}: {error}", file=sys.stderr)
+            return EXIT_USAGE
+    return EXIT_OK if report.passed else EXIT_FAILED

@@ -1,0 +1,315 @@
+"""The drift-detection self-test: does the judge catch every mutant of every expectation?
+
+A conformance harness is worth its false-negative rate. :func:`run_selftest`
+measures it on any fixture directory with any adapters:
+
+1. **Each client runs once per fixture**, from the *unmutated* fixture,
+   through the recording proxy (:meth:`Session.run_case`, on a worker pool).
+   The client's traffic does not depend on the expectation, and the
+   ``canonical`` adapter replays whatever fixture it is handed, so a client
+   must never see a mutant: only the judging does. The unmutated verdict is
+   the *false-alarm* measurement: a correct client judged against a correct
+   fixture must pass.
+2. **Every mutant is judged against that captured traffic** with
+   :meth:`Session.rejudge` (the mutant fixture, or the mutant judge settings
+   for the namespace and token). Mutants come from
+   :func:`conformance.mutation.derive_mutants`, per fixture and per adapter
+   projection.
+
+**The catch rule.** A mutant is *caught* when its verdict has a failure
+that the unmutated verdict did not have, at the mutant's target pointer or
+below it (``/body/input`` is caught by ``/body/input/1``). Failures are
+compared by pointer, kind *and* the expected value they state, so that on a
+case that already fails (a false alarm) a mutant at the same place still
+counts when the judge reports the mutant's value. A mutant whose new
+failures all lie elsewhere is *suspicious*: the judge objected, but not to
+what changed, which is a judge bug hiding behind a lucky verdict; it is
+listed and not counted as caught. A caught mutant with extra new failures
+elsewhere keeps its catch and lists those as *collateral*. A mutant with no
+new failure is *missed*.
+
+**Passing** means: at least one mutant ran, every mutant was caught, the
+unmutated corpus gave no false alarm, no case ended in error (a client that
+could not be exercised proves nothing) and the mutator had no problem.
+Cases an adapter skips (no projection) and mutants a fixture cannot express
+are reported, not counted. A ``--policy`` file applies to mutants too: a
+difference it declares deliberate is not a failure, so a mutant it covers is
+reported as missed, which is the truth about that run's settings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.diff import CaseVerdict
+from conformance.mutation import MUTATION_KINDS, Mutant, derive_mutants, is_under
+from conformance.problems import InputError
+from conformance.redact import redact_value
+from conformance.runner import CaseRun, Session, run_plans
+from conformance.textsafe import json_safe
+
+__all__ = ["KindCounts", "MutantResult", "SelftestReport", "render_report", "run_selftest"]
+
+
+@dataclass(frozen=True)
+class MutantResult:
+    kind: str
+    fixture: str
+    adapter: str
+    target: str
+    description: str
+    #: "caught", "missed" or "suspicious"
+    outcome: str
+    #: New failures of the mutant's verdict, as "pointer (kind)".
+    failures: tuple[str, ...] = ()
+    collateral: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "fixture": self.fixture,
+            "adapter": self.adapter,
+            "target": self.target,
+            "description": self.description,
+            "outcome": self.outcome,
+            "failures": list(self.failures),
+            "collateral": list(self.collateral),
+        }
+
+
+@dataclass
+class KindCounts:
+    run: int = 0
+    caught: int = 0
+    missed: int = 0
+    suspicious: int = 0
+    not_applicable: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "run": self.run,
+            "caught": self.caught,
+            "missed": self.missed,
+            "suspicious": self.suspicious,
+            "not_applicable": self.not_applicable,
+        }
+
+
+@dataclass
+class SelftestReport:
+    adapters: list[str] = field(default_factory=list)
+    fixtures: list[str] = field(default_factory=list)
+    results: list[MutantResult] = field(default_factory=list)
+    #: (fixture, adapter, kind, reason, target)
+    not_applicable: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    #: Unmutated cases that failed: (case id, failure pointers)
+    false_alarms: list[tuple[str, list[str]]] = field(default_factory=list)
+    #: Unmutated cases that ended in error, and mutator problems.
+    errors: list[str] = field(default_factory=list)
+    #: (case id, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    cases: int = 0
+    input_problems: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, KindCounts]:
+        """Counts per mutation kind, in :data:`MUTATION_KINDS` order, plus ``total``."""
+        table = {kind: KindCounts() for kind in MUTATION_KINDS}
+        for result in self.results:
+            row = table.setdefault(result.kind, KindCounts())
+            row.run += 1
+            setattr(row, result.outcome, getattr(row, result.outcome) + 1)
+        for _fixture, _adapter, kind, _reason, _target in self.not_applicable:
+            table.setdefault(kind, KindCounts()).not_applicable += 1
+        total = KindCounts()
+        for row in table.values():
+            total.run += row.run
+            total.caught += row.caught
+            total.missed += row.missed
+            total.suspicious += row.suspicious
+            total.not_applicable += row.not_applicable
+        table["total"] = total
+        return table
+
+    @property
+    def passed(self) -> bool:
+        total = self.counts()["total"]
+        return total.run > 0 and total.caught == total.run and not self.false_alarms and not self.errors
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "adapters": list(self.adapters),
+            "fixtures": list(self.fixtures),
+            "cases": self.cases,
+            "counts": {kind: row.to_json() for kind, row in self.counts().items()},
+            "false_alarms": [{"case": case, "failures": pointers} for case, pointers in self.false_alarms],
+            "errors": list(self.errors),
+            "skipped": [{"case": case, "reason": reason} for case, reason in self.skipped],
+            "input_problems": list(self.input_problems),
+            "not_applicable": [
+                {"fixture": f, "adapter": a, "kind": k, "reason": r, "target": t}
+                for f, a, k, r, t in self.not_applicable
+            ],
+            "mutants": [result.to_json() for result in self.results],
+        }
+
+
+def _failure_keys(verdict: CaseVerdict) -> set[tuple[str, str, str]]:
+    """Failures as (pointer, kind, expected value): a mutant's failure at a place the unmutated
+    verdict already objects to is still new when it states another expected value."""
+    return {
+        (item.pointer, item.kind, json.dumps(json_safe(item.expected), sort_keys=True, ensure_ascii=False))
+        for item in verdict.failures
+    }
+
+
+def _judge_mutant(
+    session: Session, run: CaseRun, baseline: set[tuple[str, str, str]], mutant: Mutant
+) -> MutantResult:
+    plan = run.plan
+    verdict = session.rejudge(run, mutant.fixture, mutant.settings)
+    new = sorted({(pointer, kind) for pointer, kind, _expected in _failure_keys(verdict) - baseline})
+    at_target = [f"{pointer} ({kind})" for pointer, kind in new if is_under(pointer, mutant.target)]
+    elsewhere = [f"{pointer} ({kind})" for pointer, kind in new if not is_under(pointer, mutant.target)]
+    collateral = [
+        f"{pointer} ({kind})"
+        for pointer, kind in new
+        if not is_under(pointer, mutant.target)
+        and not any(is_under(pointer, consequence) for consequence in mutant.consequences)
+    ]
+    if at_target:
+        outcome = "caught"
+    elif elsewhere:
+        outcome = "suspicious"
+    else:
+        outcome = "missed"
+    return MutantResult(
+        kind=mutant.kind,
+        fixture=plan.fixture.name,
+        adapter=plan.slot.label,
+        target=mutant.target,
+        description=mutant.description,
+        outcome=outcome,
+        failures=tuple(at_target + elsewhere),
+        collateral=tuple(collateral) if at_target else (),
+    )
+
+
+def judge_case(session: Session, run: CaseRun, report: SelftestReport) -> None:
+    """Add one finished unmutated case, and the verdicts of all its mutants, to ``report``."""
+    plan = run.plan
+    case_id = plan.case_id
+    if run.status == "skipped":
+        report.skipped.append((case_id, str(run.result.get("reason", ""))))
+        return
+    if run.status == "error" or run.verdict is None:
+        report.errors.append(f"{case_id}: the unmutated case ended in error: {run.result.get('reason', '')}")
+        return
+    if run.status == "fail":
+        report.false_alarms.append((case_id, [str(item["pointer"]) for item in run.result["differences"]]))
+    try:
+        mutants = derive_mutants(plan.fixture, plan.slot.adapter.projection_key, session.judge_settings)
+    except InputError as error:
+        report.errors.append(f"{case_id}: no expectation to mutate: {error}")
+        return
+    for problem in mutants.problems:
+        report.errors.append(f"mutator: {problem}")
+    for item in mutants.not_applicable:
+        report.not_applicable.append(
+            (plan.fixture.name, plan.slot.label, item.kind, item.reason, item.target)
+        )
+    baseline = _failure_keys(run.verdict)
+    for mutant in mutants.mutants:
+        try:
+            report.results.append(_judge_mutant(session, run, baseline, mutant))
+        except InputError as error:
+            report.errors.append(
+                f"{case_id}: {mutant.kind} at {mutant.target}: the judge refused the mutant: {error}"
+            )
+
+
+def run_selftest(
+    session: Session,
+    *,
+    jobs: int = 1,
+    on_case: Callable[[CaseRun], None] | None = None,
+) -> SelftestReport:
+    """Run the self-test on a prepared and started :class:`Session` (its fixtures and adapters)."""
+    report = SelftestReport(
+        adapters=[slot.label for slot in session.slots if slot.available],
+        fixtures=[fixture.name for fixture in session.fixtures],
+        input_problems=[problem.render() for problem in session.input_problems],
+    )
+    runs = run_plans(session, session.plans, jobs=jobs, on_done=on_case)
+    order = {plan.case_id: index for index, plan in enumerate(session.plans)}
+    for run in sorted(runs, key=lambda item: order.get(item.plan.case_id, len(order))):
+        report.cases += 1
+        judge_case(session, run, report)
+    redacted: list[str] = redact_value(report.errors, [session.settings.token])
+    report.errors = redacted
+    return report
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _percent(part: int, whole: int) -> str:
+    return "n/a" if whole == 0 else f"{100.0 * part / whole:.1f} %"
+
+
+def render_report(report: SelftestReport, *, verbose: bool = False) -> str:
+    """The text the ``selftest`` command prints."""
+    errors = sum(1 for error in report.errors if not error.startswith("mutator:"))
+    lines = [
+        f"mutation self-test: {len(report.fixtures)} fixture(s) x {len(report.adapters)} adapter(s) "
+        f"({', '.join(report.adapters) or 'none'})",
+        f"unmutated cases: {report.cases} run, {len(report.false_alarms)} false alarm(s), "
+        f"{len(report.skipped)} skipped, {errors} error(s)",
+        "",
+    ]
+    counts = report.counts()
+    header = ("kind", "run", "caught", "missed", "suspicious", "n/a")
+    rows = [header] + [
+        (kind, str(row.run), str(row.caught), str(row.missed), str(row.suspicious), str(row.not_applicable))
+        for kind, row in counts.items()
+    ]
+    widths = [max(len(row[index]) for row in rows) for index in range(len(header))]
+    for number, row in enumerate(rows):
+        if number == len(rows) - 1:
+            lines.append("  ".join("-" * width for width in widths))
+        cells = [row[0].ljust(widths[0])] + [
+            cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)
+        ]
+        lines.append("  ".join(cells))
+    total = counts["total"]
+    lines.append("")
+    for result in report.results:
+        if result.outcome != "caught":
+            note = f" (failed instead at {', '.join(result.failures)})" if result.failures else ""
+            lines.append(
+                f"{result.outcome.upper()}: {result.kind} {result.fixture} [{result.adapter}] "
+                f"{result.target}: {result.description}{note}"
+            )
+        elif result.collateral:
+            lines.append(
+                f"collateral: {result.kind} {result.fixture} [{result.adapter}] {result.target}: "
+                f"also failed at {', '.join(result.collateral)}"
+            )
+    for case, pointers in report.false_alarms:
+        lines.append(f"FALSE ALARM: {case} fails unmutated at {', '.join(pointers) or '(no pointer)'}")
+    for error in report.errors:
+        lines.append(f"ERROR: {error}")
+    if verbose:
+        for case, reason in report.skipped:
+            lines.append(f"skipped: {case}: {reason}")
+        for fixture, adapter, kind, reason, target in report.not_applicable:
+            where = f" {target}" if target else ""
+            lines.append(f"n/a: {kind} {fixture} [{adapter}]{where}: {reason}")
+    lines.append(
+        f"caught {total.caught} of {total.run} mutants ({_percent(total.caught, total.run)}), "
+        f"{len(report.false_alarms)} false alarm(s): {'PASS' if report.passed else 'FAIL'}"
+    )
+    return "\n".join(lines)
