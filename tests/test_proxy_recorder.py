@@ -149,10 +149,14 @@ def test_a_kept_alive_connection_of_the_previous_case_is_closed(proxy_factory: F
     proxy = proxy_factory(slots=1)
     port = proxy.ports[0]
     request = b"GET /api/cluster/info HTTP/1.1\r\nHost: x\r\n\r\n"
-    kept = socket.create_connection(("127.0.0.1", port), timeout=5)
-    try:
-        with proxy.open_case("first", None) as first:
+    with proxy.open_case("first", None) as first:
+        kept = socket.create_connection(("127.0.0.1", port), timeout=5)
+        try:
             assert b" 200 " in raw_request(port, request, sock=kept).split(b"\r\n", 1)[0]
+        except BaseException:
+            kept.close()
+            raise
+    try:
         with proxy.open_case("second", None) as second:
             try:
                 late = raw_request(port, request, sock=kept)
