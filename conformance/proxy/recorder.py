@@ -374,12 +374,20 @@ class RecordingProxy:
         with_tls = False
         if upstream is not None:
             scheme, upstream_host, upstream_port = parse_upstream(upstream)
-            reverse_target = f"{scheme}://{upstream_host}:{upstream_port}"
+            authority = f"[{upstream_host}]" if ":" in upstream_host else upstream_host
+            reverse_target = f"{scheme}://{authority}:{upstream_port}"
             default_port = 443 if scheme == "https" else 80
             self._upstream_host_header = (
-                upstream_host if upstream_port == default_port else (f"{upstream_host}:{upstream_port}")
+                authority if upstream_port == default_port else f"{authority}:{upstream_port}"
             )
             with_tls = scheme == "https"
+        mitm_options: dict[str, Any] = {
+            "connection_strategy": "lazy",  # nothing is dialled before a flow needs it (never, in stub mode)
+            "keep_host_header": True,  # the capture keeps the client's Host; see _RecorderAddon.request
+            "body_size_limit": str(max_body_bytes),
+        }
+        if with_tls:
+            mitm_options["ssl_insecure"] = not verify_upstream_tls
         self.stub = StubServer(profile, self.api_prefix)
         self._engine = MitmEngine(
             self._make_addons,
@@ -387,18 +395,7 @@ class RecordingProxy:
             reverse_target=reverse_target,
             host=host,
             with_tls=with_tls,
-            mitm_options={
-                "connection_strategy": "lazy",
-                "keep_host_header": True,
-                "body_size_limit": str(max_body_bytes),
-                "ssl_insecure": not verify_upstream_tls,
-            }
-            if with_tls
-            else {
-                "connection_strategy": "lazy",
-                "keep_host_header": True,
-                "body_size_limit": str(max_body_bytes),
-            },
+            mitm_options=mitm_options,
         )
         self._slots: list[_Slot] = []
         self._by_port: dict[int, _Slot] = {}
