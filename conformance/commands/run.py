@@ -188,9 +188,8 @@ def summary_table(document: dict[str, Any]) -> str:
         return "(no cases ran)"
     first = max(len("fixture"), *(len(name) for name in fixtures))
     widths = [max(len(adapter), 5) for adapter in adapters]
-    lines = [
-        "  ".join(["fixture".ljust(first), *(a.ljust(w) for a, w in zip(adapters, widths, strict=True))])
-    ]
+    header = ["fixture".ljust(first), *(a.ljust(w) for a, w in zip(adapters, widths, strict=True))]
+    lines = ["  ".join(header).rstrip()]
     lines.append("  ".join(["-" * first, *("-" * w for w in widths)]))
     for name in fixtures:
         row = [name.ljust(first)]
