@@ -132,7 +132,9 @@ def _to_datum(value: Any, where: str) -> dict[str, Any]:
         return {"value": {"boolean": value}}
     if isinstance(value, int):
         if not _INT64_MIN <= value <= _INT64_MAX:
-            raise UnencodableValueError(f"integer at {where or '/'} does not fit a signed 64-bit long: {value}")
+            raise UnencodableValueError(
+                f"integer at {where or '/'} does not fit a signed 64-bit long: {value}"
+            )
         return {"value": {"long": value}}
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -158,7 +160,7 @@ def _from_datum(datum: Any) -> Any:
     inner = datum["value"]
     if inner is None:
         return None
-    (kind, payload), = inner.items()
+    ((kind, payload),) = inner.items()
     if kind == "items":
         return [_from_datum(item) for item in payload]
     if kind == "entries":
@@ -197,9 +199,7 @@ def decode_bytes(raw: bytes) -> Any:
             f"expected the single-object magic bytes c3 01, found {raw[:2].hex(' ') or 'nothing'}"
         )
     if len(raw) < header_length:
-        raise TruncatedDatumError(
-            f"blob ends after {len(raw)} bytes, inside the 8-byte schema fingerprint"
-        )
+        raise TruncatedDatumError(f"blob ends after {len(raw)} bytes, inside the 8-byte schema fingerprint")
     found = raw[2:header_length]
     expected = value_schema_fingerprint()
     if found != expected:

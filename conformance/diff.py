@@ -60,6 +60,7 @@ from conformance.expectations import (
 from conformance.findings import Difference
 from conformance.fixture import Fixture
 from conformance.normalize import NormalizedRequest, normalize, split_path, strip_prefix
+from conformance.textsafe import json_type
 
 if TYPE_CHECKING:
     from conformance.policy import Policy
@@ -76,27 +77,6 @@ class ProfileLike(Protocol):
     def api_prefix(self) -> str: ...
 
     def ancillary_route(self, method: str, path: str) -> Any: ...
-
-
-def json_type(value: Any) -> str:
-    """The type name used in messages; ``integer`` (Avro long) and ``double`` stay distinct."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "double"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bytes | bytearray):
-        return "bytes"
-    if isinstance(value, list | tuple):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
 
 
 def _scalars_equal(expected: Any, actual: Any) -> bool:

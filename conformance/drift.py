@@ -38,6 +38,7 @@ from conformance import jsonpointer
 from conformance.findings import Difference
 from conformance.fixture import KNOWN_TOP_LEVEL_KEYS, fixture_paths, read_json_file
 from conformance.problems import InputError, Problem
+from conformance.textsafe import json_type
 
 __all__ = [
     "DriftReport",
@@ -54,25 +55,6 @@ class DriftUsageError(Exception):
     """The arguments cannot be compared at all (missing directory, nothing on either side)."""
 
 
-def _kind_of(value: Any) -> str:
-    """JSON type name, telling integers from doubles (``bool`` is not a number)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list | tuple):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
 def json_differences(a: Any, b: Any, pointer: str = "") -> list[Difference]:
     """Every difference between JSON values ``a`` (expected) and ``b`` (actual).
 
@@ -84,7 +66,7 @@ def json_differences(a: Any, b: Any, pointer: str = "") -> list[Difference]:
     stack: list[tuple[Any, Any, str]] = [(a, b, pointer)]
     while stack:
         left, right, where = stack.pop()
-        left_kind, right_kind = _kind_of(left), _kind_of(right)
+        left_kind, right_kind = json_type(left), json_type(right)
         if left_kind != right_kind:
             differences.append(Difference(where, "type_changed", left, right))
             continue
@@ -249,7 +231,7 @@ def render_difference(name: str, difference: Difference) -> str:
     else:
         what = f"A has {_short(difference.expected)}; B has {_short(difference.actual)}"
         if difference.kind == "type_changed":
-            what += f" (a {_kind_of(difference.expected)} against a {_kind_of(difference.actual)})"
+            what += f" (a {json_type(difference.expected)} against a {json_type(difference.actual)})"
     if difference.message:
         what = f"{difference.message}: {what}"
     return f"{name}: {where}: {what}"

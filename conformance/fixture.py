@@ -17,6 +17,7 @@ from typing import Any
 
 from conformance import jsonpointer
 from conformance.problems import InputError, Problem
+from conformance.textsafe import map_tree
 
 FIXTURE_SCHEMA_ID = "durable-workflow.polyglot.control-plane-request-fixture"
 SUPPORTED_VERSIONS = (1,)
@@ -52,32 +53,12 @@ def _duplicate_key_problems(node: Any, pointer: str, file: str) -> Iterator[Prob
         current, where = stack.pop()
         if isinstance(current, dict):
             for key in getattr(current, "duplicates", []):
-                yield Problem(file, jsonpointer.join(where, key), "each key once per object", f"key {key!r} repeated")
+                yield Problem(
+                    file, jsonpointer.join(where, key), "each key once per object", f"key {key!r} repeated"
+                )
             stack.extend((value, jsonpointer.join(where, key)) for key, value in current.items())
         elif isinstance(current, list):
             stack.extend((value, jsonpointer.join(where, i)) for i, value in enumerate(current))
-
-
-def _plain(node: Any) -> Any:
-    """Turn parsed ``_PairsDict`` trees into plain dicts (iteratively, no recursion limit)."""
-    if not isinstance(node, dict | list):
-        return node
-    root: Any = {} if isinstance(node, dict) else []
-    stack: list[tuple[Any, Any]] = [(node, root)]
-    while stack:
-        source, target = stack.pop()
-        items = source.items() if isinstance(source, dict) else enumerate(source)
-        for key, value in items:
-            if isinstance(value, dict | list):
-                child: Any = {} if isinstance(value, dict) else []
-                stack.append((value, child))
-            else:
-                child = value
-            if isinstance(target, dict):
-                target[key] = child
-            else:
-                target.append(child)
-    return root
 
 
 def parse_json_bytes(raw: bytes, file: str) -> Any:
@@ -86,7 +67,14 @@ def parse_json_bytes(raw: bytes, file: str) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InputError(
-            [Problem(file, "", "UTF-8 text", f"byte 0x{raw[error.start]:02x} at offset {error.start} is not UTF-8")]
+            [
+                Problem(
+                    file,
+                    "",
+                    "UTF-8 text",
+                    f"byte 0x{raw[error.start]:02x} at offset {error.start} is not UTF-8",
+                )
+            ]
         ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -100,12 +88,16 @@ def parse_json_bytes(raw: bytes, file: str) -> Any:
         ) from None
     except RecursionError:
         raise InputError(
-            [Problem(file, "", "JSON nested less deeply than the parser's limit", "nesting too deep to parse")]
+            [
+                Problem(
+                    file, "", "JSON nested less deeply than the parser's limit", "nesting too deep to parse"
+                )
+            ]
         ) from None
     duplicates = list(_duplicate_key_problems(document, "", file))
     if duplicates:
         raise InputError(duplicates)
-    return _plain(document)
+    return map_tree(document, lambda leaf: leaf)
 
 
 def read_json_file(path: Path, *, max_bytes: int = MAX_FIXTURE_BYTES) -> Any:
@@ -114,9 +106,7 @@ def read_json_file(path: Path, *, max_bytes: int = MAX_FIXTURE_BYTES) -> Any:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise InputError(
-                [Problem(file, "", f"a file of at most {max_bytes} bytes", f"{size} bytes")]
-            )
+            raise InputError([Problem(file, "", f"a file of at most {max_bytes} bytes", f"{size} bytes")])
         with path.open("rb") as handle:
             raw = handle.read(max_bytes + 1)
     except InputError:
@@ -190,7 +180,9 @@ class Fixture:
     def projection_keys(self) -> list[str]:
         """Every projection in the fixture (``cli``, ``sdk_python``, future ``sdk_*``...)."""
         return [
-            key for key, value in self.data.items() if key not in KNOWN_TOP_LEVEL_KEYS and isinstance(value, dict)
+            key
+            for key, value in self.data.items()
+            if key not in KNOWN_TOP_LEVEL_KEYS and isinstance(value, dict)
         ]
 
     def projection(self, key: str) -> dict[str, Any] | None:

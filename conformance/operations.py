@@ -54,19 +54,25 @@ def fixture_file_name(operation: str) -> str:
 def _tables_from(document: Any, source: str) -> OperationTables:
     problems: list[Problem] = []
     if not isinstance(document, dict):
-        raise InputError([Problem(source, "", "a mapping with cli_commands and/or sdk_methods", type(document).__name__)])
+        raise InputError(
+            [Problem(source, "", "a mapping with cli_commands and/or sdk_methods", type(document).__name__)]
+        )
     tables: dict[str, dict[str, str]] = {}
     for key in ("cli_commands", "sdk_methods"):
         section = document.get(key, {}) or {}
         if not isinstance(section, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in section.items()
         ):
-            problems.append(Problem(source, f"/{key}", "a mapping of operation id to name", repr(section)[:80]))
+            problems.append(
+                Problem(source, f"/{key}", "a mapping of operation id to name", repr(section)[:80])
+            )
             continue
         tables[key] = dict(section)
     unknown = sorted(set(document) - {"cli_commands", "sdk_methods"})
     if unknown:
-        problems.append(Problem(source, f"/{unknown[0]}", "only cli_commands and sdk_methods", f"key {unknown[0]!r}"))
+        problems.append(
+            Problem(source, f"/{unknown[0]}", "only cli_commands and sdk_methods", f"key {unknown[0]!r}")
+        )
     if problems:
         raise InputError(problems)
     return OperationTables(tables.get("cli_commands", {}), tables.get("sdk_methods", {}))
@@ -85,7 +91,9 @@ def load_tables(extra: Path | None = None) -> OperationTables:
     try:
         document = yaml.safe_load(extra.read_text(encoding="utf-8"))
     except OSError as error:
-        raise InputError([Problem(str(extra), "", "a readable YAML file", error.strerror or str(error))]) from error
+        raise InputError(
+            [Problem(str(extra), "", "a readable YAML file", error.strerror or str(error))]
+        ) from error
     except yaml.YAMLError as error:
         raise InputError([Problem(str(extra), "", "valid YAML", str(error).splitlines()[0])]) from error
     return tables.merged(_tables_from(document, str(extra)))

@@ -38,6 +38,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
+from conformance.textsafe import map_tree
+
 __all__ = [
     "CREDENTIAL_QUERY_NAMES",
     "MIN_SUBSTRING_SECRET",
@@ -192,21 +194,7 @@ def redact_value(value: Any, secrets: Iterable[str | None] = ()) -> Any:
     def leaf(item: Any) -> Any:
         return _redact_string(item, long_forms, short) if isinstance(item, str) else item
 
-    if not isinstance(value, dict | list | tuple):
-        return leaf(value)
-    root: Any = {} if isinstance(value, dict) else []
-    stack: list[tuple[Any, Any]] = [(value, root)]
-    while stack:
-        source, target = stack.pop()
-        items = source.items() if isinstance(source, dict) else enumerate(source)
-        for key, item in items:
-            if isinstance(item, dict | list | tuple):
-                child: Any = {} if isinstance(item, dict) else []
-                stack.append((item, child))
-            else:
-                child = leaf(item)
-            if isinstance(target, dict):
-                target[_replace_secrets(key, long_forms, short) if isinstance(key, str) else key] = child
-            else:
-                target.append(child)
-    return root
+    def key(name: Any) -> Any:
+        return _replace_secrets(name, long_forms, short) if isinstance(name, str) else name
+
+    return map_tree(value, leaf, key)
