@@ -1,27 +1,71 @@
 """Child processes of the harness: run with a time limit, never left behind.
 
-Every client subprocess (``dw``, ``exec`` adapters) runs through
-:func:`run_process`: in its own session/process group, stdin from a pipe or
-closed, stdout/stderr captured. On time-out the *whole group* is killed
-(grandchildren included), and what the client had printed so far is kept.
-Running groups are registered so that an interrupted run (Ctrl-C, SIGTERM)
-can kill all of them at once with :func:`terminate_all_children`.
+Every client subprocess (``dw``, ``exec`` adapters, an SDK under another
+interpreter) runs through :func:`run_process`. Design decisions:
+
+- **Own process group.** The child starts a new session; when the case ends
+  the *whole group* is killed, grandchildren included: at the time limit,
+  and also after a normal exit (a background helper the client forgot must
+  not outlive its case, nor hold the output pipes open).
+- **The leader's exit ends the case, not the pipes' EOF.** The harness waits
+  for the leader process, then kills its group, then collects the output.
+  (Waiting for end-of-file on stdout, as ``communicate()`` does, would make a
+  client whose grandchild keeps the pipe open look like a client that hangs.)
+- **Output is drained by reader threads and capped.** Each stream keeps at
+  most :data:`MAX_OUTPUT_BYTES` and discards the rest while still reading it,
+  so a client printing without end neither blocks on a full pipe nor fills
+  the harness's memory. What was printed before a kill is kept (partial
+  output of a client that hangs).
+- **Escapees are found by a tag.** A descendant that leaves the group
+  (``setsid``, a daemonising double fork) is out of reach of ``killpg``.
+  Every child gets the environment variable :data:`TAG_VARIABLE` (one value
+  per child, with a per-harness-process prefix); after the group kill,
+  :func:`sweep_tagged` reads ``/proc/*/environ`` and kills every process
+  still carrying the child's tag, and :func:`terminate_all_children` sweeps
+  the whole prefix (an interrupted run, the end of a session). Environments
+  are inherited, so escapees keep the tag unless they clear their
+  environment on purpose. Without ``/proc`` (macOS) the sweep does nothing
+  and the group kill is the only net.
+- **Registry for interrupts.** Running groups are registered so that an
+  interrupted run (Ctrl-C, SIGTERM) kills all of them at once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 import subprocess
 import threading
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
+
+__all__ = [
+    "MAX_OUTPUT_BYTES",
+    "TAG_VARIABLE",
+    "ProcessResult",
+    "run_process",
+    "sweep_tagged",
+    "tagged_processes",
+    "terminate_all_children",
+]
 
 #: Output kept per stream; a client printing more is cut (and says so).
 MAX_OUTPUT_BYTES = 4 * 1024 * 1024
+#: The environment variable that marks every child (and, by inheritance, its descendants).
+TAG_VARIABLE = "DWC_CHILD_TAG"
+#: How long the output readers may take after the group was killed before escapees are swept.
+_DRAIN_GRACE_SECONDS = 2.0
+_READ_CHUNK = 64 * 1024
+
+#: Prefix of every tag this harness process hands out.
+_TAG_PREFIX = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+_tag_counter = itertools.count(1)
 
 _running: dict[int, subprocess.Popen[bytes]] = {}
 _running_lock = threading.Lock()
@@ -43,20 +87,107 @@ def _kill_group(process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> 
         os.killpg(process.pid, sig)
 
 
+# ------------------------------------------------------------------ tags and /proc
+def tagged_processes(tag: str, *, prefix: bool = False) -> list[int]:
+    """Pids of live processes whose environment carries ``TAG_VARIABLE=tag`` (or a tag starting with it)."""
+    wanted = f"{TAG_VARIABLE}={tag}".encode()
+    found: list[int] = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return found
+    own = os.getpid()
+    for entry in entries:
+        if not entry.isdigit() or int(entry) == own:
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                environ = handle.read()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        for variable in environ.split(b"\0"):
+            if variable == wanted or (prefix and variable.startswith(wanted)):
+                found.append(int(entry))
+                break
+    return found
+
+
+def sweep_tagged(tag: str, *, prefix: bool = False, rounds: int = 5) -> int:
+    """Kill every process carrying ``tag``; repeated while new ones appear (forks). Returns how many."""
+    killed = 0
+    for _ in range(rounds):
+        pids = tagged_processes(tag, prefix=prefix)
+        if not pids:
+            break
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+    return killed
+
+
 def terminate_all_children() -> int:
-    """Kill every registered process group; returns how many there were."""
+    """Kill every registered process group and every process tagged by this harness; returns how many."""
     with _running_lock:
         processes = list(_running.values())
     for process in processes:
         _kill_group(process)
-    return len(processes)
+    return len(processes) + sweep_tagged(_TAG_PREFIX, prefix=True)
 
 
-def _decode(data: bytes) -> str:
-    text = data[:MAX_OUTPUT_BYTES].decode("utf-8", errors="replace")
-    if len(data) > MAX_OUTPUT_BYTES:
-        text += f"\n[output cut at {MAX_OUTPUT_BYTES} bytes]"
-    return text
+# ------------------------------------------------------------------ output
+class _Drain:
+    """Reads one pipe to its end in a thread, keeping the first ``limit`` bytes."""
+
+    def __init__(self, stream: IO[bytes], limit: int = MAX_OUTPUT_BYTES) -> None:
+        self.stream = stream
+        self.limit = limit
+        self.chunks: list[bytes] = []
+        self.kept = 0
+        self.total = 0
+        self.thread = threading.Thread(target=self._run, name="dw-child-output", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while True:
+                chunk = os.read(self.stream.fileno(), _READ_CHUNK)
+                if not chunk:
+                    break
+                self.total += len(chunk)
+                if self.kept < self.limit:
+                    keep = chunk[: self.limit - self.kept]
+                    self.chunks.append(keep)
+                    self.kept += len(keep)
+        except (OSError, ValueError):
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                self.stream.close()
+
+    def join(self, timeout: float) -> bool:
+        self.thread.join(timeout)
+        return not self.thread.is_alive()
+
+    def text(self) -> str:
+        text = b"".join(self.chunks).decode("utf-8", errors="replace")
+        if self.total > self.kept:
+            text += f"\n[output cut at {self.limit} bytes; {self.total} bytes printed]"
+        if self.thread.is_alive():
+            text += "\n[output still held open by a process outside the harness's reach]"
+        return text
+
+
+def _feed(stream: IO[bytes], data: bytes) -> None:
+    """Write the child's stdin in a thread (a child that never reads must not block the harness)."""
+
+    def write() -> None:
+        with contextlib.suppress(OSError, ValueError):
+            stream.write(data)
+        with contextlib.suppress(OSError, ValueError):
+            stream.close()
+
+    threading.Thread(target=write, name="dw-child-input", daemon=True).start()
 
 
 def run_process(
@@ -69,13 +200,14 @@ def run_process(
 ) -> ProcessResult:
     """Run ``argv`` in a new process group with a time limit; never raises for the child's failure."""
     started = time.monotonic()
+    tag = f"{_TAG_PREFIX}-{next(_tag_counter)}"
     try:
         process = subprocess.Popen(
             list(argv),
             stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=dict(env),
+            env={**env, TAG_VARIABLE: tag},
             cwd=str(cwd),
             start_new_session=True,
         )
@@ -85,31 +217,32 @@ def run_process(
         )
     with _running_lock:
         _running[process.pid] = process
+    assert process.stdout is not None and process.stderr is not None
+    stdout, stderr = _Drain(process.stdout), _Drain(process.stderr)
+    if stdin_data is not None and process.stdin is not None:
+        _feed(process.stdin, stdin_data)
     timed_out = False
     try:
         try:
-            stdout, stderr = process.communicate(stdin_data, timeout=timeout)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
-            _kill_group(process)
-            # Partial output: communicate() again collects what was buffered before the kill.
-            try:
-                stdout, stderr = process.communicate(timeout=5)
-            except subprocess.TimeoutExpired:
-                stdout, stderr = b"", b""
-        # The leader may have exited while children it spawned live on in the group.
-        _kill_group(process)
     finally:
+        # Whatever happened, nothing of the child's group outlives the case.
+        _kill_group(process)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5)
         with _running_lock:
             _running.pop(process.pid, None)
-        if process.poll() is None:
-            _kill_group(process)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=5)
+        drained = stdout.join(_DRAIN_GRACE_SECONDS) and stderr.join(_DRAIN_GRACE_SECONDS)
+        sweep_tagged(tag)
+        if not drained:  # an escapee held the pipes; it is dead now
+            stdout.join(_DRAIN_GRACE_SECONDS)
+            stderr.join(_DRAIN_GRACE_SECONDS)
     return ProcessResult(
         exit_code=None if timed_out else process.returncode,
-        stdout=_decode(stdout or b""),
-        stderr=_decode(stderr or b""),
+        stdout=stdout.text(),
+        stderr=stderr.text(),
         timed_out=timed_out,
         duration=time.monotonic() - started,
     )

@@ -10,7 +10,7 @@ values come from the normalized request, already redacted.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from conformance.diff import CaseVerdict
@@ -38,33 +38,56 @@ def _side(value: Any, present: bool, width: int) -> str:
     return render_value(value, width) if present else _ABSENT
 
 
-def render_difference(difference: Difference, width: int = 100) -> str:
-    """``<pointer>  <kind>: expected X, sent Y (message)`` on one line."""
+def _same(value: Any) -> Any:
+    return value
+
+
+def render_difference(
+    difference: Difference, width: int = 100, *, clean: Callable[[Any], Any] = _same
+) -> str:
+    """``<pointer>  <kind>: expected X, sent Y (message)`` on one line.
+
+    ``clean`` is applied to every value before it is rendered (and cut): the
+    runner passes its :class:`~conformance.stabilize.Stabilizer`, so that a
+    random value cut in the middle is not left half-replaced.
+    """
     pointer = difference.pointer or "(case)"
+    expected_value, actual_value = clean(difference.expected), clean(difference.actual)
     if difference.kind == "missing":
-        detail = f"expected {render_value(difference.expected, width)}, sent {_ABSENT}"
+        detail = f"expected {render_value(expected_value, width)}, sent {_ABSENT}"
     elif difference.kind == "unexpected":
-        detail = f"sent {render_value(difference.actual, width)}"
+        detail = f"sent {render_value(actual_value, width)}"
     elif difference.kind == "operation_count":
-        seen = difference.actual if isinstance(difference.actual, list) else [difference.actual]
-        detail = f"expected {difference.expected}; seen: " + (
-            "; ".join(map(str, seen)) if seen else "nothing"
-        )
+        seen = actual_value if isinstance(actual_value, list) else [actual_value]
+        detail = f"expected {expected_value}; seen: " + ("; ".join(map(str, seen)) if seen else "nothing")
     else:
-        expected, actual = render_value(difference.expected, width), render_value(difference.actual, width)
+        expected, actual = render_value(expected_value, width), render_value(actual_value, width)
         detail = f"expected {expected}, sent {actual}"
-    message = f" ({difference.message})" if difference.message else ""
+    message = f" ({clean(difference.message)})" if difference.message else ""
     return f"{pointer}  {difference.kind}: {detail}{message}"
 
 
-def _section(title: str, differences: Sequence[Difference], width: int) -> list[str]:
+def _section(
+    title: str, differences: Sequence[Difference], width: int, clean: Callable[[Any], Any]
+) -> list[str]:
     if not differences:
         return []
-    return [f"  {title} ({len(differences)}):", *[f"    {render_difference(d, width)}" for d in differences]]
+    lines = [f"    {render_difference(d, width, clean=clean)}" for d in differences]
+    return [f"  {title} ({len(differences)}):", *lines]
 
 
-def render_verdict(verdict: CaseVerdict, *, label: str | None = None, width: int = 100) -> str:
-    """A few lines: status, what was expected, what was sent, the differences by pointer."""
+def render_verdict(
+    verdict: CaseVerdict,
+    *,
+    label: str | None = None,
+    width: int = 100,
+    clean: Callable[[Any], Any] = _same,
+) -> str:
+    """A few lines: status, what was expected, what was sent, the differences by pointer.
+
+    ``clean`` is applied to every value and sent text before rendering (see
+    :func:`render_difference`).
+    """
     expectation = verdict.expectation
     who = verdict.projection_key + (f" ({label})" if label and label != verdict.projection_key else "")
     lines = [f"{verdict.status.upper()} {verdict.fixture_name} [{who}]"]
@@ -88,12 +111,12 @@ def render_verdict(verdict: CaseVerdict, *, label: str | None = None, width: int
                 for record in request.envelopes
             )
             envelope_note += "]"
-        lines.append(f"  sent: {request.summary()}{envelope_note}")
+        lines.append(f"  sent: {clean(request.summary())}{envelope_note}")
         if request.body_present:
             shown = request.body if request.body_is_json else request.raw_body.decode("utf-8", "replace")
-            lines.append(f"  sent body (decoded): {render_value(shown, width)}")
-    lines.extend(_section("failures", verdict.failures, width))
-    lines.extend(_section("diagnostics", verdict.diagnostics, width))
+            lines.append(f"  sent body (decoded): {render_value(clean(shown), width)}")
+    lines.extend(_section("failures", verdict.failures, width, clean))
+    lines.extend(_section("diagnostics", verdict.diagnostics, width, clean))
     if verdict.not_asserted:
         lines.append("  not asserted by the fixture: " + "; ".join(verdict.not_asserted))
     if verdict.ancillary:
@@ -101,7 +124,7 @@ def render_verdict(verdict: CaseVerdict, *, label: str | None = None, width: int
             exchange.summary() + (f" ({exchange.route})" if exchange.route else "")
             for exchange in verdict.ancillary
         ]
-        lines.append("  ancillary (not judged): " + "; ".join(shown_ancillary))
+        lines.append("  ancillary (not judged): " + clean("; ".join(shown_ancillary)))
     return "\n".join(lines)
 
 

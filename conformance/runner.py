@@ -24,10 +24,22 @@ Decisions written down here:
   change the request verdict; it is listed under ``response_diagnostics``.
 - Cross-client parity compares real clients only; self-check adapters
   (``canonical``) are left out of it.
+- Same inputs, same ``result.json`` (apart from timestamps and durations),
+  whatever ``--jobs`` is: cases and parity entries are in plan order, and the
+  values that change from run to run without the inputs changing (the
+  proxy's port, scratch directories, identifiers a client draws at random)
+  are replaced by placeholders (:mod:`conformance.stabilize`).
+- An interrupted run (the ``run`` command's SIGINT/SIGTERM handling sets
+  :attr:`Session.interrupted`, kills every client process and starts no new
+  case): a case that was running when it happened is an ``error`` whose
+  reason says so, never a verdict on a client that was killed mid-way.
+- When the run ends, every process a client left behind (found by the tag
+  :mod:`conformance.processes` gives each child) is killed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -49,16 +61,17 @@ from conformance.expectations import JudgeSettings
 from conformance.fixture import Fixture, discover, shipped_corpus_dir
 from conformance.normalize import NormalizedRequest
 from conformance.operations import OperationTables, load_tables
-from conformance.parity import as_differences, compare_clients
+from conformance.parity import ParityFinding, as_differences, compare_clients
 from conformance.policy import Policy, load_policy
 from conformance.problems import InputError, Problem
 from conformance.proxy.har import write_har
 from conformance.proxy.profile import ServerProfile, load_profile
-from conformance.proxy.recorder import RecordingProxy
+from conformance.proxy.recorder import DEFAULT_MAX_BODY_BYTES, RecordingProxy
 from conformance.redact import redact_value
 from conformance.render import render_verdict
 from conformance.result import ParityResult
 from conformance.selection import Selection
+from conformance.stabilize import Stabilizer
 
 DEFAULT_NAMESPACE = "default"
 #: A recognisable default token; it is redacted from every output like any other.
@@ -90,6 +103,8 @@ class RunSettings:
     select: str | None = None
     verify_upstream_tls: bool = True
     write_har: bool = True
+    #: Request bodies larger than this are refused by the proxy (413) and not kept.
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
     def effective_fixture_dirs(self) -> list[Path]:
         return self.fixtures_dirs or [shipped_corpus_dir()]
@@ -144,6 +159,8 @@ class CaseRun:
     verdict: CaseVerdict | None = None
     outcome: ClientOutcome | None = None
     exchanges: list[CapturedExchange] = field(default_factory=list)
+    #: The case's run-independent placeholders (parity findings reuse them).
+    stabilizer: Stabilizer | None = None
 
     @property
     def status(self) -> str:
@@ -290,6 +307,7 @@ class Session:
             slots=max(1, settings.jobs),
             api_prefix=self.profile.api_prefix,
             verify_upstream_tls=settings.verify_upstream_tls,
+            max_body_bytes=settings.max_body_bytes,
         )
         try:
             self.proxy.start()
@@ -298,6 +316,9 @@ class Session:
             raise ConfigurationError(f"the recording proxy could not start: {error}") from error
 
     def close(self) -> None:
+        from conformance.processes import terminate_all_children
+
+        terminate_all_children()  # whatever a client left behind dies with the run
         if self.proxy is not None:
             self.proxy.stop()
             self.proxy = None
@@ -351,18 +372,28 @@ class Session:
         """Run one case; never raises for anything the client or the fixture does."""
         started = time.monotonic()
         result = self._base_result(plan)
-        run = CaseRun(plan, result)
+        stabilizer = Stabilizer(plan.fixture.data, label=plan.slot.label)
+        run = CaseRun(plan, result, stabilizer=stabilizer)
         skip = plan.slot.adapter.skip_reason(plan.fixture)
         if skip is not None:
             result["reason"] = skip
+        elif self.interrupted:
+            result["status"] = "error"
+            result["reason"] = "the run was interrupted before this case started"
         else:
             try:
                 self._exercise(plan, run)
             except Exception as error:  # a harness bug must not take the run down
                 result["status"] = "error"
                 result["reason"] = f"harness error: {type(error).__name__}: {error}"
+            if self.interrupted and result["status"] != "skipped":
+                result["status"] = "error"
+                result["reason"] = (
+                    "the run was interrupted while this case ran; its client was stopped "
+                    "(what it did until then is kept below)"
+                )
         result["duration_seconds"] = round(time.monotonic() - started, 6)
-        redacted: dict[str, Any] = redact_value(result, [self.settings.token])
+        redacted: dict[str, Any] = stabilizer.value(redact_value(result, [self.settings.token]))
         run.result = redacted
         with self._lock:
             self.runs[plan.case_id] = run
@@ -374,6 +405,9 @@ class Session:
         work_dir = Path(tempfile.mkdtemp(prefix=case_file_stem(plan.case_id)[:60] + "-", dir=self._work_root))
         try:
             with self.proxy.open_case(plan.case_id, plan.fixture) as recording:
+                assert run.stabilizer is not None
+                run.stabilizer.add_server_url(recording.server_url)
+                run.stabilizer.add_scratch_dir(str(work_dir))
                 case = CaseInput(
                     fixture=plan.fixture,
                     server_url=recording.server_url,
@@ -409,7 +443,8 @@ class Session:
         result["expected"] = verdict.expectation.to_json()
         result["request"] = verdict.request.to_json() if verdict.request is not None else None
         result["ancillary"] = [_ancillary_summary(exchange) for exchange in verdict.ancillary]
-        result["rendered"] = render_verdict(verdict)
+        stabilizer = run.stabilizer or Stabilizer()
+        result["rendered"] = render_verdict(verdict, clean=stabilizer.value)
         if outcome.status in ("timeout", "drift", "harness_error"):
             result["status"] = "error"
             result["reason"] = _error_reason(outcome)
@@ -443,6 +478,7 @@ class Session:
         """Client-vs-client findings per fixture (real clients only)."""
         by_fixture: dict[str, dict[str, tuple[str, NormalizedRequest]]] = {}
         fixtures: dict[str, Fixture] = {}
+        stabilizers: dict[tuple[str, str], Stabilizer] = {}
         for run in self.runs.values():
             if run.plan.slot.self_check or run.request is None:
                 continue
@@ -452,13 +488,18 @@ class Session:
                 run.plan.slot.adapter.projection_key,
                 run.request,
             )
+            if run.stabilizer is not None:
+                stabilizers[(key, run.plan.slot.label)] = run.stabilizer
         results: list[dict[str, Any]] = []
         for key in sorted(by_fixture, key=lambda k: (fixtures[k].name, k)):
             requests = dict(sorted(by_fixture[key].items()))
             if len(requests) < 2:
                 continue
             fixture = fixtures[key]
-            findings = compare_clients(fixture, requests, policy=self.policy)
+            findings = [
+                _stable_finding(item, stabilizers.get((key, item.left)), stabilizers.get((key, item.right)))
+                for item in compare_clients(fixture, requests, policy=self.policy)
+            ]
             labels = list(requests)
             for index, left in enumerate(labels):
                 for right in labels[index + 1 :]:
@@ -505,6 +546,15 @@ class Session:
             parity=self.parity_results(),
             input_problems=[problem.render() for problem in self.input_problems],
         )
+
+
+def _stable_finding(
+    finding: ParityFinding, left: Stabilizer | None, right: Stabilizer | None
+) -> ParityFinding:
+    """A parity finding whose values carry each side's placeholders, named after the side's client."""
+    left_value = left.value(finding.left_value, qualified=True) if left else finding.left_value
+    right_value = right.value(finding.right_value, qualified=True) if right else finding.right_value
+    return dataclasses.replace(finding, left_value=left_value, right_value=right_value)
 
 
 def run_plans(

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
+from conformance.proxy.recorder import DEFAULT_MAX_BODY_BYTES
 from conformance.runner import (
     DEFAULT_NAMESPACE,
     DEFAULT_TIMEOUT,
@@ -125,6 +126,14 @@ def register(subparsers: Any) -> None:
         help="where result.json, junit.xml, summary.md, index.html and har/ go (default: reports/)",
     )
     parser.add_argument("--no-har", action="store_true", help="do not write per-case HAR files")
+    parser.add_argument(
+        "--max-body-bytes",
+        type=_positive_int,
+        default=DEFAULT_MAX_BODY_BYTES,
+        metavar="N",
+        help="request bodies larger than this are refused by the proxy with 413 and not kept "
+        f"(default: {DEFAULT_MAX_BODY_BYTES})",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -145,6 +154,7 @@ def settings_from_args(args: argparse.Namespace, report_dir: Path) -> RunSetting
         select=args.select,
         verify_upstream_tls=not args.insecure_upstream,
         write_har=not getattr(args, "no_har", False),
+        max_body_bytes=getattr(args, "max_body_bytes", DEFAULT_MAX_BODY_BYTES),
     )
 
 
