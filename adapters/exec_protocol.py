@@ -354,10 +354,15 @@ class ExecAdapter(Adapter):
         return self.manifest.client
 
     def program(self) -> str | None:
-        """The resolved first word of the command (``None`` when it cannot be found)."""
+        """The first word of the command as an absolute path (``None`` when it cannot be found).
+
+        Symlinks are *not* resolved: a virtualenv's ``bin/python`` is a
+        symlink to the base interpreter, and only the link's own path makes
+        Python use the virtualenv.
+        """
         first = self.manifest.command[0]
         if os.sep in first or (os.altsep and os.altsep in first):
-            candidate = (self.manifest.working_directory / first).resolve()
+            candidate = Path(os.path.normpath(self.manifest.working_directory / first))
             return str(candidate) if candidate.is_file() and os.access(candidate, os.X_OK) else None
         return shutil.which(first)
 

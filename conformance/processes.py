@@ -59,7 +59,7 @@ __all__ = [
 MAX_OUTPUT_BYTES = 4 * 1024 * 1024
 #: The environment variable that marks every child (and, by inheritance, its descendants).
 TAG_VARIABLE = "DWC_CHILD_TAG"
-#: How long the output readers may take after the group was killed before escapees are swept.
+#: How long the output readers may take to finish once every tagged process is dead.
 _DRAIN_GRACE_SECONDS = 2.0
 _READ_CHUNK = 64 * 1024
 
@@ -234,11 +234,9 @@ def run_process(
             process.wait(timeout=5)
         with _running_lock:
             _running.pop(process.pid, None)
-        drained = stdout.join(_DRAIN_GRACE_SECONDS) and stderr.join(_DRAIN_GRACE_SECONDS)
-        sweep_tagged(tag)
-        if not drained:  # an escapee held the pipes; it is dead now
-            stdout.join(_DRAIN_GRACE_SECONDS)
-            stderr.join(_DRAIN_GRACE_SECONDS)
+        sweep_tagged(tag)  # descendants that left the group (they may hold the pipes)
+        stdout.join(_DRAIN_GRACE_SECONDS)
+        stderr.join(_DRAIN_GRACE_SECONDS)
     return ProcessResult(
         exit_code=None if timed_out else process.returncode,
         stdout=stdout.text(),
