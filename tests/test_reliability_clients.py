@@ -192,14 +192,15 @@ def test_a_misbehaving_dw_is_a_reported_case_and_the_run_goes_on(
     )
     assert run.code == 1, run.stderr
     cases = run.cases()
-    assert [cases[f"{name}::canonical"]["status"] for name in ("workflow-cancel-parity.json",
-                                                             "workflow-start-parity.json")] == ["pass", "pass"]
-    for name in ("workflow-cancel-parity.json", "workflow-start-parity.json"):
+    names = ("workflow-cancel-parity.json", "workflow-start-parity.json")
+    assert [cases[f"{name}::canonical"]["status"] for name in names] == ["pass", "pass"]
+    for name in names:
         dw = cases[f"{name}::cli"]
         assert dw["status"] == status
         assert finding in [(d["pointer"], d["kind"]) for d in dw["differences"]]
         if note:
             assert note in dw["response_diagnostics"]
     if defect == "crash":
-        assert "RuntimeError: fake dw crashed on purpose" in cases["workflow-cancel-parity.json::cli"]["client"]["stderr"]
+        stderr = cases["workflow-cancel-parity.json::cli"]["client"]["stderr"]
+        assert "RuntimeError: fake dw crashed on purpose" in stderr
     assert run.left_behind == []

@@ -61,7 +61,9 @@ def clean_environment(**extra: str) -> dict[str, str]:
     return env
 
 
-def misbehaving_adapter(directory: Path, mode: str, *, name: str | None = None, projection: str = "cli") -> Path:
+def misbehaving_adapter(
+    directory: Path, mode: str, *, name: str | None = None, projection: str = "cli"
+) -> Path:
     """An exec manifest running ``misbehaving_client.py MODE`` (adapter name: ``mb-<mode>``)."""
     directory.mkdir(parents=True, exist_ok=True)
     manifest = directory / f"{mode}.yaml"

@@ -161,7 +161,8 @@ def main(mode: str) -> int:
             connection = http.client.HTTPConnection(host, port, timeout=5)
             while True:
                 try:
-                    connection.request("GET", "/api/cluster/info?from=lingering", headers=headers(request, False))
+                    target = "/api/cluster/info?from=lingering"
+                    connection.request("GET", target, headers=headers(request, False))
                     connection.getresponse().read()
                 except (OSError, http.client.HTTPException):
                     connection = http.client.HTTPConnection(host, port, timeout=5)
@@ -185,7 +186,7 @@ def main(mode: str) -> int:
         send_canonical(request)
         print(json.dumps({
             "status": "client_error",
-            "error": f"the server refused token {request['token']} (Authorization: Bearer {request['token']})",
+            "error": f"refused token {request['token']} (Authorization: Bearer {request['token']})",
             "output": request,
         }))
     elif mode == "show-run-values":

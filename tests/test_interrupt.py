@@ -1,0 +1,74 @@
+"""Interrupting ``dw-conformance run`` (Ctrl-C, SIGTERM) while a client hangs.
+
+The run (a real subprocess, one case at a time) starts with a canonical case
+that passes, then a client that hangs with a child in its process group and
+a grandchild that escaped it. Once that client has signalled it is hanging,
+the test sends the signal to the harness and checks: the exit code says
+interrupted (130), the reports are written and marked incomplete, the case
+that finished keeps its verdict and its HAR, the hanging case is an error
+that says it was interrupted, the cases that never started are not reported,
+and none of the run's processes is alive afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from support.harness_run import marked_processes, misbehaving_adapter, start_command, survivors
+
+EXIT_INTERRUPTED = 130
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupted_run_keeps_its_reports_and_leaves_no_process(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    started = tmp_path / "hanging-client-started"
+    report_dir = tmp_path / "reports"
+    process, mark = start_command(
+        report_dir,
+        "--adapter", "canonical",
+        "--adapter", f"exec={misbehaving_adapter(tmp_path / 'manifests', 'hang')}",
+        "-k", "workflow-cancel,workflow-start",
+        "--jobs", "1",
+        "--timeout", "600",
+        CONFORMANCE_TEST_STARTED=str(started),
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not started.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert started.exists(), "the hanging client never started"
+        # the harness, the client, its child and the escaped grandchild
+        assert len(marked_processes(mark)) >= 4
+        process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert process.returncode == EXIT_INTERRUPTED, stderr
+    assert f"{signum.name} received; stopping" in stderr
+    assert "run interrupted; the reports cover the cases that finished" in stderr
+    assert "Traceback" not in stderr
+    assert survivors(mark) == []
+
+    document = json.loads((report_dir / "result.json").read_text(encoding="utf-8"))
+    assert (document["run"]["complete"], document["run"]["interrupted"]) == (False, True)
+    cases = {case["id"]: case for case in document["cases"]}
+    assert list(cases) == ["workflow-cancel-parity.json::canonical", "workflow-cancel-parity.json::mb-hang"]
+    finished = cases["workflow-cancel-parity.json::canonical"]
+    assert finished["status"] == "pass"
+    assert (report_dir / finished["har"]).is_file()
+    hung = cases["workflow-cancel-parity.json::mb-hang"]
+    assert hung["status"] == "error"
+    assert hung["reason"].startswith("the run was interrupted while this case ran")
+    assert "partial stdout before hanging" in hung["client"]["stdout"]
+    for name in ("junit.xml", "summary.md", "index.html"):
+        assert (report_dir / name).is_file()
+    assert "[2/4]" in stdout and "[3/4]" not in stdout
