@@ -150,11 +150,24 @@ def test_the_installed_console_script_validates_the_corpus_inside_the_wheel(whee
     assert result.stdout.strip().splitlines()[-1] == "9 fixture file(s) valid"
 
 
-def test_the_editable_install_behaves_the_same(tmp_path: Path) -> None:
-    python = Path(sys.executable)
-    script = python.parent / "dw-conformance"
-    if not script.exists():
-        pytest.skip(f"no dw-conformance console script beside {python}: the project is not installed there")
+@pytest.fixture(scope="module")
+def editable_env(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A fresh venv with an editable install of a copy of the tree: (python, console script, source)."""
+    scratch = tmp_path_factory.mktemp("editable")
+    source = scratch / "source"
+    shutil.copytree(REPO_ROOT, source, symlinks=True, ignore=_NOT_SOURCE)
+    venv = scratch / "venv"
+    _require(_run([sys.executable, "-m", "venv", str(venv)], scratch), "python -m venv")
+    python = venv / "bin" / "python"
+    _require(
+        _run([str(python), "-m", "pip", "install", "--quiet", "-e", str(source)], scratch),
+        "pip install -e of the source tree",
+    )
+    return python, venv / "bin" / "dw-conformance", source
+
+
+def test_the_editable_install_behaves_the_same(editable_env: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    python, script, source = editable_env
     result = _run([str(script), "validate"], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().splitlines()[-1] == "9 fixture file(s) valid"
@@ -163,6 +176,6 @@ def test_the_editable_install_behaves_the_same(tmp_path: Path) -> None:
         tmp_path,
     )
     assert imported.returncode == 0, imported.stderr
-    assert Path(imported.stdout.strip()).resolve() == (REPO_ROOT / "adapters" / "__init__.py").resolve()
+    assert Path(imported.stdout.strip()).resolve() == (source / "adapters" / "__init__.py").resolve()
     top_level = _run([str(python), "-c", "import adapters"], tmp_path)
     assert "No module named 'adapters'" in top_level.stderr
