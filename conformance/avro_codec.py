@@ -191,6 +191,79 @@ def make_envelope(value: Any) -> dict[str, str]:
     return {"codec": AVRO_CODEC, "blob": encode_blob(value)}
 
 
+#: Deepest nesting of lists and maps :func:`decode_bytes` accepts. fastavro's compiled
+#: reader recurses on the C stack without a limit: a 20 kB blob nesting 10 000 arrays
+#: crashes the interpreter (a segmentation fault, found by the normalizer fuzz tests), so
+#: the datum's depth is measured first, without recursion, and a deeper one is refused.
+MAX_NESTING = 512
+
+
+def _check_nesting(datum: bytes) -> None:
+    """Walk the Value datum iteratively; raise when it nests deeper than :data:`MAX_NESTING`.
+
+    Only the structure is read (union indexes, block counts, lengths); values are
+    skipped. Running out of bytes is left to the real reader, which reports it.
+    """
+    position = 0
+
+    def long() -> int:
+        nonlocal position
+        shift = result = 0
+        while True:
+            if position >= len(datum):
+                raise EOFError
+            byte = datum[position]
+            position += 1
+            result |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                return (result >> 1) ^ -(result & 1)
+            shift += 7
+            if shift > 63:
+                raise EOFError
+
+    # one entry per open array/map: [items left in the current block, is a map]
+    open_containers: list[list[Any]] = []
+    need_value = True
+    try:
+        while True:
+            if need_value:
+                need_value = False
+                branch = long()
+                if branch in (6, 7):
+                    if len(open_containers) >= MAX_NESTING:
+                        raise AvroCodecError(
+                            f"Avro datum nests lists and maps deeper than {MAX_NESTING} levels"
+                        )
+                    open_containers.append([0, branch == 7])
+                elif branch in (1, 3):
+                    position += 1 if branch == 1 else 8
+                elif branch == 2:
+                    long()
+                elif branch in (4, 5):
+                    position += max(0, long())
+                elif branch != 0:
+                    return  # not a Value union branch: the real reader reports it
+                continue
+            if not open_containers:
+                return
+            top = open_containers[-1]
+            if top[0] == 0:
+                count = long()
+                if count == 0:
+                    open_containers.pop()
+                    continue
+                if count < 0:
+                    count = -count
+                    long()  # block size in bytes
+                top[0] = count
+            top[0] -= 1
+            if top[1]:
+                position += max(0, long())  # map key
+            need_value = True
+    except EOFError:
+        return
+
+
 def decode_bytes(raw: bytes) -> Any:
     """Decode a single-object encoded Value; raise a typed :class:`AvroCodecError`."""
     header_length = len(SINGLE_OBJECT_MAGIC) + 8
@@ -209,6 +282,7 @@ def decode_bytes(raw: bytes) -> Any:
         )
     if len(raw) == header_length:
         raise TruncatedDatumError("blob has a header but no Avro datum")
+    _check_nesting(raw[header_length:])
     buffer = io.BytesIO(raw[header_length:])
     try:
         datum = schemaless_reader(buffer, _parsed_schema(), None)
