@@ -1,0 +1,139 @@
+"""``dw-conformance fuzz``: generated fixture variants through every client (see :mod:`conformance.fuzz`).
+
+Each finding is shrunk by hypothesis and saved as a fixture file under
+``<report dir>/fuzz/``; ``<report dir>/fuzz/fuzz-report.json`` holds the
+whole report. ``hypothesis`` is imported only here, when the command runs.
+
+Exit codes: 0 when no variant failed, 1 when some did (the findings are
+listed), 2 for usage or configuration errors (including hypothesis missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from conformance.commands.run import add_run_options, settings_from_args
+from conformance.problems import InputError
+from conformance.runner import ConfigurationError, Session
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "fuzz",
+        help="generated fixture variants through every client (hypothesis)",
+        description=(
+            "Derive valid variants of each fixture (payloads over the whole Avro Value union, ids that need "
+            "percent-encoding, names, memo and search attributes), run every adapter on each, and require a "
+            "pass. Failures are shrunk and saved as fixture files."
+        ),
+    )
+    add_run_options(parser)
+    parser.add_argument(
+        "--max-examples",
+        type=_positive_int,
+        default=100,
+        metavar="N",
+        help="examples per fixture (default 100)",
+    )
+    parser.add_argument(
+        "--time-budget", type=_positive_float, metavar="SECONDS", help="time limit for the whole run"
+    )
+    parser.add_argument(
+        "--seed", type=_non_negative_int, metavar="N", help="hypothesis seed (default: random)"
+    )
+    parser.add_argument(
+        "--differential",
+        action="store_true",
+        help="also require the normalized requests of every pair of adapters to agree",
+    )
+    parser.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="findings go to DIR/fuzz/ (default: reports/)",
+    )
+    parser.add_argument(
+        "--fields",
+        type=Path,
+        metavar="FILE",
+        help="YAML extending the variant field map (data/variant-fields.yaml)",
+    )
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    try:
+        import hypothesis  # noqa: F401
+    except ImportError:
+        print("dw-conformance: fuzz needs hypothesis (pip install hypothesis)", file=sys.stderr)
+        return EXIT_USAGE
+    from conformance.fuzz import Fuzzer, FuzzSettings, render_report
+    from conformance.variants import load_field_map
+
+    settings = settings_from_args(args, args.report_dir)
+    settings.write_har = False
+    fuzz_settings = FuzzSettings(
+        max_examples=args.max_examples,
+        time_budget=args.time_budget,
+        seed=args.seed,
+        differential=args.differential,
+        report_dir=args.report_dir,
+        jobs=args.jobs,
+    )
+    session = Session(settings, notify=lambda message: print(message, file=sys.stderr))
+    try:
+        field_map = load_field_map(args.fields)
+        session.prepare()
+        if not session.plans:
+            print(
+                "dw-conformance: nothing to run (no available adapter matched any fixture)", file=sys.stderr
+            )
+            return EXIT_USAGE
+        session.start()
+        fuzzer = Fuzzer(
+            session, fuzz_settings, field_map=field_map, notify=lambda m: print(m, file=sys.stderr)
+        )
+        print(f"fuzz: seed {fuzzer.seed}", file=sys.stderr)
+        report = fuzzer.run()
+    except (ConfigurationError, InputError) as error:
+        print(f"dw-conformance: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        session.close()
+    print(render_report(report))
+    try:
+        target = args.report_dir / "fuzz" / "fuzz-report.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as error:
+        print(f"dw-conformance: could not write the fuzz report: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK if report.passed else EXIT_FAILED

@@ -1,0 +1,434 @@
+"""Generated fixture variants through every client: the engine behind ``dw-conformance fuzz``.
+
+For each seed fixture, hypothesis draws self-consistent variants
+(:mod:`conformance.strategies`, :mod:`conformance.variants`); every available
+adapter runs each variant through the one recording proxy of the
+:class:`~conformance.runner.Session` (in-memory fixtures, built into
+:class:`~conformance.runner.CasePlan` objects), and the verdict of each must
+be pass. In differential mode the normalized requests of every pair of
+adapters must also agree (:func:`conformance.parity.compare_clients`, failure
+findings counted), whatever the fixture expects.
+
+Design decisions:
+
+* **A failure is shrunk, saved, then remembered.** When a variant fails,
+  hypothesis shrinks it to a minimal example, which is saved as a fixture
+  file ``<report dir>/fuzz/<operation slug>-<hash>-parity.json``. Its
+  *signature* (adapter, difference kind and the first two tokens of each
+  failing pointer, so ``/body/memo/<any key>`` is one place) then counts as
+  known, and the search goes on with the next hypothesis seed until the
+  example budget is spent: one client bug must not stop the exploration of
+  everything else, and each distinct failure is reported once. A variant
+  counts as failing only when it shows something not yet known.
+* **Budgets.** ``max_examples`` is per seed fixture and counts generated
+  examples (shrinking runs are counted apart). ``time_budget`` covers the
+  whole run and is shared fairly: each seed gets what is left divided by the
+  seeds still to go; once its share is spent no new example is run, but a
+  shrink already started finishes (stopping it would make hypothesis report
+  a flaky test instead of the minimal example).
+* **Deterministic.** Every hypothesis run is seeded (``--seed``, else a random
+  seed that the report prints, so any run can be repeated); the example
+  database is off, so nothing is written into the working directory.
+* **The canonical adapter takes part** in differential mode: it is the
+  fixture's own request, so a real client that differs from it differs from
+  what the fixture means. A finding attributed to ``canonical`` alone is a
+  harness bug.
+* **Errors are failures.** A case that ends in ``error`` (time-out, adapter
+  failure) on a valid variant is a finding too; a ``skipped`` case is not
+  (an adapter whose projection the variant dropped, or the canonical replay
+  facing bytes).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conformance import jsonpointer
+from conformance.fixture import Fixture
+from conformance.parity import compare_clients
+from conformance.problems import InputError
+from conformance.runner import CasePlan, CaseRun, Session, run_plans
+from conformance.textsafe import json_safe
+from conformance.variants import FieldMap, Variant, load_field_map, plan_seed, variant_document
+
+__all__ = ["ExampleCheck", "Finding", "FuzzReport", "FuzzSettings", "Fuzzer", "SeedResult", "render_report"]
+
+
+@dataclass
+class FuzzSettings:
+    #: Generated examples per seed fixture.
+    max_examples: int = 100
+    #: Seconds for the whole run (``None``: no limit).
+    time_budget: float | None = None
+    #: Hypothesis seed (``None``: a random one, printed in the report).
+    seed: int | None = None
+    differential: bool = False
+    report_dir: Path = Path("reports")
+    #: Distinct findings per seed fixture before its search stops.
+    max_findings: int = 8
+    jobs: int = 2
+
+
+@dataclass
+class ExampleCheck:
+    """What one variant did with every adapter."""
+
+    #: One line per failure ("python-sdk: /path_segments/1 changed: ...").
+    lines: list[str] = field(default_factory=list)
+    signature: frozenset[str] = frozenset()
+    #: adapter label -> status
+    statuses: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Finding:
+    seed_fixture: str
+    operation: str
+    signature: list[str]
+    lines: list[str]
+    values: dict[str, Any]
+    dropped: dict[str, str]
+    path: Path | None
+    replayable: bool
+    flaky: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seed_fixture": self.seed_fixture,
+            "operation": self.operation,
+            "signature": list(self.signature),
+            "failures": list(self.lines),
+            "values": json_safe(self.values),
+            "dropped_projections": dict(self.dropped),
+            "fixture_file": str(self.path) if self.path is not None else None,
+            "replayable": self.replayable,
+            "flaky": self.flaky,
+        }
+
+
+@dataclass
+class SeedResult:
+    fixture: str
+    operation: str
+    examples: int = 0
+    shrink_runs: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    #: "projection: reason" -> variants it was dropped from
+    dropped: Counter[str] = field(default_factory=Counter)
+    #: "adapter status" -> count, over generated examples
+    statuses: Counter[str] = field(default_factory=Counter)
+    varied: list[str] = field(default_factory=list)
+    out_of_time: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "fixture": self.fixture,
+            "operation": self.operation,
+            "examples": self.examples,
+            "shrink_runs": self.shrink_runs,
+            "varied_fields": list(self.varied),
+            "notes": list(self.notes),
+            "dropped_projections": dict(self.dropped),
+            "case_statuses": dict(self.statuses),
+            "out_of_time": self.out_of_time,
+            "findings": [finding.to_json() for finding in self.findings],
+        }
+
+
+@dataclass
+class FuzzReport:
+    seed: int
+    differential: bool
+    adapters: list[str]
+    results: list[SeedResult] = field(default_factory=list)
+    duration_seconds: float = 0.0
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [finding for result in self.results for finding in result.findings]
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "seed": self.seed,
+            "differential": self.differential,
+            "adapters": list(self.adapters),
+            "duration_seconds": round(self.duration_seconds, 3),
+            "results": [result.to_json() for result in self.results],
+        }
+
+
+class _VariantFailed(AssertionError):
+    """Raised inside the hypothesis test so that hypothesis shrinks the variant."""
+
+    def __init__(self, variant: Variant, check: ExampleCheck) -> None:
+        super().__init__("; ".join(check.lines))
+        self.variant = variant
+        self.check = check
+
+
+def _general(pointer: str) -> str:
+    """The first two tokens of a pointer: one signature for every key below ``/body/memo``."""
+    return jsonpointer.from_tokens(jsonpointer.parse(pointer)[:2]) if pointer else ""
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(json_safe(value), ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class Fuzzer:
+    """Fuzzes the fixtures of a prepared and started :class:`Session` (see the module docstring)."""
+
+    def __init__(
+        self,
+        session: Session,
+        settings: FuzzSettings,
+        *,
+        field_map: FieldMap | None = None,
+        notify: Callable[[str], None] | None = None,
+    ) -> None:
+        self.session = session
+        self.settings = settings
+        self.field_map = field_map or load_field_map()
+        self.notify = notify or (lambda message: None)
+        self.seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**32)
+
+    # ------------------------------------------------------------ one variant
+    def check(self, variant: Variant) -> ExampleCheck:
+        """Run ``variant`` with every available adapter and judge it."""
+        session = self.session
+        plans = [CasePlan(variant.fixture, slot) for slot in session.slots if slot.available]
+        runs = run_plans(session, plans, jobs=max(1, min(self.settings.jobs, len(plans))))
+        for run in runs:  # keep the session's memory flat over thousands of variants
+            session.runs.pop(run.plan.case_id, None)
+        check = ExampleCheck()
+        signature: set[str] = set()
+        for run in sorted(runs, key=lambda item: item.plan.slot.label):
+            label = run.plan.slot.label
+            check.statuses[label] = run.status
+            if run.status == "error":
+                status = run.outcome.status if run.outcome is not None else "error"
+                check.lines.append(f"{label}: error ({status}): {run.result.get('reason', '')}")
+                signature.add(f"{label} error {status}")
+            for item in run.result["differences"] if run.status == "fail" else []:
+                message = f" ({item['message']})" if item.get("message") else ""
+                check.lines.append(
+                    f"{label}: {item['pointer'] or '(request count)'} {item['kind']}: "
+                    f"expected {_shown(item['expected'])}, sent {_shown(item['actual'])}{message}"
+                )
+                signature.add(f"{label} {_general(item['pointer'])} {item['kind']}")
+            if (
+                run.status == "fail"
+            ):  # context for the reader (the client's own error), not part of the signature
+                check.lines.extend(f"{label}: {note}" for note in run.result.get("response_diagnostics", []))
+        if self.settings.differential:
+            self._differential(variant.fixture, runs, check, signature)
+        check.signature = frozenset(signature)
+        return check
+
+    def _differential(
+        self, fixture: Fixture, runs: list[CaseRun], check: ExampleCheck, signature: set[str]
+    ) -> None:
+        requests = {
+            run.plan.slot.label: (run.plan.slot.adapter.projection_key, run.request)
+            for run in sorted(runs, key=lambda item: item.plan.slot.label)
+            if run.request is not None
+        }
+        if len(requests) < 2:
+            return
+        for finding in compare_clients(fixture, requests, policy=self.session.policy):
+            if not finding.is_failure:
+                continue
+            pair = f"{finding.left}~{finding.right}"
+            check.lines.append(
+                f"differential {pair}: {finding.pointer} {finding.kind}: "
+                f"{_shown(finding.left_value)} vs {_shown(finding.right_value)} ({finding.message})"
+            )
+            signature.add(f"differential {pair} {_general(finding.pointer)} {finding.kind}")
+
+    # ------------------------------------------------------------ one seed fixture
+    def fuzz_seed(self, fixture: Fixture, deadline: float | None) -> SeedResult:
+        from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+        from hypothesis import seed as hypothesis_seed
+
+        from conformance.strategies import variants
+
+        result = SeedResult(fixture.name, fixture.operation)
+        plan = plan_seed(fixture, self.field_map)
+        result.notes.extend(plan.notes)
+        result.varied = [variable.spec.name for variable in plan.fields]
+        if not plan.fields:
+            return result
+        strategy = variants(plan)
+        known: set[str] = set()
+        round_number = 0
+        while (
+            result.examples < self.settings.max_examples and len(result.findings) < self.settings.max_findings
+        ):
+            state: dict[str, Any] = {"failing": False, "generated": 0, "shrinks": 0, "last": None}
+
+            probe = self._probe(result, known, deadline, state)
+            test = settings(
+                max_examples=self.settings.max_examples - result.examples,
+                deadline=None,
+                database=None,
+                derandomize=False,
+                phases=(Phase.generate, Phase.shrink),
+                suppress_health_check=list(HealthCheck),
+                report_multiple_bugs=False,
+                print_blob=False,
+                verbosity=Verbosity.quiet,
+            )(given(strategy)(probe))
+            test = hypothesis_seed(self.seed + round_number)(test)
+            round_number += 1
+            failed: tuple[Variant, ExampleCheck, bool] | None = None
+            try:
+                test()
+            except _VariantFailed as failure:
+                failed = (failure.variant, failure.check, False)
+            except Exception as error:  # hypothesis' Flaky and its relatives: keep the last failure seen
+                if state["last"] is None:
+                    raise
+                self.notify(
+                    f"{fixture.name}: hypothesis reported {type(error).__name__}; keeping the last failure"
+                )
+                variant, check = state["last"]
+                failed = (variant, check, True)
+            result.examples += state["generated"]
+            result.shrink_runs += state["shrinks"]
+            if failed is None:
+                break
+            variant, check, flaky = failed
+            finding = self._save(fixture, variant, check, flaky)
+            result.findings.append(finding)
+            known |= check.signature
+            self.notify(
+                f"{fixture.name}: finding saved to {finding.path}: {check.lines[0] if check.lines else ''}"
+            )
+            if result.out_of_time:
+                break
+        return result
+
+    def _probe(
+        self, result: SeedResult, known: set[str], deadline: float | None, state: dict[str, Any]
+    ) -> Callable[[Variant], None]:
+        """The body of one hypothesis run: check a variant, raise on anything not yet known."""
+
+        def probe(variant: Variant) -> None:
+            if not state["failing"] and deadline is not None and time.monotonic() > deadline:
+                result.out_of_time = True
+                return
+            check = self.check(variant)
+            if state["failing"]:
+                state["shrinks"] += 1
+            else:
+                state["generated"] += 1
+                for projection, why in variant.dropped.items():
+                    result.dropped[f"{projection}: {why.split(': ', 1)[-1]}"] += 1
+                for label, status in check.statuses.items():
+                    result.statuses[f"{label} {status}"] += 1
+            if check.signature - known:
+                state["failing"] = True
+                state["last"] = (variant, check)
+                raise _VariantFailed(variant, check)
+
+        return probe
+
+    def _save(self, seed: Fixture, variant: Variant, check: ExampleCheck, flaky: bool) -> Finding:
+        description = (
+            f"Minimal failing variant of {seed.name} found by dw-conformance fuzz (seed {self.seed}). "
+            + " ".join(check.lines[:5])
+        )
+        document, replayable = variant_document(variant, description)
+        directory = self.settings.report_dir / "fuzz"
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / variant.fixture.name
+        path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return Finding(
+            seed_fixture=seed.name,
+            operation=seed.operation,
+            signature=sorted(check.signature),
+            lines=list(check.lines),
+            values=dict(variant.values),
+            dropped=dict(variant.dropped),
+            path=path,
+            replayable=replayable,
+            flaky=flaky,
+        )
+
+    # ------------------------------------------------------------ the run
+    def seed_fixtures(self) -> list[Fixture]:
+        """The session's selected fixtures, in plan order."""
+        seen: dict[str, Fixture] = {}
+        for plan in self.session.plans:
+            seen.setdefault(str(plan.fixture.path), plan.fixture)
+        return list(seen.values())
+
+    def run(self, fixtures: list[Fixture] | None = None) -> FuzzReport:
+        started = time.monotonic()
+        chosen = fixtures if fixtures is not None else self.seed_fixtures()
+        report = FuzzReport(
+            self.seed,
+            self.settings.differential,
+            [slot.label for slot in self.session.slots if slot.available],
+        )
+        budget_end = None if self.settings.time_budget is None else started + self.settings.time_budget
+        for index, fixture in enumerate(chosen):
+            deadline = None
+            if budget_end is not None:
+                deadline = time.monotonic() + max(0.0, budget_end - time.monotonic()) / (len(chosen) - index)
+            try:
+                report.results.append(self.fuzz_seed(fixture, deadline))
+            except InputError as error:
+                result = SeedResult(fixture.name, fixture.operation)
+                result.notes.append(f"not fuzzed: the seed fixture is not usable: {error}")
+                report.results.append(result)
+            self.notify(f"{fixture.name}: {report.results[-1].examples} examples")
+        report.duration_seconds = time.monotonic() - started
+        return report
+
+
+def render_report(report: FuzzReport) -> str:
+    lines = [
+        f"fuzz: seed {report.seed}, adapters {', '.join(report.adapters) or 'none'}"
+        + (", differential" if report.differential else ""),
+        "",
+    ]
+    for result in report.results:
+        extra = f", {result.shrink_runs} shrink runs" if result.shrink_runs else ""
+        budget = " (time budget reached)" if result.out_of_time else ""
+        lines.append(
+            f"{result.fixture}: {result.examples} examples{extra}, {len(result.findings)} finding(s){budget}"
+        )
+        if result.varied:
+            lines.append(f"  varied: {', '.join(result.varied)}")
+        for note in result.notes:
+            lines.append(f"  note: {note}")
+        for reason, count in sorted(result.dropped.items()):
+            lines.append(f"  dropped in {count} variant(s): {reason}")
+        for finding in result.findings:
+            flaky = " (flaky)" if finding.flaky else ""
+            lines.append(f"  FINDING{flaky}: {finding.path}")
+            if not finding.replayable:
+                lines.append("    (holds bytes in SDK arguments: does not replay as-is)")
+            lines.extend(f"    {line}" for line in finding.lines[:8])
+    total = sum(result.examples for result in report.results)
+    lines.append("")
+    lines.append(
+        f"{total} examples over {len(report.results)} seed fixture(s) in {report.duration_seconds:.1f} s: "
+        f"{len(report.findings)} finding(s); rerun with --seed {report.seed}"
+    )
+    return "\n".join(lines)
