@@ -56,7 +56,8 @@ class Stabilizer:
         self.label = label
         self._literals: list[tuple[str, str]] = []
         self._randoms: dict[str, int] = {}
-        text = json.dumps(fixture_data, ensure_ascii=False) if fixture_data is not None else ""
+        # default=repr: an in-memory fixture (fuzz variants) may hold bytes in the SDK's arguments
+        text = json.dumps(fixture_data, ensure_ascii=False, default=repr) if fixture_data is not None else ""
         self._known = {match.group(0).lower() for match in _UUID.finditer(text)}
 
     def add_server_url(self, server_url: str) -> None:
