@@ -28,7 +28,8 @@ Design decisions:
   a flaky test instead of the minimal example).
 * **Deterministic.** Every hypothesis run is seeded (``--seed``, else a random
   seed that the report prints, so any run can be repeated); the example
-  database is off, so nothing is written into the working directory.
+  database is off and hypothesis' own caches go to a temporary directory for
+  the run, so nothing is written into the working directory.
 * **The canonical adapter takes part** in differential mode: it is the
   fixture's own request, so a real client that differs from it differs from
   what the fixture means. A finding attributed to ``canonical`` alone is a
@@ -43,9 +44,11 @@ from __future__ import annotations
 
 import json
 import random
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -179,9 +182,38 @@ class _VariantFailed(AssertionError):
         self.check = check
 
 
-def _general(pointer: str) -> str:
-    """The first two tokens of a pointer: one signature for every key below ``/body/memo``."""
-    return jsonpointer.from_tokens(jsonpointer.parse(pointer)[:2]) if pointer else ""
+@contextmanager
+def _private_hypothesis_home() -> Iterator[None]:
+    """Hypothesis caches data in ``./.hypothesis`` even without an example database; send it to a
+    temporary directory for the run, so fuzzing writes nothing into the working directory."""
+    from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
+
+    previous = storage_directory(intent_to_write=False).home_directory
+    with tempfile.TemporaryDirectory(prefix="dw-conformance-hypothesis-") as directory:
+        set_hypothesis_home_dir(directory)
+        try:
+            yield
+        finally:
+            set_hypothesis_home_dir(previous)
+
+
+def _general(pointer: str, declared_query: frozenset[str] = frozenset()) -> str:
+    """A pointer as a signature: its first two tokens, so every key below ``/body/memo`` is one
+    place; a query parameter the fixture does not declare is ``/query/*`` (its name is whatever
+    a garbled request made of the generated values)."""
+    tokens = jsonpointer.parse(pointer)[:2] if pointer else []
+    if len(tokens) == 2 and tokens[0] == "query" and tokens[1] not in declared_query:
+        return "/query/*"
+    return jsonpointer.from_tokens(tokens)
+
+
+def _declared_query(fixture: Fixture) -> frozenset[str]:
+    names = set(fixture.request_query or {})
+    for key in fixture.projection_keys:
+        query = (fixture.projection(key) or {}).get("expected_query")
+        if isinstance(query, dict):
+            names.update(query)
+    return frozenset(names)
 
 
 def _shown(value: Any) -> str:
@@ -216,6 +248,7 @@ class Fuzzer:
             session.runs.pop(run.plan.case_id, None)
         check = ExampleCheck()
         signature: set[str] = set()
+        declared = _declared_query(variant.fixture)
         for run in sorted(runs, key=lambda item: item.plan.slot.label):
             label = run.plan.slot.label
             check.statuses[label] = run.status
@@ -229,7 +262,7 @@ class Fuzzer:
                     f"{label}: {item['pointer'] or '(request count)'} {item['kind']}: "
                     f"expected {_shown(item['expected'])}, sent {_shown(item['actual'])}{message}"
                 )
-                signature.add(f"{label} {_general(item['pointer'])} {item['kind']}")
+                signature.add(f"{label} {_general(item['pointer'], declared)} {item['kind']}")
             if (
                 run.status == "fail"
             ):  # context for the reader (the client's own error), not part of the signature
@@ -257,7 +290,9 @@ class Fuzzer:
                 f"differential {pair}: {finding.pointer} {finding.kind}: "
                 f"{_shown(finding.left_value)} vs {_shown(finding.right_value)} ({finding.message})"
             )
-            signature.add(f"differential {pair} {_general(finding.pointer)} {finding.kind}")
+            signature.add(
+                f"differential {pair} {_general(finding.pointer, _declared_query(fixture))} {finding.kind}"
+            )
 
     # ------------------------------------------------------------ one seed fixture
     def fuzz_seed(self, fixture: Fixture, deadline: float | None) -> SeedResult:
@@ -378,6 +413,10 @@ class Fuzzer:
         return list(seen.values())
 
     def run(self, fixtures: list[Fixture] | None = None) -> FuzzReport:
+        with _private_hypothesis_home():
+            return self._run(fixtures)
+
+    def _run(self, fixtures: list[Fixture] | None) -> FuzzReport:
         started = time.monotonic()
         chosen = fixtures if fixtures is not None else self.seed_fixtures()
         report = FuzzReport(
