@@ -3,13 +3,14 @@
 Loading never raises anything but :class:`~conformance.problems.InputError`,
 whose problems name the file, the JSON pointer, what was expected and what was
 found. Everything a hostile or broken file can do (bytes that are not UTF-8,
-invalid JSON, duplicate keys, nesting deeper than the parser allows, a size far
+invalid JSON, duplicate keys, nesting deeper than :data:`MAX_JSON_DEPTH`, a size far
 beyond any real fixture, a symlink out of its directory) becomes such a problem.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,11 @@ SUPPORTED_VERSIONS = (1,)
 KNOWN_TOP_LEVEL_KEYS = frozenset(
     {"schema", "version", "operation", "request", "semantic_body", "response_body", "description"}
 )
+#: Upper bound on the nesting of a parsed document (fixture or captured body). Real
+#: fixtures nest fewer than ten levels; the bound keeps every recursive consumer
+#: downstream (schema validation, copies, the diff) far from Python's recursion limit,
+#: which a document just under the parser's own limit would otherwise reach.
+MAX_JSON_DEPTH = 128
 #: Upper bound on a fixture file; real fixtures are a few kilobytes.
 MAX_FIXTURE_BYTES = 8 * 1024 * 1024
 
@@ -61,8 +67,13 @@ def _duplicate_key_problems(node: Any, pointer: str, file: str) -> Iterator[Prob
             stack.extend((value, jsonpointer.join(where, i)) for i, value in enumerate(current))
 
 
-def parse_json_bytes(raw: bytes, file: str) -> Any:
-    """Strict JSON parsing of a file's bytes; problems become :class:`InputError`."""
+def parse_json_bytes(raw: bytes, file: str, *, max_depth: int | None = None) -> Any:
+    """Strict JSON parsing of a file's bytes; problems become :class:`InputError`.
+
+    The parser itself copes with any nesting below its own limit (the tree is
+    rebuilt iteratively); ``max_depth`` additionally refuses documents nested
+    deeper than that, for consumers that recurse (see :data:`MAX_JSON_DEPTH`).
+    """
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -94,13 +105,31 @@ def parse_json_bytes(raw: bytes, file: str) -> Any:
                 )
             ]
         ) from None
+    if max_depth is not None:
+        too_deep = _nesting_problem(document, file, max_depth)
+        if too_deep is not None:
+            raise InputError([too_deep])
     duplicates = list(_duplicate_key_problems(document, "", file))
     if duplicates:
         raise InputError(duplicates)
     return map_tree(document, lambda leaf: leaf)
 
 
-def read_json_file(path: Path, *, max_bytes: int = MAX_FIXTURE_BYTES) -> Any:
+def _nesting_problem(document: Any, file: str, max_depth: int = MAX_JSON_DEPTH) -> Problem | None:
+    """A problem at the first value nested deeper than ``max_depth`` (iterative), else None."""
+    stack: list[tuple[Any, str, int]] = [(document, "", 0)]
+    while stack:
+        node, where, depth = stack.pop()
+        if not isinstance(node, dict | list):
+            continue
+        if depth >= max_depth:
+            return Problem(file, where, f"JSON nested at most {max_depth} levels deep", "deeper nesting")
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        stack.extend((value, jsonpointer.join(where, key), depth + 1) for key, value in items)
+    return None
+
+
+def read_json_file(path: Path, *, max_bytes: int = MAX_FIXTURE_BYTES, max_depth: int | None = None) -> Any:
     """Read and parse one JSON file with the size cap and strict parsing."""
     file = str(path)
     try:
@@ -117,7 +146,7 @@ def read_json_file(path: Path, *, max_bytes: int = MAX_FIXTURE_BYTES) -> Any:
         raise InputError([Problem(file, "", "a readable file", error.strerror or str(error))]) from None
     if len(raw) > max_bytes:
         raise InputError([Problem(file, "", f"a file of at most {max_bytes} bytes", "a larger file")])
-    return parse_json_bytes(raw, file)
+    return parse_json_bytes(raw, file, max_depth=max_depth)
 
 
 @dataclass(frozen=True)
@@ -196,7 +225,7 @@ class Fixture:
 
 def load_fixture(path: Path, *, check_schema: bool = True) -> Fixture:
     """Load one fixture; :class:`InputError` lists every problem found."""
-    document = read_json_file(path)
+    document = read_json_file(path, max_depth=MAX_JSON_DEPTH)
     file = str(path)
     if not isinstance(document, dict):
         raise InputError([Problem(file, "", "a JSON object", type(document).__name__)])
@@ -237,8 +266,20 @@ def fixture_paths(directory: Path) -> tuple[list[Path], list[Problem]]:
     for entry in entries:
         if not entry.name.endswith(".json"):
             continue
+        try:
+            str(entry).encode("utf-8")
+        except UnicodeEncodeError:
+            # Reports are UTF-8 documents that name each fixture by its file name.
+            shown = os.fsencode(entry).decode("utf-8", errors="backslashreplace")
+            problems.append(Problem(shown, "", "a file name in UTF-8", "bytes that are not UTF-8"))
+            continue
         if entry.is_symlink():
-            target = entry.resolve()
+            try:
+                target = entry.resolve()
+            except (OSError, RuntimeError) as error:  # a symlink loop (RuntimeError before Python 3.13)
+                found = "a symlink that cannot be resolved: " + str(getattr(error, "strerror", None) or error)
+                problems.append(Problem(str(entry), "", "a file inside the fixtures directory", found))
+                continue
             if root not in target.parents:
                 problems.append(
                     Problem(str(entry), "", "a file inside the fixtures directory", f"a symlink to {target}")

@@ -263,9 +263,9 @@ def _parse_body(exchange: CapturedExchange) -> tuple[Any, bool, bytes, list[Diff
     if not raw:
         return None, False, b"", []
     try:
-        from conformance.fixture import parse_json_bytes
+        from conformance.fixture import MAX_JSON_DEPTH, parse_json_bytes
 
-        value = parse_json_bytes(raw, "request body")
+        value = parse_json_bytes(raw, "request body", max_depth=MAX_JSON_DEPTH)
     except InputError as error:
         problem = error.problems[0]
         return (

@@ -40,6 +40,7 @@ Decisions written down here:
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import re
 import shutil
@@ -174,9 +175,36 @@ def _now() -> str:
 _UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+_MAX_STEM = 180
+
+
 def case_file_stem(case_id: str) -> str:
-    """A file-system-safe stem for per-case files (``a.json::cli`` -> ``a.json__cli``)."""
-    return _UNSAFE_FILE_CHARS.sub("_", case_id.replace("::", "__"))
+    """A file-system-safe stem for per-case files, unique per case (``a.json::cli`` -> ``a.json__cli``).
+
+    Characters other than letters, digits, ``.``, ``_`` and ``-`` become
+    ``_``, and so do leading dots (no hidden files, no ``..``). Whenever the
+    plain ``<fixture>__<adapter>`` form could be shared by two cases (something
+    was replaced, a part holds ``__`` or touches the separator with ``_``) or
+    would be too long for a file name, 8 hex digits of the case id's SHA-256
+    are appended: two cases never write the same HAR, whatever finishes first.
+    """
+    fixture, separator, adapter = case_id.partition("::")
+    stem = _UNSAFE_FILE_CHARS.sub("_", f"{fixture}__{adapter}" if separator else case_id)
+    stem = re.sub(r"^\.+", lambda match: "_" * len(match.group(0)), stem)
+    plain = (
+        separator
+        and "::" not in adapter
+        and stem == f"{fixture}__{adapter}"
+        and "__" not in fixture
+        and "__" not in adapter
+        and not fixture.endswith("_")
+        and not adapter.startswith("_")
+        and len(stem) <= _MAX_STEM
+    )
+    if plain:
+        return stem
+    digest = hashlib.sha256(case_id.encode("utf-8", errors="surrogateescape")).hexdigest()[:8]
+    return f"{stem[:_MAX_STEM]}-{digest}"
 
 
 def _ancillary_summary(exchange: CapturedExchange) -> dict[str, Any]:
@@ -374,8 +402,15 @@ class Session:
         result = self._base_result(plan)
         stabilizer = Stabilizer(plan.fixture.data, label=plan.slot.label)
         run = CaseRun(plan, result, stabilizer=stabilizer)
-        skip = plan.slot.adapter.skip_reason(plan.fixture)
-        if skip is not None:
+        try:
+            skip = plan.slot.adapter.skip_reason(plan.fixture)
+        except Exception as error:  # an adapter bug must not take the run down either
+            skip = None
+            result["status"] = "error"
+            result["reason"] = f"harness error: {type(error).__name__}: {error}"
+        if result["status"] == "error":
+            pass
+        elif skip is not None:
             result["reason"] = skip
         elif self.interrupted:
             result["status"] = "error"

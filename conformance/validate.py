@@ -46,7 +46,7 @@ from urllib.parse import unquote
 from conformance import jsonpointer
 from conformance.avro_codec import AVRO_CODEC, AvroCodecError, decode_blob
 from conformance.drift import json_differences
-from conformance.fixture import KNOWN_TOP_LEVEL_KEYS, fixture_paths, read_json_file
+from conformance.fixture import KNOWN_TOP_LEVEL_KEYS, MAX_JSON_DEPTH, fixture_paths, read_json_file
 from conformance.fixture_schema import schema_problems
 from conformance.operations import OPERATION_PATTERN, fixture_file_name
 from conformance.problems import InputError, Problem
@@ -355,7 +355,7 @@ def validate_paths(paths: Sequence[Path]) -> ValidationReport:
     per_file: list[Problem] = []
     for path in files:
         try:
-            document = read_json_file(path)
+            document = read_json_file(path, max_depth=MAX_JSON_DEPTH)
         except InputError as error:
             per_file += error.problems
             continue

@@ -225,6 +225,8 @@ def _adapter_line(session: Session) -> str:
 
 
 def _check_report_dir(report_dir: Path) -> None:
+    if report_dir.exists() and not report_dir.is_dir():
+        raise ConfigurationError(f"{report_dir}: expected a writable report directory; found a file")
     try:
         report_dir.mkdir(parents=True, exist_ok=True)
         probe = report_dir / ".write-test"
@@ -232,7 +234,8 @@ def _check_report_dir(report_dir: Path) -> None:
         probe.unlink()
     except OSError as error:
         raise ConfigurationError(
-            f"{report_dir}: expected a writable report directory; {error.strerror or error}"
+            f"{report_dir}: expected a writable report directory; found it cannot be written "
+            f"({error.strerror or error})"
         ) from error
 
 
