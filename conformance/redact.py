@@ -28,6 +28,12 @@ Design decisions:
   is). A client that sends a token other than the configured one must not
   leak it into a report either.
 - Redaction never raises: anything that is not text is returned unchanged.
+- Credentials a client sent other than the configured token (an API key
+  header, a cookie, an ``access_token`` query parameter) are hidden by name
+  where they sit, but may also travel into other text (a difference, a
+  rendered verdict, the client's own output). :func:`credential_values`
+  collects their values from a request so that a writer can add them to the
+  secrets it replaces by value.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ __all__ = [
     "CREDENTIAL_QUERY_NAMES",
     "MIN_SUBSTRING_SECRET",
     "REDACTED",
+    "credential_values",
     "is_credential_header",
     "is_credential_query_name",
     "redact_bytes",
@@ -67,7 +74,7 @@ CREDENTIAL_QUERY_NAMES = frozenset(
     {"token", "access_token", "api_key", "key", "secret", "password", "signature"}
 )
 #: ``Bearer abc``, ``Basic abc=`` (the scheme is kept, the credential goes).
-_AUTH_SCHEME = re.compile(r"\b(Bearer|Basic)\s+[^\s\"',;]+", re.IGNORECASE)
+_AUTH_SCHEME = re.compile(r"\b(Bearer|Basic)\s+(?!\[REDACTED\])[^\s\"',;()<>]+", re.IGNORECASE)
 
 
 def is_credential_header(name: str) -> bool:
@@ -107,6 +114,26 @@ def _replace_secrets(text: str, long_forms: Sequence[str], short: Sequence[str])
         if form in text:
             text = text.replace(form, REDACTED)
     return text
+
+
+def credential_values(headers: Iterable[tuple[str, str]], query_string: str = "") -> list[str]:
+    """The credentials of one request: values of credential headers and credential query parameters.
+
+    For a header with an auth scheme (``Bearer abc``) both the whole value and
+    the credential after the scheme are returned.
+    """
+    found: list[str] = []
+    for name, value in headers:
+        if is_credential_header(name) and value.strip():
+            found.append(value.strip())
+            _scheme, space, credential = value.strip().partition(" ")
+            if space and credential.strip():
+                found.append(credential.strip())
+    for part in query_string.split("&") if query_string else []:
+        name, separator, value = part.partition("=")
+        if separator and value and is_credential_query_name(unquote_plus(name)):
+            found.extend({value, unquote_plus(value)})
+    return list(dict.fromkeys(found))
 
 
 def redact_text(text: str, secrets: Iterable[str | None] = ()) -> str:

@@ -68,7 +68,7 @@ from conformance.problems import InputError, Problem
 from conformance.proxy.har import write_har
 from conformance.proxy.profile import ServerProfile, load_profile
 from conformance.proxy.recorder import DEFAULT_MAX_BODY_BYTES, RecordingProxy
-from conformance.redact import redact_value
+from conformance.redact import credential_values, redact_value
 from conformance.render import render_verdict
 from conformance.result import ParityResult
 from conformance.selection import Selection
@@ -162,6 +162,8 @@ class CaseRun:
     exchanges: list[CapturedExchange] = field(default_factory=list)
     #: The case's run-independent placeholders (parity findings reuse them).
     stabilizer: Stabilizer | None = None
+    #: Values hidden from every output of the case: the token, and every credential the client sent.
+    secrets: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -401,7 +403,7 @@ class Session:
         started = time.monotonic()
         result = self._base_result(plan)
         stabilizer = Stabilizer(plan.fixture.data, label=plan.slot.label)
-        run = CaseRun(plan, result, stabilizer=stabilizer)
+        run = CaseRun(plan, result, stabilizer=stabilizer, secrets=[self.settings.token])
         try:
             skip = plan.slot.adapter.skip_reason(plan.fixture)
         except Exception as error:  # an adapter bug must not take the run down either
@@ -428,7 +430,7 @@ class Session:
                     "(what it did until then is kept below)"
                 )
         result["duration_seconds"] = round(time.monotonic() - started, 6)
-        redacted: dict[str, Any] = stabilizer.value(redact_value(result, [self.settings.token]))
+        redacted: dict[str, Any] = stabilizer.value(redact_value(result, run.secrets))
         run.result = redacted
         with self._lock:
             self.runs[plan.case_id] = run
@@ -460,10 +462,13 @@ class Session:
             shutil.rmtree(work_dir, ignore_errors=True)
         run.outcome = outcome
         run.exchanges = exchanges
+        for exchange in exchanges:
+            run.secrets.extend(credential_values(exchange.request_headers, exchange.query_string))
+        run.secrets = list(dict.fromkeys(run.secrets))
         result["client"] = outcome.to_json()
         if self.settings.write_har and exchanges:
             har_path = self.settings.report_dir / "har" / f"{case_file_stem(plan.case_id)}.har"
-            write_har(exchanges, har_path, secrets=[self.settings.token])
+            write_har(exchanges, har_path, secrets=run.secrets)
             result["har"] = har_path.relative_to(self.settings.report_dir).as_posix()
         if outcome.status == "skipped":
             result["status"] = "skipped"
@@ -479,7 +484,9 @@ class Session:
         result["request"] = verdict.request.to_json() if verdict.request is not None else None
         result["ancillary"] = [_ancillary_summary(exchange) for exchange in verdict.ancillary]
         stabilizer = run.stabilizer or Stabilizer()
-        result["rendered"] = render_verdict(verdict, clean=stabilizer.value)
+        result["rendered"] = render_verdict(
+            verdict, clean=lambda value: stabilizer.value(redact_value(value, run.secrets))
+        )
         if outcome.status in ("timeout", "drift", "harness_error"):
             result["status"] = "error"
             result["reason"] = _error_reason(outcome)
@@ -547,7 +554,8 @@ class Session:
                             findings=as_differences(pair),
                         ).to_json()
                     )
-        redacted: list[dict[str, Any]] = redact_value(results, [self.settings.token])
+        secrets = {secret for run in self.runs.values() for secret in run.secrets}
+        redacted: list[dict[str, Any]] = redact_value(results, [self.settings.token, *sorted(secrets)])
         return redacted
 
     def ordered_runs(self) -> list[CaseRun]:

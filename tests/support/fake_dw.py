@@ -38,6 +38,7 @@ Injected defects, chosen with ``FAKE_DW_DEFECT`` (the adapter only scrubs
 ``hang``              the handshake, then sleep until killed
 ``crash``             the handshake, then an uncaught exception (a traceback, exit 1)
 ``garbage-json``      the body is cut in the middle (not JSON)
+``leak-token``        behaves, but prints its token on stderr and adds it to its JSON output
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ EXIT_INCOMPATIBLE = 8
 DEFECTS = (
     "int-as-string", "double-for-long", "missing-field", "extra-field", "wrong-path", "wrong-method",
     "no-namespace-header", "bad-token", "skip-handshake", "two-requests", "no-request", "hang", "crash",
-    "garbage-json",
+    "garbage-json", "leak-token",
 )
 
 # ---------------------------------------------------------------------- the command table
@@ -411,6 +412,9 @@ def main(argv: list[str]) -> int:
     has_contract = isinstance(document, dict) and isinstance(document.get("control_plane"), dict)
     if spec["contract"] and not has_contract:
         return fail("the response lacks the control_plane contract object", EXIT_FAILURE, as_json)
+    if defect == "leak-token":
+        print(f"debug: token={token} Authorization: Bearer {token}", file=sys.stderr)
+        document = {**document, "debug_token": token} if isinstance(document, dict) else document
     if as_json:
         print(json.dumps(document, indent=2))
     else:

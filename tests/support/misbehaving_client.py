@@ -27,6 +27,8 @@ Modes:
                       canonical request (stdout is then not one JSON document)
 ``echo-result``       the canonical request, then a ``client_error`` result whose error message
                       and output carry the request (token included)
+``extra-credentials`` the canonical request with other credentials too: an ``X-Api-Key`` header, a
+                      cookie and an ``access_token`` query parameter (values containing ``SECRET``)
 ``show-run-values``   the canonical request; its result and stderr show the server URL, the
                       scratch directory and a fresh UUID (values that change from run to run)
 """
@@ -66,7 +68,9 @@ def headers(request: dict, with_body: bool) -> dict[str, str]:
     return result
 
 
-def send_canonical(request: dict, body: bytes | None = None) -> int:
+def send_canonical(
+    request: dict, body: bytes | None = None, extra: dict | None = None, query: str = ""
+) -> int:
     """Handshake + the fixture's operation (``body`` replaces the canonical body); the status."""
     canonical = canonical_request(Fixture(Path(request["fixture_path"]), request["fixture"]))
     payload = canonical.body_bytes() if body is None else body
@@ -74,8 +78,11 @@ def send_canonical(request: dict, body: bytes | None = None) -> int:
     connection = http.client.HTTPConnection(host, port, timeout=30)
     connection.request("GET", "/api/cluster/info", headers=headers(request, False))
     connection.getresponse().read()
-    connection.request(canonical.method, canonical.target("/api"), body=payload,
-                       headers=headers(request, payload is not None))
+    target = canonical.target("/api")
+    if query:
+        target += ("&" if "?" in target else "?") + query
+    connection.request(canonical.method, target, body=payload,
+                       headers={**headers(request, payload is not None), **(extra or {})})
     response = connection.getresponse()
     response.read()
     connection.close()
@@ -189,6 +196,9 @@ def main(mode: str) -> int:
             "error": f"refused token {request['token']} (Authorization: Bearer {request['token']})",
             "output": request,
         }))
+    elif mode == "extra-credentials":
+        extra = {"X-Api-Key": "apikey-SECRET-777", "Cookie": "session=cookie-SECRET-999"}
+        completed({"status": send_canonical(request, extra=extra, query="access_token=qtoken-SECRET-888")})
     elif mode == "show-run-values":
         status = send_canonical(request)
         values = {"server_url": request["server_url"], "scratch_dir": request["scratch_dir"],
