@@ -263,9 +263,7 @@ class Fuzzer:
                     f"expected {_shown(item['expected'])}, sent {_shown(item['actual'])}{message}"
                 )
                 signature.add(f"{label} {_general(item['pointer'], declared)} {item['kind']}")
-            if (
-                run.status == "fail"
-            ):  # context for the reader (the client's own error), not part of the signature
+            if run.status == "fail":  # the client's own error, for the reader; not in the signature
                 check.lines.extend(f"{label}: {note}" for note in run.result.get("response_diagnostics", []))
         if self.settings.differential:
             self._differential(variant.fixture, runs, check, signature)
