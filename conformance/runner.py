@@ -106,6 +106,11 @@ class RunSettings:
     write_har: bool = True
     #: Request bodies larger than this are refused by the proxy (413) and not kept.
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    #: Keep each case's captured exchanges, verdict and client outcome after the case (the self-test
+    #: re-judges them). ``run`` turns it off: the result entry, the HAR file and the normalized request
+    #: (for parity) are all it needs, and thousands of cases would otherwise hold every body and every
+    #: client output in memory until the end.
+    keep_evidence: bool = True
 
     def effective_fixture_dirs(self) -> list[Path]:
         return self.fixtures_dirs or [shipped_corpus_dir()]
@@ -432,6 +437,8 @@ class Session:
         result["duration_seconds"] = round(time.monotonic() - started, 6)
         redacted: dict[str, Any] = stabilizer.value(redact_value(result, run.secrets))
         run.result = redacted
+        if not self.settings.keep_evidence:
+            run.exchanges, run.verdict, run.outcome = [], None, None
         with self._lock:
             self.runs[plan.case_id] = run
         return run

@@ -274,7 +274,9 @@ def handle(args: argparse.Namespace) -> int:
 
     report_dir: Path = args.report_dir
     out = sys.stdout
-    session = Session(settings_from_args(args, report_dir), notify=lambda m: print(m, file=sys.stderr))
+    settings = settings_from_args(args, report_dir)
+    settings.keep_evidence = False  # reports need only each case's result (see RunSettings)
+    session = Session(settings, notify=lambda m: print(m, file=sys.stderr))
     try:
         _check_report_dir(report_dir)
         session.prepare()

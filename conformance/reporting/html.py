@@ -33,7 +33,7 @@ import base64
 import hashlib
 import html
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -651,6 +651,12 @@ def _problems_section(document: Mapping[str, Any]) -> str:
 
 def render_html(document: Mapping[str, Any]) -> str:
     """The whole page as a string."""
+    return "".join(page_parts(document))
+
+
+def page_parts(document: Mapping[str, Any]) -> Iterator[str]:
+    """The page in pieces, in order (one per case article): :func:`write_html` writes them as they come,
+    so a run of thousands of cases never holds its tens of megabytes of HTML in memory at once."""
     css, script = _template("report.css"), _template("report.js")
     csp = (
         f"default-src 'none'; style-src {_csp_hash(css)}; script-src {_csp_hash(script)}; "
@@ -659,32 +665,39 @@ def render_html(document: Mapping[str, Any]) -> str:
     cases = document.get("cases") or []
     case_ids = {index: f"case-{index}" for index in range(len(cases))}
     level = (document.get("conformance") or {}).get("level", "")
-    articles = "".join(_case_article(case, case_ids[index]) for index, case in enumerate(cases))
     suite = document.get("suite") or {}
-    return (
+    yield (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>dw-conformance: {esc(level)}</title><style>{css}</style></head><body><main>"
-        + _header(document)
-        + _matrix_section(document, case_ids)
-        + '<section id="cases"><p class="hint">Click a cell of the matrix to see what the client sent, '
-        + "what it "
-        f"should have sent, and why.</p>{articles}</section>"
-        + _parity_section(document)
-        + _problems_section(document)
-        + _implementations_section(document)
-        + _run_section(document)
-        + f'<footer class="muted"><p>{esc(suite.get("name", "dw-conformance"))} '
+    )
+    yield _header(document)
+    yield _matrix_section(document, case_ids)
+    yield (
+        '<section id="cases"><p class="hint">Click a cell of the matrix to see what the client sent, '
+        "what it should have sent, and why.</p>"
+    )
+    for index, case in enumerate(cases):
+        yield _case_article(case, case_ids[index])
+    yield "</section>"
+    yield _parity_section(document)
+    yield _problems_section(document)
+    yield _implementations_section(document)
+    yield _run_section(document)
+    yield (
+        f'<footer class="muted"><p>{esc(suite.get("name", "dw-conformance"))} '
         f"{esc(suite.get('version', ''))} · "
         f"result schema {esc(document.get('schema', ''))} v{esc(document.get('version', ''))} · "
         '<a href="result.json">result.json</a> · <a href="junit.xml">junit.xml</a> · '
         '<a href="summary.md">summary.md</a></p></footer>'
-        + f"</main><script>{script}</script></body></html>\n"
+        f"</main><script>{script}</script></body></html>\n"
     )
 
 
 def write_html(document: Mapping[str, Any], path: Path) -> Path:
-    path.write_text(render_html(document), encoding="utf-8")
+    with path.open("w", encoding="utf-8") as stream:
+        for part in page_parts(document):
+            stream.write(part)
     return path
