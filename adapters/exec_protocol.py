@@ -42,6 +42,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from jsonschema import Draft202012Validator
+
+from conformance import jsonpointer
 from conformance.adapters.base import (
     Adapter,
     AdapterError,
@@ -51,9 +54,6 @@ from conformance.adapters.base import (
     ClientOutcome,
 )
 from conformance.adapters.child_env import client_environment
-from jsonschema import Draft202012Validator
-
-from conformance import jsonpointer
 from conformance.fixture import KNOWN_TOP_LEVEL_KEYS
 from conformance.problems import Problem
 from conformance.processes import run_process
