@@ -41,7 +41,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 
 from conformance import jsonpointer
@@ -55,8 +54,9 @@ from conformance.adapters.base import (
 )
 from conformance.adapters.child_env import client_environment
 from conformance.fixture import KNOWN_TOP_LEVEL_KEYS
-from conformance.problems import Problem
+from conformance.problems import InputError, Problem
 from conformance.processes import run_process
+from conformance.strict_yaml import load_yaml_file
 
 PROTOCOL = "dw-conformance.exec-adapter"
 PROTOCOL_VERSION = 1
@@ -182,22 +182,9 @@ def load_manifest(path: Path) -> Manifest:
         path = path / MANIFEST_NAME
     file = str(path)
     try:
-        raw = path.read_bytes()[: MAX_MANIFEST_BYTES + 1]
-    except OSError as error:
-        found = error.strerror or str(error)
-        raise AdapterError(Problem(file, "", "a readable adapter manifest", found).render()) from None
-    if len(raw) > MAX_MANIFEST_BYTES:
-        limit = f"a manifest of at most {MAX_MANIFEST_BYTES} bytes"
-        raise AdapterError(Problem(file, "", limit, "a larger file").render())
-    try:
-        document = yaml.safe_load(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise AdapterError(Problem(file, "", "UTF-8 text", "bytes that are not UTF-8").render()) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
-        reason = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise AdapterError(Problem(file, "", "valid YAML", f"{reason}{where}").render()) from None
+        document = load_yaml_file(path, max_bytes=MAX_MANIFEST_BYTES)
+    except InputError as error:
+        raise AdapterError(str(error)) from None
     if not isinstance(document, dict):
         expected = "a mapping (name, projection, target, command, client)"
         raise AdapterError(Problem(file, "", expected, _kind(document)).render())

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import jsonpointer
-from conformance.problems import InputError, Problem
+from conformance.problems import InputError, Problem, decode_utf8
 from conformance.textsafe import map_tree
 
 FIXTURE_SCHEMA_ID = "durable-workflow.polyglot.control-plane-request-fixture"
@@ -74,19 +74,7 @@ def parse_json_bytes(raw: bytes, file: str, *, max_depth: int | None = None) -> 
     rebuilt iteratively); ``max_depth`` additionally refuses documents nested
     deeper than that, for consumers that recurse (see :data:`MAX_JSON_DEPTH`).
     """
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputError(
-            [
-                Problem(
-                    file,
-                    "",
-                    "UTF-8 text",
-                    f"byte 0x{raw[error.start]:02x} at offset {error.start} is not UTF-8",
-                )
-            ]
-        ) from None
+    text = decode_utf8(raw, file)
     if text.startswith("\ufeff"):
         text = text[1:]
     if not text.strip():

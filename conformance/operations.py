@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from conformance.problems import InputError, Problem
+from conformance.strict_yaml import load_yaml_file
 
 OPERATION_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
 
@@ -88,12 +89,4 @@ def load_tables(extra: Path | None = None) -> OperationTables:
     tables = default_tables()
     if extra is None:
         return tables
-    try:
-        document = yaml.safe_load(extra.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise InputError(
-            [Problem(str(extra), "", "a readable YAML file", error.strerror or str(error))]
-        ) from error
-    except yaml.YAMLError as error:
-        raise InputError([Problem(str(extra), "", "valid YAML", str(error).splitlines()[0])]) from error
-    return tables.merged(_tables_from(document, str(extra)))
+    return tables.merged(_tables_from(load_yaml_file(extra), str(extra)))

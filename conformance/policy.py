@@ -35,11 +35,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from conformance import jsonpointer
 from conformance.findings import Difference
 from conformance.problems import InputError, Problem
+from conformance.strict_yaml import load_yaml_file
 
 __all__ = ["Policy", "PolicyEntry", "load_policy", "parse_policy"]
 
@@ -209,26 +208,4 @@ def parse_policy(document: Any, file: str) -> Policy:
 
 def load_policy(path: Path) -> Policy:
     """Read and parse a policy file; every problem is an :class:`InputError`."""
-    file = str(path)
-    try:
-        if path.stat().st_size > MAX_POLICY_BYTES:
-            raise InputError(
-                [Problem(file, "", f"a file of at most {MAX_POLICY_BYTES} bytes", "a larger file")]
-            )
-        text = path.read_bytes().decode("utf-8")
-    except InputError:
-        raise
-    except UnicodeDecodeError as error:
-        raise InputError([Problem(file, "", "UTF-8 text", f"invalid byte at offset {error.start}")]) from None
-    except IsADirectoryError:
-        raise InputError([Problem(file, "", "a file", "a directory")]) from None
-    except OSError as error:
-        raise InputError([Problem(file, "", "a readable file", error.strerror or str(error))]) from None
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
-        summary = str(getattr(error, "problem", None) or str(error).splitlines()[0])
-        raise InputError([Problem(file, "", "valid YAML", f"{summary}{where}")]) from None
-    return parse_policy(document, file)
+    return parse_policy(load_yaml_file(path, max_bytes=MAX_POLICY_BYTES), str(path))

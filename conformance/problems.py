@@ -29,6 +29,15 @@ class Problem:
         return cls(str(path), pointer, expected, found)
 
 
+def decode_utf8(raw: bytes, file: str) -> str:
+    """``raw`` as UTF-8 text; an :class:`InputError` naming the first bad byte otherwise."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        found = f"byte 0x{raw[error.start]:02x} at offset {error.start} is not UTF-8"
+        raise InputError([Problem(file, "", "UTF-8 text", found)]) from None
+
+
 class InputError(Exception):
     """Raised when an input file cannot be used at all; carries its problems."""
 

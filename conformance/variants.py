@@ -66,6 +66,7 @@ from conformance.fixture import KNOWN_TOP_LEVEL_KEYS, Fixture
 from conformance.normalize import decode_envelopes
 from conformance.operations import operation_slug
 from conformance.problems import InputError, Problem
+from conformance.strict_yaml import load_yaml_file
 from conformance.textsafe import json_safe
 
 __all__ = [
@@ -212,15 +213,7 @@ def load_field_map(extra: Path | None = None) -> FieldMap:
     shipped = _map_from(yaml.safe_load(text), "conformance/data/variant-fields.yaml")
     if extra is None:
         return shipped
-    try:
-        document = yaml.safe_load(extra.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise InputError(
-            [Problem(str(extra), "", "a readable YAML file", error.strerror or str(error))]
-        ) from error
-    except yaml.YAMLError as error:
-        raise InputError([Problem(str(extra), "", "valid YAML", str(error).splitlines()[0])]) from error
-    return shipped.merged(_map_from(document, str(extra)))
+    return shipped.merged(_map_from(load_yaml_file(extra), str(extra)))
 
 
 # --------------------------------------------------------------------------- reading and writing places

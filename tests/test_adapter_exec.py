@@ -128,7 +128,7 @@ def test_yaml_errors_carry_line_and_column(tmp_path: Path) -> None:
 
 
 def test_missing_manifest_and_missing_argument_are_clear(tmp_path: Path) -> None:
-    with pytest.raises(AdapterError, match=r"nope\.yaml: \(file\): expected a readable adapter manifest"):
+    with pytest.raises(AdapterError, match=r"nope\.yaml: \(file\): expected a readable file"):
         load_manifest(tmp_path / "nope.yaml")
     with pytest.raises(AdapterError, match=r"--adapter exec=path/to/adapter.yaml"):
         create("exec")

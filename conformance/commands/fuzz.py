@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.commands.run import add_run_options, settings_from_args
+from conformance.commands.run import add_run_options, positive_float, positive_int, settings_from_args
 from conformance.problems import InputError
 from conformance.runner import ConfigurationError, Session
 
@@ -27,20 +27,6 @@ def _non_negative_int(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
     return value
 
 
@@ -57,13 +43,13 @@ def register(subparsers: Any) -> None:
     add_run_options(parser)
     parser.add_argument(
         "--max-examples",
-        type=_positive_int,
+        type=positive_int,
         default=100,
         metavar="N",
         help="examples per fixture (default 100)",
     )
     parser.add_argument(
-        "--time-budget", type=_positive_float, metavar="SECONDS", help="time limit for the whole run"
+        "--time-budget", type=positive_float, metavar="SECONDS", help="time limit for the whole run"
     )
     parser.add_argument(
         "--seed", type=_non_negative_int, metavar="N", help="hypothesis seed (default: random)"

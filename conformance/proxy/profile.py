@@ -51,7 +51,7 @@ from conformance.problems import InputError, Problem
 from conformance.proxy import template
 from conformance.proxy.paths import is_worker_plane, segments, split_target
 from conformance.proxy.profile_schema import schema_problems
-from conformance.proxy.strict_yaml import load_yaml_file, load_yaml_text
+from conformance.strict_yaml import load_yaml_file, load_yaml_text
 
 __all__ = [
     "DEFAULT_PROFILE",

@@ -1,4 +1,7 @@
-"""Strict, JSON-shaped YAML loading for the profile files.
+"""Strict, JSON-shaped YAML loading for every YAML file a user hands the harness.
+
+Server profiles, policies, operation tables, variant field maps and exec
+adapter manifests all go through :func:`load_yaml_file`.
 
 ``yaml.safe_load`` is lenient in ways that hurt a data file which ends up on
 the wire as JSON: a repeated key silently wins, ``2026-01-02`` becomes a
@@ -20,7 +23,7 @@ from typing import Any
 import yaml
 
 from conformance import jsonpointer
-from conformance.problems import InputError, Problem
+from conformance.problems import InputError, Problem, decode_utf8
 
 __all__ = ["MAX_YAML_BYTES", "load_yaml_file", "load_yaml_text"]
 
@@ -124,29 +127,16 @@ def load_yaml_text(text: str, file: str) -> Any:
     return document
 
 
-def load_yaml_file(path: Path) -> Any:
+def load_yaml_file(path: Path, *, max_bytes: int = MAX_YAML_BYTES) -> Any:
     """Read one YAML file (size-capped, strict UTF-8) and parse it strictly."""
     file = str(path)
     try:
         with path.open("rb") as handle:
-            raw = handle.read(MAX_YAML_BYTES + 1)
+            raw = handle.read(max_bytes + 1)
     except IsADirectoryError:
         raise InputError([Problem(file, "", "a file", "a directory")]) from None
     except OSError as error:
         raise InputError([Problem(file, "", "a readable file", error.strerror or str(error))]) from None
-    if len(raw) > MAX_YAML_BYTES:
-        raise InputError([Problem(file, "", f"a file of at most {MAX_YAML_BYTES} bytes", "a larger file")])
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InputError(
-            [
-                Problem(
-                    file,
-                    "",
-                    "UTF-8 text",
-                    f"byte 0x{raw[error.start]:02x} at offset {error.start} is not UTF-8",
-                )
-            ]
-        ) from None
-    return load_yaml_text(text, file)
+    if len(raw) > max_bytes:
+        raise InputError([Problem(file, "", f"a file of at most {max_bytes} bytes", "a larger file")])
+    return load_yaml_text(decode_utf8(raw, file), file)
