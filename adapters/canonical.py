@@ -36,7 +36,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.adapters.base import Adapter, CaseInput, ClientIdentity, ClientOutcome
-
 from conformance.canonical_request import CanonicalRequest, canonical_request
 from conformance.fixture import Fixture
 from conformance.problems import InputError

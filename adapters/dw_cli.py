@@ -37,7 +37,6 @@ from typing import Any
 from conformance.adapters.base import Adapter, Availability, CaseInput, ClientIdentity, ClientOutcome
 from conformance.adapters.child_env import client_environment, scrubbed
 from conformance.adapters.cli_argv import build_argv
-
 from conformance.fixture import Fixture
 from conformance.problems import InputError
 from conformance.processes import run_process

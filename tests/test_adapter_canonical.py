@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conformance.adapters.base import CaseInput
-from conformance.adapters.canonical import CanonicalAdapter
-from support.adapter_http import Received, local_server
 
 from conformance import avro_codec
+from conformance.adapters.base import CaseInput
+from conformance.adapters.canonical import CanonicalAdapter
 from conformance.canonical_request import CanonicalRequest, canonical_request
 from conformance.fixture import Fixture, discover, shipped_corpus_dir
+from support.adapter_http import Received, local_server
 
 TOKEN = "canonical-test-token-42"
 SHIPPED = discover([shipped_corpus_dir()]).fixtures

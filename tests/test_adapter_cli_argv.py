@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conformance.adapters.child_env import (
     NAMESPACE_VARIABLE,
     SERVER_URL_VARIABLE,
@@ -18,7 +19,6 @@ from conformance.adapters.child_env import (
     scrubbed,
 )
 from conformance.adapters.cli_argv import build_arguments, build_argv
-
 from conformance.problems import InputError
 
 FILE = "fixtures/x-parity.json"

@@ -10,8 +10,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from support.adapter_e2e import TOKEN, run_through_proxy
-from support.adapter_http import local_server
 
 from conformance.adapters.base import CaseInput
 from conformance.adapters.dw_cli import DwCliAdapter, parse_json_output, version_from_banner
@@ -19,6 +17,8 @@ from conformance.adapters.registry import create
 from conformance.fixture import Fixture, discover, shipped_corpus_dir
 from conformance.operations import OperationTables
 from conformance.proxy.recorder import RecordingProxy
+from support.adapter_e2e import TOKEN, run_through_proxy
+from support.adapter_http import local_server
 
 FAKE_DW = Path(__file__).resolve().parent / "support" / "fake_dw.py"
 SHIPPED = discover([shipped_corpus_dir()]).fixtures

@@ -10,12 +10,12 @@ import json
 from pathlib import Path
 
 import pytest
-from support.adapter_e2e import TOKEN, CaseRun, run_through_proxy
 
 from conformance.adapters.canonical import CanonicalAdapter
 from conformance.adapters.python_sdk import PythonSdkAdapter
 from conformance.fixture import Fixture, discover, shipped_corpus_dir
 from conformance.proxy.recorder import RecordingProxy
+from support.adapter_e2e import TOKEN, CaseRun, run_through_proxy
 
 SHIPPED = discover([shipped_corpus_dir()]).fixtures
 durable_workflow = pytest.importorskip("durable_workflow")

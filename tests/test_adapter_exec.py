@@ -13,9 +13,6 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
-from support.adapter_e2e import TOKEN, run_through_proxy
-from support.adapter_http import local_server
-from support.adapter_node import NODE_EXAMPLE, NODE_MANIFEST, with_node_projection, write_node_corpus
 
 from conformance.adapters.base import AdapterError, CaseInput
 from conformance.adapters.exec_protocol import (
@@ -29,6 +26,9 @@ from conformance.adapters.exec_protocol import (
 from conformance.adapters.registry import create
 from conformance.fixture import Fixture, discover, shipped_corpus_dir
 from conformance.proxy.recorder import RecordingProxy
+from support.adapter_e2e import TOKEN, run_through_proxy
+from support.adapter_http import local_server
+from support.adapter_node import NODE_EXAMPLE, NODE_MANIFEST, with_node_projection, write_node_corpus
 
 SHIPPED = discover([shipped_corpus_dir()]).fixtures
 CANCEL = next(fixture for fixture in SHIPPED if fixture.name == "workflow-cancel-parity.json")

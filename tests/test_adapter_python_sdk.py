@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.adapter_http import Received, local_server
 
 from conformance import avro_codec
 from conformance.adapters import sdk_python_call
@@ -28,6 +27,7 @@ from conformance.adapters.sdk_python_call import CoercionError, coerce, plan_cal
 from conformance.fixture import Fixture
 from conformance.operations import OperationTables, default_tables
 from conformance.problems import InputError
+from support.adapter_http import Received, local_server
 
 durable_workflow = pytest.importorskip("durable_workflow")
 SDK = f"durable-workflow {sdk_python_call.sdk_version()}"

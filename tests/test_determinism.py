@@ -22,9 +22,9 @@ import shutil
 from typing import Any
 
 import pytest
-from support.harness_run import FAKE_DW, Completed, misbehaving_adapter, run_command
 
 from conformance.fixture import shipped_corpus_dir
+from support.harness_run import FAKE_DW, Completed, misbehaving_adapter, run_command
 
 BLANK = "<blanked>"
 

@@ -6,6 +6,11 @@ import json
 from typing import Any
 
 import pytest
+
+from conformance.avro_codec import make_envelope
+from conformance.diff import CaseVerdict, diff_values, judge
+from conformance.findings import Difference
+from conformance.policy import parse_policy
 from support.judging import (
     SETTINGS,
     TOKEN,
@@ -17,11 +22,6 @@ from support.judging import (
     minimal,
     shipped,
 )
-
-from conformance.avro_codec import make_envelope
-from conformance.diff import CaseVerdict, diff_values, judge
-from conformance.findings import Difference
-from conformance.policy import parse_policy
 
 VALUE = [{"order_id": 42, "priority": "gold"}]
 START_CLI_BODY: dict[str, Any] = {

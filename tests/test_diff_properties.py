@@ -6,12 +6,12 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support.judging import exchange
 
 from conformance import jsonpointer
 from conformance.avro_codec import make_envelope
 from conformance.diff import diff_values
 from conformance.normalize import normalize
+from support.judging import exchange
 
 scalars = (
     st.none()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from support.judging import SETTINGS, TOKEN, fixture, minimal, shipped
 
 from conformance.avro_codec import encode_blob, make_envelope
 from conformance.expectations import (
@@ -18,6 +17,7 @@ from conformance.expectations import (
     values_equal,
 )
 from conformance.problems import InputError
+from support.judging import SETTINGS, TOKEN, fixture, minimal, shipped
 
 VALUE = [{"order_id": 42, "priority": "gold"}]
 

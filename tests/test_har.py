@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from support.proxy import TOKEN, make_fixture, start_fixture_data
 
 from conformance.capture import CapturedExchange
 from conformance.proxy.har import build_har, write_har
 from conformance.proxy.recorder import RecordingProxy
 from conformance.redact import REDACTED
+from support.proxy import TOKEN, make_fixture, start_fixture_data
 
 
 def exchange(**overrides: Any) -> CapturedExchange:

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.results import sample_document
 
 from conformance.reporting import write_reports
 from conformance.result import validate_result
+from support.results import sample_document
 
 pytestmark = pytest.mark.browser
 

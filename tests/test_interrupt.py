@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from support.harness_run import marked_processes, misbehaving_adapter, start_command, survivors
 
 EXIT_INTERRUPTED = 130

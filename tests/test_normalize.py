@@ -5,10 +5,9 @@ from __future__ import annotations
 import base64
 import json
 
-from support.judging import TOKEN, exchange, headers
-
 from conformance.avro_codec import encode_bytes, make_envelope
 from conformance.normalize import normalize, split_path, strip_prefix
+from support.judging import TOKEN, exchange, headers
 
 VALUE = [{"order_id": 42, "priority": "gold"}]
 

@@ -22,7 +22,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.judging import CORPUS, SETTINGS, StubProfile, exchange, handshake, headers
 
 from conformance import avro_codec
 from conformance.avro_codec import AvroCodecError, decode_blob, decode_bytes, encode_bytes
@@ -32,6 +31,7 @@ from conformance.fixture import load_fixture
 from conformance.normalize import normalize
 from conformance.render import render_verdict
 from conformance.strategies import avro_values, texts
+from support.judging import CORPUS, SETTINGS, StubProfile, exchange, handshake, headers
 
 DEFAULT_EXAMPLES = 150
 SLOW_EXAMPLES = 1500

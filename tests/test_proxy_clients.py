@@ -10,11 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support.proxy import TOKEN, make_fixture, start_fixture_data
 
 from conformance.avro_codec import decode_blob
 from conformance.proxy.profile import load_profile
 from conformance.proxy.recorder import RecordingProxy
+from support.proxy import TOKEN, make_fixture, start_fixture_data
 
 Factory = Callable[..., RecordingProxy]
 

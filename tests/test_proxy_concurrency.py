@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from support.proxy import TOKEN, make_fixture, start_fixture_data
 
 from conformance.proxy.recorder import CaseRecording, RecordingProxy
+from support.proxy import TOKEN, make_fixture, start_fixture_data
 
 Factory = Callable[..., RecordingProxy]
 CASES = 10

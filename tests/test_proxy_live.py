@@ -12,11 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
+
+from conformance.proxy.recorder import RecordingProxy
 from support.adapter_http import Received, local_server
 from support.proxy import TOKEN, make_fixture, start_fixture_data
 from support.tls import tls_server
-
-from conformance.proxy.recorder import RecordingProxy
 
 Factory = Callable[..., RecordingProxy]
 

@@ -9,11 +9,11 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from support.proxy import TOKEN, make_fixture, start_fixture_data
 
 from conformance.proxy import engine
 from conformance.proxy.profile import load_profile
 from conformance.proxy.recorder import ProxyStartError, RecordingProxy, parse_upstream
+from support.proxy import TOKEN, make_fixture, start_fixture_data
 
 Factory = Callable[..., RecordingProxy]
 

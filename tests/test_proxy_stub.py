@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from support.proxy import make_fixture, start_fixture_data
-
 from conformance.fixture import load_fixture
 from conformance.proxy.paths import is_worker_plane, segments, split_target, strip_prefix
 from conformance.proxy.profile import load_profile
 from conformance.proxy.stub import StubServer, is_operation_request
+from support.proxy import make_fixture, start_fixture_data
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "control-plane"
 

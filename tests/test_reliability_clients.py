@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from support.harness_run import FAKE_DW, Completed, misbehaving_adapter, run_command
 
 MODES = (

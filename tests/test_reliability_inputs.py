@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.harness_run import Completed, misbehaving_adapter, run_command
 
 from conformance.cli import main
 from conformance.fixture import MAX_FIXTURE_BYTES, MAX_JSON_DEPTH, shipped_corpus_dir
 from conformance.proxy import engine
+from support.harness_run import Completed, misbehaving_adapter, run_command
 
 SHIPPED = sorted(path.name for path in shipped_corpus_dir().glob("*.json"))
 CANCEL = json.loads((shipped_corpus_dir() / "workflow-cancel-parity.json").read_text(encoding="utf-8"))

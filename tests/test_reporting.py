@@ -6,10 +6,9 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from support.results import ResultBuilder, sample_document
-
 from conformance.reporting import REPORT_FILES, write_reports
 from conformance.result import validate_result
+from support.results import ResultBuilder, sample_document
 
 
 def test_writes_all_four_reports_into_a_new_directory(tmp_path: Path) -> None:

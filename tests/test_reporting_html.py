@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 import pytest
-from support.results import HOSTILE_TEXT, ResultBuilder, difference, sample_document
 
 from conformance.reporting.html import esc, render_html, safe_relative_href
 from conformance.result import validate_result
+from support.results import HOSTILE_TEXT, ResultBuilder, difference, sample_document
 
 VOID = {"meta", "br", "img", "link", "input", "hr"}
 

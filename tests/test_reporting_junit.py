@@ -5,10 +5,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from support.results import HOSTILE_TEXT, ResultBuilder, difference, sample_document
-
 from conformance.reporting.junit import MAX_STREAM_CHARS, write_junit, xml_text
 from conformance.result import validate_result
+from support.results import HOSTILE_TEXT, ResultBuilder, difference, sample_document
 
 
 def _write(document: dict, tmp_path: Path) -> ET.Element:  # type: ignore[type-arg]

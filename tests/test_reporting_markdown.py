@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from support.results import HOSTILE_TEXT, ResultBuilder, difference, sample_document
-
 from conformance.reporting.markdown import MAX_LISTED, md_text, render_markdown
 from conformance.result import validate_result
+from support.results import HOSTILE_TEXT, ResultBuilder, difference, sample_document
 
 
 def _render(document: dict) -> str:  # type: ignore[type-arg]

@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from support.results import ResultBuilder, difference, sample_document
 
 from conformance import SUITE_VERSION, __version__
 from conformance.adapters.base import ClientOutcome
@@ -26,6 +25,7 @@ from conformance.result import (
     summarize,
     validate_result,
 )
+from support.results import ResultBuilder, difference, sample_document
 
 
 def _run() -> RunInfo:

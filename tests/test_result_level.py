@@ -6,9 +6,9 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support.results import ResultBuilder
 
 from conformance.result import conformance_level, exit_code_for, validate_result
+from support.results import ResultBuilder
 
 
 def _level(builder: ResultBuilder) -> dict[str, Any]:

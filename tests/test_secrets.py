@@ -20,11 +20,11 @@ import json
 from pathlib import Path
 
 import pytest
-from support.harness_run import FAKE_DW, Completed, misbehaving_adapter, run_command
-from support.tls import tls_server
 
 from conformance.cli import main
 from conformance.runner import RunSettings, Session
+from support.harness_run import FAKE_DW, Completed, misbehaving_adapter, run_command
+from support.tls import tls_server
 
 TOKEN = "tok-SECRET-4242-xyz"
 NEEDLES = (TOKEN.encode(), b"Bearer tok", b"SECRET", base64.b64encode(TOKEN.encode()))
