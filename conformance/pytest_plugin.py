@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from conformance.commands.run import positive_float
 from conformance.runner import (
     DEFAULT_NAMESPACE,
     DEFAULT_TIMEOUT,
@@ -57,7 +58,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--conformance-policy", metavar="FILE", help="declared deliberate differences")
     group.addoption("--conformance-namespace", default=DEFAULT_NAMESPACE)
     group.addoption("--conformance-token", default=DEFAULT_TOKEN)
-    group.addoption("--conformance-timeout", type=float, default=DEFAULT_TIMEOUT)
+    group.addoption("--conformance-timeout", type=positive_float, default=DEFAULT_TIMEOUT)
     group.addoption("--conformance-report-dir", default="reports", metavar="DIR")
 
 
@@ -155,5 +156,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     from conformance.reporting import write_reports
 
-    document = conformance_session.document(complete=True)
+    # Complete only when every selected case ran: ``-x``/``--maxfail`` and Ctrl-C stop the session early.
+    selected = [item.plan.case_id for item in session.items if isinstance(item, ConformanceItem)]
+    complete = exitstatus != pytest.ExitCode.INTERRUPTED and all(
+        case_id in conformance_session.runs for case_id in selected
+    )
+    document = conformance_session.document(complete=complete)
     write_reports(document, conformance_session.settings.report_dir)

@@ -284,7 +284,7 @@ class Session:
                     f"{directory}: expected a readable fixtures directory; permission denied"
                 )
         found = discover(settings.effective_fixture_dirs())
-        self.fixtures = sorted(found.fixtures, key=lambda fixture: (fixture.name, str(fixture.path)))
+        self.fixtures = _distinct_fixtures(found.fixtures)
         self.input_problems = found.problems
         for problem in self.input_problems:
             self.notify(f"skipping input: {problem.render()}")
@@ -587,6 +587,7 @@ class Session:
             "jobs": settings.jobs,
             "complete": complete and not self.interrupted,
             "interrupted": self.interrupted,
+            "policy": str(settings.policy_path) if settings.policy_path is not None else None,
         }
         return build_document(
             suite={"name": "dw-conformance", "version": __version__, "suite_version": SUITE_VERSION},
@@ -596,6 +597,28 @@ class Session:
             parity=self.parity_results(),
             input_problems=[problem.render() for problem in self.input_problems],
         )
+
+
+def _distinct_fixtures(fixtures: Iterable[Fixture]) -> list[Fixture]:
+    """The fixtures sorted by name, each file once; two files of one name are a configuration error.
+
+    A case is identified by ``<fixture file name>::<adapter>`` (results, HAR
+    files, ``-k``, pytest ids), so two files of the same name from different
+    directories would share their case ids and one result would silently
+    replace the other. The same file reached twice (a directory named twice)
+    simply runs once.
+    """
+    by_name: dict[str, Fixture] = {}
+    for fixture in sorted(fixtures, key=lambda item: (item.name, str(item.path))):
+        seen = by_name.get(fixture.name)
+        if seen is None:
+            by_name[fixture.name] = fixture
+        elif seen.path.resolve() != fixture.path.resolve():
+            raise ConfigurationError(
+                f"two fixture files are named {fixture.name} ({seen.path} and {fixture.path}); "
+                "case ids (<fixture file>::<adapter>) must be unique: run the directories separately"
+            )
+    return list(by_name.values())
 
 
 def _stable_finding(

@@ -58,3 +58,28 @@ def test_a_configuration_error_is_a_usage_error(pytester: pytest.Pytester) -> No
     result = _run(pytester, "--conformance-adapter", "nope")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*unknown adapter 'nope'*"])
+
+
+def test_a_session_stopped_early_writes_reports_marked_incomplete(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Review: ``-x`` (or Ctrl-C) stopped the session after one case, yet result.json said complete.
+    monkeypatch.setenv("FAKE_DW_DEFECT", "missing-field")
+    result = _run(pytester, "--conformance-adapter", f"cli={FAKE_DW}", "-x")
+    result.assert_outcomes(failed=1, deselected=1)
+    document = json.loads((pytester.path / "reports" / "result.json").read_text(encoding="utf-8"))
+    assert len(document["cases"]) == 1
+    assert document["run"]["complete"] is False
+    assert validate_result(document) == []
+
+
+def test_a_k_selection_that_ran_every_selected_case_is_complete(pytester: pytest.Pytester) -> None:
+    result = _run(pytester, "--conformance-adapter", f"cli={FAKE_DW}", "-k", "workflow-start")
+    result.assert_outcomes(passed=1, deselected=9)
+    document = json.loads((pytester.path / "reports" / "result.json").read_text(encoding="utf-8"))
+    assert document["run"]["complete"] is True
+
+
+def test_a_timeout_that_is_not_a_positive_finite_number_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = _run(pytester, "--conformance-timeout", "nan")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR

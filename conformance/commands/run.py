@@ -11,6 +11,7 @@ and exits 130.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import sys
@@ -45,6 +46,8 @@ def positive_int(text: str) -> int:
 
 def positive_float(text: str) -> float:
     value = float(text)
+    if not math.isfinite(value):  # "nan" would never time out: a hanging client would hang the run
+        raise argparse.ArgumentTypeError("must be a finite number of seconds")
     if value <= 0:
         raise argparse.ArgumentTypeError("must be greater than 0")
     return value
