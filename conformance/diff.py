@@ -320,15 +320,21 @@ def _describe_credential(raw: str, expected_scheme: str) -> str:
     return f"{scheme} {_REDACTED}"
 
 
+def _same_credential(raw: str, scheme: str, credential: str) -> bool:
+    """``Bearer t`` matches ``bearer t``: an HTTP auth scheme is case-insensitive, the credential is not."""
+    sent_scheme, space, sent_credential = raw.partition(" ")
+    return bool(space) and sent_scheme.lower() == scheme.lower() and sent_credential == credential
+
+
 def _compare_header(header: HeaderExpectation, request: NormalizedRequest) -> list[Difference]:
     where = jsonpointer.join("/headers", header.name)
     if header.match == "secret":
         raw_values = request.credential(header.name)
         if not raw_values:
             return [Difference(where, "missing", header.shown, None, "failure", "not sent")]
-        if len(raw_values) == 1 and raw_values[0] == header.value:
+        scheme, _, credential = header.value.partition(" ")
+        if len(raw_values) == 1 and _same_credential(raw_values[0], scheme, credential):
             return []
-        scheme = header.value.partition(" ")[0]
         shown = [_describe_credential(raw, scheme) for raw in raw_values]
         return [Difference(where, "changed", header.shown, _one(shown), "failure", "the credential differs")]
     values = request.header_values(header.name)

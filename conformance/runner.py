@@ -333,8 +333,11 @@ class Session:
         settings = self.settings
         if settings.write_har:
             # HAR files of an earlier run in the same report directory would
-            # sit next to this run's and mislead; the directory is ours.
-            shutil.rmtree(settings.report_dir / "har", ignore_errors=True)
+            # sit next to this run's and mislead. Only *.har files go: a
+            # report directory may be a user's own directory.
+            har_dir = settings.report_dir / "har"
+            for stale in har_dir.glob("*.har") if har_dir.is_dir() else ():
+                stale.unlink(missing_ok=True)
         self._work_root = Path(tempfile.mkdtemp(prefix="dw-conformance-"))
         self.proxy = RecordingProxy(
             self.profile,

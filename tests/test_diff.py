@@ -296,6 +296,25 @@ def test_wrong_namespace_missing_version_and_wrong_token() -> None:
     assert "Bearer [REDACTED] (a different token)" in rendered
 
 
+@pytest.mark.parametrize(
+    ("sent", "passes"),
+    [("bearer {token}", True), ("BEARER {token}", True), ("Bearer {upper}", False), ("Basic {token}", False)],
+)
+def test_the_auth_scheme_is_case_insensitive_the_token_is_not(sent: str, passes: bool) -> None:
+    header_list = [
+        (name, sent.format(token=TOKEN, upper=TOKEN.upper()) if name == "Authorization" else value)
+        for name, value in headers()
+    ]
+    verdict = run(
+        "workflow-start-parity.json",
+        "cli",
+        exchange("POST", "/api/workflows", START_CLI_BODY, header_list=header_list),
+    )
+    assert (verdict.status == "pass") is passes
+    if not passes:
+        assert pointers(verdict.failures) == [("/headers/authorization", "changed")]
+
+
 def test_missing_authorization() -> None:
     captured = exchange("POST", "/api/workflows", START_CLI_BODY, header_list=headers(token=None))
     verdict = run("workflow-start-parity.json", "cli", captured)

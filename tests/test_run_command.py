@@ -174,3 +174,24 @@ def test_the_console_script_runs_as_a_subprocess(tmp_path: Path) -> None:
     assert lines[0].startswith("adapters: canonical")
     assert any(line.startswith("[1/1] PASS") for line in lines)  # plain progress lines when not a terminal
     assert "conformance level: full" in completed.stdout
+
+
+def test_a_selection_that_matches_nothing_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, document = run(tmp_path, "--adapter", "canonical", "-k", "no-fixture-is-called-this")
+    assert code == 2
+    assert document is None
+    assert "nothing to run" in capsys.readouterr().err
+
+
+def test_a_new_run_replaces_old_har_files_and_keeps_other_files(tmp_path: Path) -> None:
+    har_dir = tmp_path / "reports" / "har"
+    har_dir.mkdir(parents=True)
+    (har_dir / "stale-case.har").write_text("{}", encoding="utf-8")
+    (har_dir / "notes.txt").write_text("mine", encoding="utf-8")
+    code, _ = run(tmp_path, "--adapter", "canonical", "-k", "schedule")
+    assert code == 0
+    assert not (har_dir / "stale-case.har").exists()
+    assert (har_dir / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert [path.name for path in har_dir.glob("*.har")] == ["schedule-history-parity.json__canonical.har"]

@@ -3,7 +3,8 @@
 Exit codes: 0 when the run's conformance level is not ``nonconforming``, 1
 when it is, 2 for usage or configuration errors (unknown adapter, unreadable
 fixtures directory, bad server profile or policy, report directory that
-cannot be written), with the message on stderr. An interrupted run (Ctrl-C,
+cannot be written, two fixture files of one name, nothing selected), with the
+message on stderr. An interrupted run (Ctrl-C,
 SIGTERM) writes the reports of the cases that finished, marked incomplete,
 and exits 130.
 """
@@ -280,22 +281,25 @@ def handle(args: argparse.Namespace) -> int:
     settings = settings_from_args(args, report_dir)
     settings.keep_evidence = False  # reports need only each case's result (see RunSettings)
     session = Session(settings, notify=lambda m: print(m, file=sys.stderr))
-    try:
-        _check_report_dir(report_dir)
-        session.prepare()
-        print(_adapter_line(session), file=out)
-        if not session.plans:
-            print(
-                "dw-conformance: nothing to run (no available adapter matched any selected fixture)", file=out
-            )
-        session.start()
-    except ConfigurationError as error:
-        session.close()
-        print(f"dw-conformance: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    progress = Progress(len(session.plans), out)
-    try:
-        with _Interrupted(session) as interrupted:
+    # Signals are caught from here to the last report byte: a SIGTERM during
+    # start-up or report writing must not kill the process half-way.
+    with _Interrupted(session) as interrupted:
+        try:
+            _check_report_dir(report_dir)
+            session.prepare()
+            print(_adapter_line(session), file=out)
+            if not session.plans:
+                raise ConfigurationError(
+                    "nothing to run: no available adapter matched any selected fixture"
+                    + (f" (-k {args.select!r})" if args.select else "")
+                )
+            session.start()
+        except ConfigurationError as error:
+            session.close()
+            print(f"dw-conformance: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        progress = Progress(len(session.plans), out)
+        try:
             run_plans(
                 session,
                 session.plans,
@@ -303,16 +307,16 @@ def handle(args: argparse.Namespace) -> int:
                 on_done=progress.case_done,
                 should_stop=interrupted.event.is_set,
             )
-    except KeyboardInterrupt:
-        session.interrupted = True
-    finally:
-        session.close()
-    document = session.document(complete=not session.interrupted)
-    try:
-        paths = write_reports(document, report_dir)
-    except OSError as error:
-        print(f"dw-conformance: could not write reports to {report_dir}: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        except KeyboardInterrupt:
+            session.interrupted = True
+        finally:
+            session.close()
+        document = session.document(complete=not session.interrupted)
+        try:
+            paths = write_reports(document, report_dir)
+        except OSError as error:
+            print(f"dw-conformance: could not write reports to {report_dir}: {error}", file=sys.stderr)
+            return EXIT_USAGE
     print(file=out)
     print(summary_table(document), file=out)
     print(file=out)
