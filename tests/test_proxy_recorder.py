@@ -309,6 +309,15 @@ def test_bad_upstream_urls_are_refused(upstream: str, reason: str) -> None:
         RecordingProxy(load_profile(None), upstream=upstream)
 
 
+@pytest.mark.parametrize(
+    "upstream", ["ftp://me:pw-9931@host", "http://me:pw-9931@host/api", "http://me:pw-9931@h:99999"]
+)
+def test_a_refused_upstream_is_never_echoed_with_its_password(upstream: str) -> None:
+    with pytest.raises(ValueError) as raised:
+        parse_upstream(upstream)
+    assert "pw-9931" not in str(raised.value)
+
+
 def test_parse_upstream_defaults() -> None:
     assert parse_upstream("https://dw.example") == ("https", "dw.example", 443)
     assert parse_upstream("http://127.0.0.1:8080/") == ("http", "127.0.0.1", 8080)

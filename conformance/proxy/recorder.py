@@ -77,6 +77,7 @@ from conformance.proxy.stub import (
     StubAddon,
     StubServer,
 )
+from conformance.redact import redact_url
 
 if TYPE_CHECKING:
     from conformance.fixture import Fixture
@@ -106,18 +107,19 @@ def parse_upstream(upstream: str) -> tuple[str, str, int]:
     Only scheme, host and port are allowed: mitmproxy's reverse mode cannot
     add a path prefix, and the clients add ``/api`` themselves.
     """
+    shown = redact_url(upstream)  # error messages never echo user-info
     try:
         parts = urlsplit(upstream)
         port = parts.port
     except ValueError as error:
-        raise ValueError(f"upstream {upstream!r} is not a URL: {error}") from None
+        raise ValueError(f"upstream {shown!r} is not a URL: {error}") from None
     if parts.scheme not in ("http", "https"):
-        raise ValueError(f"upstream {upstream!r} must start with http:// or https://")
+        raise ValueError(f"upstream {shown!r} must start with http:// or https://")
     if not parts.hostname:
-        raise ValueError(f"upstream {upstream!r} has no host")
+        raise ValueError(f"upstream {shown!r} has no host")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise ValueError(
-            f"upstream {upstream!r} must be scheme://host[:port] only (no path, query or fragment); "
+            f"upstream {shown!r} must be scheme://host[:port] only (no path, query or fragment); "
             "the clients add the /api prefix themselves"
         )
     if parts.username or parts.password:
