@@ -82,11 +82,17 @@ class CanonicalAdapter(Adapter):
         return ClientIdentity("dw-conformance canonical replay", __version__, "built in")
 
     def skip_reason(self, fixture: Fixture) -> str | None:
+        """Only a body JSON cannot carry (bytes from a generated variant) is a skip.
+
+        A fixture that contradicts itself (an envelope whose blob does not
+        decode to its ``decoded`` value...) is not skipped: :meth:`run` makes
+        it a ``harness_error``, so the case is an ``error`` and a run with the
+        self-check alone cannot call a broken corpus conforming.
+        """
         try:
-            request = canonical_request(fixture)
-            request.body_bytes()
-        except InputError as error:
-            return f"the fixture's canonical request cannot be built: {error}"
+            canonical_request(fixture).body_bytes()
+        except InputError:
+            return None
         except (TypeError, ValueError) as error:
             return f"the fixture's canonical body is not plain JSON: {error}"
         return None
@@ -97,7 +103,8 @@ class CanonicalAdapter(Adapter):
             request = canonical_request(case.fixture)
             body = request.body_bytes()
         except InputError as error:
-            return ClientOutcome("skipped", detail=f"the canonical request cannot be built: {error}")
+            detail = f"the fixture contradicts itself; its canonical request cannot be built: {error}"
+            return ClientOutcome("harness_error", duration=time.monotonic() - started, detail=detail)
         except (TypeError, ValueError) as error:
             return ClientOutcome("skipped", detail=f"the canonical body is not plain JSON: {error}")
         outcome = self._send(case, request, body, started + case.timeout)

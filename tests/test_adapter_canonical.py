@@ -94,12 +94,16 @@ def test_canonical_adapter_runs_every_fixture_even_without_projections(tmp_path:
     assert CanonicalAdapter().skip_reason(bare) is None
 
 
-def test_canonical_adapter_skips_a_fixture_whose_request_cannot_be_built(tmp_path: Path) -> None:
+def test_a_fixture_that_contradicts_itself_is_an_error_not_a_skip(tmp_path: Path) -> None:
     def edit(data: dict[str, Any]) -> None:
         data["request"]["body"] = {"input": {"codec": "avro", "blob": "not base64!"}}
 
-    reason = CanonicalAdapter().skip_reason(variant("workflow-cancel-parity.json", tmp_path, edit))
-    assert reason is not None and "/request/body/input" in reason and "workflow-cancel-parity.json" in reason
+    broken = variant("workflow-cancel-parity.json", tmp_path, edit)
+    adapter = CanonicalAdapter()
+    assert adapter.skip_reason(broken) is None
+    outcome = adapter.run(CaseInput(broken, "http://127.0.0.1:9", "default", TOKEN, 5.0, tmp_path))
+    assert outcome.status == "harness_error"
+    assert "/request/body/input" in outcome.detail and "workflow-cancel-parity.json" in outcome.detail
 
 
 @pytest.mark.parametrize("fixture", SHIPPED, ids=lambda fixture: fixture.name)
