@@ -38,6 +38,7 @@ import os
 import re
 import shutil
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,7 @@ from conformance.adapters.child_env import client_environment
 from conformance.fixture import KNOWN_TOP_LEVEL_KEYS
 from conformance.problems import InputError, Problem
 from conformance.processes import run_process
+from conformance.schema_files import checked_validator
 from conformance.strict_yaml import load_yaml_file
 
 PROTOCOL = "dw-conformance.exec-adapter"
@@ -279,6 +281,11 @@ def _last_line(text: str) -> str:
     return lines[-1][:_SHOWN] if lines else ""
 
 
+@cache
+def _result_validator() -> Draft202012Validator:
+    return checked_validator(RESULT_SCHEMA)
+
+
 def interpret_result(stdout: str, stderr: str, exit_code: int | None) -> ClientOutcome:
     """The outcome a program's stdout describes; garbage or nothing is a ``harness_error``."""
     outcome = ClientOutcome("harness_error", exit_code=exit_code, stdout=stdout, stderr=stderr)
@@ -295,7 +302,7 @@ def interpret_result(stdout: str, stderr: str, exit_code: int | None) -> ClientO
             f"it printed: {_shown(stdout)}{hint}"
         )
         return outcome
-    errors = sorted(Draft202012Validator(RESULT_SCHEMA).iter_errors(document), key=lambda e: list(e.path))
+    errors = sorted(_result_validator().iter_errors(document), key=lambda e: list(e.path))
     if errors:
         first = errors[0]
         pointer = jsonpointer.from_tokens(list(first.path)) or "(result)"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -12,22 +11,18 @@ from jsonschema.exceptions import ValidationError
 
 from conformance import jsonpointer
 from conformance.problems import Problem
+from conformance.schema_files import checked_validator, packaged_schema
 
 SCHEMA_RESOURCE = "schemas/fixture-v1.schema.json"
 
 
-@cache
 def fixture_schema() -> dict[str, Any]:
-    text = resources.files("conformance").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
+    return packaged_schema(SCHEMA_RESOURCE)
 
 
 @cache
 def _validator() -> Draft202012Validator:
-    schema = fixture_schema()
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return checked_validator(fixture_schema())
 
 
 def _short(value: Any) -> str:

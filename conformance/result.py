@@ -48,12 +48,12 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 
 from conformance import SUITE_VERSION, __version__, jsonpointer
+from conformance.schema_files import checked_validator, packaged_schema
 
 SCHEMA_ID = "durable-workflow.v2.platform-conformance.result"
 SCHEMA_VERSION = 1
@@ -443,18 +443,13 @@ def dumps(document: Mapping[str, Any]) -> str:
 
 
 # ------------------------------------------------------------------ validation
-@cache
 def result_schema() -> dict[str, Any]:
-    text = resources.files("conformance").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
+    return packaged_schema(SCHEMA_RESOURCE)
 
 
 @cache
 def _validator() -> Draft202012Validator:
-    schema = result_schema()
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return checked_validator(result_schema())
 
 
 def _consistency_problems(document: Mapping[str, Any]) -> list[str]:

@@ -21,6 +21,7 @@ from jsonschema.exceptions import ValidationError
 
 from conformance import jsonpointer
 from conformance.problems import Problem
+from conformance.schema_files import checked_validator
 
 __all__ = ["PROFILE_SCHEMA", "SECTIONS", "schema_problems"]
 
@@ -93,8 +94,7 @@ def _validator(partial: bool) -> Draft202012Validator:
     schema = dict(PROFILE_SCHEMA)
     if partial:
         schema = {key: value for key, value in schema.items() if key != "required"}
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return checked_validator(schema)
 
 
 def _short(value: Any) -> str:
