@@ -139,11 +139,21 @@ class Adapter(ABC):
     def __init__(self, arg: str | None = None, **options: Any) -> None:
         self.arg = arg
         self.options = options
+        #: ``NAME@LABEL`` when ``--adapter NAME@LABEL[=ARG]`` named this instance (see :meth:`case_label`).
+        self.instance_label: str | None = None
 
     @property
     def label(self) -> str:
         """Name shown in reports (adapters with an argument may refine it)."""
         return self.name
+
+    def case_label(self) -> str:
+        """The name in case ids and report columns: the instance label when one was given.
+
+        ``--adapter python-sdk@2.12=/venvs/sdk212/bin/python`` runs as ``python-sdk@2.12``: several
+        instances of one adapter can share a run, and no interpreter path ends up in a case id.
+        """
+        return self.instance_label or self.label
 
     @property
     def projection_key(self) -> str:

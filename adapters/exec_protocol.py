@@ -54,7 +54,8 @@ from conformance.adapters.base import (
     ClientOutcome,
 )
 from conformance.adapters.child_env import client_environment
-from conformance.fixture import KNOWN_TOP_LEVEL_KEYS
+from conformance.canonical_request import canonical_request
+from conformance.fixture import KNOWN_TOP_LEVEL_KEYS, Fixture
 from conformance.problems import InputError, Problem
 from conformance.processes import run_process
 from conformance.schema_files import checked_validator
@@ -99,6 +100,22 @@ REQUEST_SCHEMA: dict[str, Any] = {
         "fixture": {"type": "object"},
         "projection_key": {"type": "string"},
         "projection": {"type": "object"},
+        "has_projection": {"type": "boolean"},
+        "semantic_body": True,
+        "canonical_request": {
+            "type": ["object", "null"],
+            "required": ["method", "path", "query", "has_body", "body"],
+            "properties": {
+                "method": {"type": "string"},
+                "path": {"type": "string"},
+                "query": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+                "has_body": {"type": "boolean"},
+                "body": True,
+            },
+        },
         "server_url": {"type": "string"},
         "namespace": {"type": "string"},
         "token": {"type": "string"},
@@ -263,11 +280,29 @@ def build_request(case: CaseInput, manifest: Manifest) -> dict[str, Any]:
         "fixture": fixture.data,
         "projection_key": manifest.projection,
         "projection": fixture.projection(manifest.projection) or {},
+        "has_projection": fixture.projection(manifest.projection) is not None,
+        "semantic_body": fixture.data.get("semantic_body"),
+        "canonical_request": _canonical_or_none(fixture),
         "server_url": case.server_url,
         "namespace": case.namespace,
         "token": case.token,
         "timeout_seconds": case.timeout,
         "scratch_dir": str(case.work_dir),
+    }
+
+
+def _canonical_or_none(fixture: Fixture) -> dict[str, Any] | None:
+    """The fixture's canonical request as plain JSON (``None`` when the fixture contradicts itself)."""
+    try:
+        request = canonical_request(fixture)
+    except InputError:
+        return None
+    return {
+        "method": request.method,
+        "path": request.path,
+        "query": {name: list(values) for name, values in request.query.items()},
+        "has_body": request.has_body,
+        "body": request.body,
     }
 
 
@@ -346,6 +381,15 @@ class ExecAdapter(Adapter):
 
     def identity(self) -> ClientIdentity:
         return self.manifest.client
+
+    def skip_reason(self, fixture: Fixture) -> str | None:
+        """Never for a missing projection: such a fixture is judged against its canonical request.
+
+        A new-language client runs the whole corpus unmodified; its program
+        gets ``has_projection: false``, the ``semantic_body`` and the
+        ``canonical_request`` to act on.
+        """
+        return None
 
     def program(self) -> str | None:
         """The first word of the command as an absolute path (``None`` when it cannot be found).

@@ -10,6 +10,7 @@ where ``MyAdapter`` subclasses :class:`conformance.adapters.base.Adapter`.
 
 from __future__ import annotations
 
+import re
 from importlib import import_module
 from importlib.metadata import entry_points
 from typing import Any
@@ -60,7 +61,20 @@ def adapter_class(name: str) -> type[Adapter]:
     raise AdapterError(f"unknown adapter {name!r}; known adapters: {known}")
 
 
+#: What an instance label may hold (``python-sdk@2.12``, ``cli@rc35``): it becomes part of case ids.
+_INSTANCE_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+
+
 def create(spec: str, **options: Any) -> Adapter:
-    """Build an adapter from ``NAME`` or ``NAME=ARG`` (the ``--adapter`` syntax)."""
-    name, sep, arg = spec.partition("=")
-    return adapter_class(name.strip())(arg if sep else None, **options)
+    """Build an adapter from ``NAME``, ``NAME=ARG``, ``NAME@LABEL`` or ``NAME@LABEL=ARG`` (``--adapter``)."""
+    head, sep, arg = spec.partition("=")
+    name, at, label = head.strip().partition("@")
+    if at and not _INSTANCE_LABEL.match(label):
+        raise AdapterError(
+            f"--adapter {head.strip()!r}: expected an instance label of letters, digits, '.', '_' or '-' "
+            f"after '@' (at most 40); found {label!r}"
+        )
+    adapter = adapter_class(name.strip())(arg if sep else None, **options)
+    if at:
+        adapter.instance_label = f"{name.strip()}@{label}"
+    return adapter

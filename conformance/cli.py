@@ -19,7 +19,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 #: Sub-command modules under ``conformance.commands``, in help order.
-COMMAND_MODULES = ("run", "validate", "drift", "selftest", "fuzz")
+COMMAND_MODULES = ("run", "validate", "drift", "selftest", "fuzz", "handbook", "init_adapter")
 
 
 def build_parser() -> argparse.ArgumentParser:

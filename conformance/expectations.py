@@ -8,7 +8,12 @@ compared as percent-decoded segments (see :mod:`conformance.normalize`).
 **Query.** The projection's ``expected_query`` wins over ``request.query``
 (it is the more specific statement); the canonical projection uses
 ``request.query``, else ``cli.expected_query``, else the first other
-projection's. Typed values match their wire strings: an integer matches its
+projection's. A projection that is absent from the fixture, or is not one of
+the two reference projections (``cli``, ``sdk_python``) and states no query,
+is held to the canonical query. The reference projections are not: their
+repositories' own tests never hold the SDK to ``cli.expected_query`` (the
+CLI's explicit ``wait_new_event=false`` is its own spelling of the default).
+Typed values match their wire strings: an integer matches its
 decimal form, a boolean matches ``true``/``1`` or ``false``/``0``, a string
 matches itself, a list means the parameter repeated once per item, in order.
 A declared query is *exact*: a parameter the fixture does not list is a
@@ -16,33 +21,43 @@ failure (an extra filter changes what a GET means). When the fixture declares
 no query at all, the query is "not asserted" and parameters a client sends
 are only diagnostics.
 
-**Body.** Which body a fixture pins, in this order:
+**Body.** Which body a fixture pins for a projection, in this order (checked
+against how each reference client's own tests read the same keys):
 
-1. ``request.body`` when present: exact, for every projection.
-2. The projection's ``expected_body``: exact for ``cli``, subset for
+1. The projection's ``request_body``: the client's *whole* body as it sends
+   it, exact (the SDK's test compares its body to it whole). A key
+   ``<name>_envelope`` holding an envelope next to a plain ``<name>`` is the
+   Avro envelope the client sends **beside** the plain value: it stays in the
+   expected body (compared decoded) and must travel as an envelope. The
+   fixture must agree with itself: the envelope decodes to the plain value,
+   and every member of ``request.body`` stands, equal, in ``request_body``.
+   Keys of ``expected_body`` must agree with it too.
+2. ``request.body`` when present: exact, for every projection (the CLI's
+   parity tests compare it whole).
+3. The projection's ``expected_body``: exact for ``cli``, subset for
    ``sdk_python`` (every listed top-level key must be present and deep-equal;
    values below a listed key are compared exactly). Any projection may say
    ``"body_match": "exact" | "subset"``; future projections without it are
    exact, the safer default for a new client.
-3. The projection's ``request_body``: the client's full body, exact. A key
-   ``<name>_envelope`` holding an envelope *next to a plain* ``<name>`` means
-   "``<name>`` travels as this envelope": it is not expected on the wire; the
-   plain value is what the decoded envelope must equal. When ``expected_body``
-   is also given, each of its keys must agree with ``request_body`` (a fixture
-   that contradicts itself is an :class:`~conformance.problems.InputError`).
 4. The projection's ``payload_envelope`` (``field``, ``codec``, ``decoded``)
    adds the decoded value at the dotted field (a subset expectation of that
    one key when nothing else pins the body) and an *envelope requirement*:
    the client must send that field as an envelope of that codec; plain JSON
    there is a failure. Envelope requirements apply whatever the body source.
-5. Nothing of the above: the body is "not asserted by the fixture".
+5. None of the above, or no projection at all: the body every client must
+   send (:func:`pinned_body`), labelled ``canonical: <source>``, without
+   envelope requirements: a payload may travel as plain JSON or as an
+   envelope that decodes to the same value. A client whose projection holds
+   only a call and its arguments is therefore judged, not waved through.
+6. Nothing pins a body anywhere: the body is "not asserted by the fixture",
+   and every report says so.
 
 The ``canonical`` projection (the harness's replay of the fixture itself)
 uses :func:`pinned_body`: ``request.body`` exact, else ``cli.expected_body``
-exact, else ``sdk_python.request_body`` exact (a full body is more complete
-than a subset, an addition to the order first sketched for this projection),
-else ``sdk_python.expected_body`` merged with the ``payload_envelope`` value as
-a subset. It carries no envelope requirement (the replay sends plain JSON).
+exact, else ``sdk_python.request_body`` exact without its ``*_envelope``
+companions (a full body is more complete than a subset), else
+``sdk_python.expected_body`` merged with the ``payload_envelope`` value as a
+subset. It carries no envelope requirement (the replay sends plain JSON).
 
 Envelopes written on the expected side (in ``request.body``, an
 ``expected_body``, ``request_body``, ``payload_envelope.blob``) are decoded
@@ -73,6 +88,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from conformance import jsonpointer
+from conformance.avro_codec import is_envelope
 from conformance.fixture import Fixture
 from conformance.normalize import decode_envelopes, split_path
 from conformance.problems import InputError, Problem
@@ -97,7 +113,10 @@ __all__ = [
 CANONICAL = "canonical"
 BodyMode = Literal["exact", "subset"]
 _DEFAULT_BODY_MODE: dict[str, BodyMode] = {"cli": "exact", "sdk_python": "subset"}
-_ENVELOPE_SUFFIX = "_envelope"
+#: The projections of the two reference clients (their repositories' own tests define them).
+REFERENCE_PROJECTIONS = frozenset(_DEFAULT_BODY_MODE)
+#: A ``request_body`` key ending so is an envelope sent beside the plain field of the same stem.
+ENVELOPE_SUFFIX = "_envelope"
 _REDACTED = "[REDACTED]"
 
 NAMESPACE_HEADER = "x-namespace"
@@ -338,7 +357,13 @@ def query_expectation(fixture: Fixture, projection_key: str) -> QueryExpectation
         )
     if fixture.request_query is not None:
         return _query_from(fixture, fixture.request_query, "/request/query", "request.query")
-    return None
+    if projection_key in REFERENCE_PROJECTIONS:
+        # The reference clients' own test suites never hold them to the other one's query.
+        return None
+    canonical = query_expectation(fixture, CANONICAL)
+    if canonical is None:
+        return None
+    return QueryExpectation(f"canonical: {canonical.source}", canonical.params)
 
 
 def _body_mode(fixture: Fixture, projection_key: str, projection: dict[str, Any]) -> BodyMode:
@@ -398,19 +423,28 @@ def _set_at(
 
 def _interpret_request_body(
     fixture: Fixture, projection_key: str, request_body: Any
-) -> tuple[Any, list[EnvelopeRequirement]]:
-    """Decode a ``request_body`` and turn ``<name>_envelope`` companions into requirements."""
+) -> tuple[Any, list[EnvelopeRequirement], list[str]]:
+    """Decode a projection's ``request_body``: the client's whole body, as sent.
+
+    A key ``<name>_envelope`` holding an envelope *next to a plain* ``<name>``
+    is the Avro envelope the client sends **beside** the plain value (the SDK
+    sends both; its own tests compare the whole body). It stays in the expected
+    body, decoded, and adds an envelope requirement at its own pointer; the
+    fixture must agree with itself (the envelope decodes to the plain value).
+    Returns the decoded body, the requirements and the companions' pointers.
+    """
     base = jsonpointer.join("", projection_key, "request_body")
     if not isinstance(request_body, dict):
-        return _decode_fixture_value(fixture, request_body, base), []
+        return _decode_fixture_value(fixture, request_body, base), [], []
     requirements: list[EnvelopeRequirement] = []
+    companions: list[str] = []
     result: dict[str, Any] = {}
     stack: list[tuple[dict[str, Any], dict[str, Any], str, list[str]]] = [(request_body, result, base, [])]
     while stack:
         source, target, where, tokens = stack.pop()
         for key, item in source.items():
-            name = key[: -len(_ENVELOPE_SUFFIX)] if key.endswith(_ENVELOPE_SUFFIX) else None
-            if name and name in source and isinstance(item, dict) and "codec" in item and "blob" in item:
+            name = key[: -len(ENVELOPE_SUFFIX)] if key.endswith(ENVELOPE_SUFFIX) else None
+            if name and name in source and is_envelope(item):
                 plain = _decode_fixture_value(fixture, source[name], jsonpointer.join(where, name))
                 decoded = _decode_fixture_value(fixture, item, jsonpointer.join(where, key))
                 if not values_equal(plain, decoded):
@@ -424,21 +458,32 @@ def _interpret_request_body(
                             )
                         ]
                     )
+                target[key] = decoded
+                wire_pointer = jsonpointer.join("/body", *tokens, key)
+                companions.append(wire_pointer)
                 requirements.append(
-                    EnvelopeRequirement(
-                        jsonpointer.join("/body", *tokens, name),
-                        str(item.get("codec")),
-                        jsonpointer.join(where, key),
-                    )
+                    EnvelopeRequirement(wire_pointer, str(item.get("codec")), jsonpointer.join(where, key))
                 )
                 continue
-            if isinstance(item, dict) and not ("codec" in item and "blob" in item):
+            if isinstance(item, dict) and not is_envelope(item):
                 child: dict[str, Any] = {}
                 target[key] = child
                 stack.append((item, child, jsonpointer.join(where, key), [*tokens, key]))
             else:
                 target[key] = _decode_fixture_value(fixture, item, jsonpointer.join(where, key))
-    return result, requirements
+    return result, requirements, companions
+
+
+def _without(value: Any, pointers: list[str]) -> Any:
+    """``value`` (a decoded body) without the ``/body/...`` members at ``pointers``."""
+    for pointer in pointers:
+        tokens = jsonpointer.parse(pointer)[1:]
+        node = value
+        for token in tokens[:-1]:
+            node = node.get(token) if isinstance(node, dict) else None
+        if isinstance(node, dict) and tokens:
+            node.pop(tokens[-1], None)
+    return value
 
 
 def _payload_envelope(
@@ -481,8 +526,9 @@ def pinned_body(fixture: Fixture) -> BodyExpectation | None:
         return BodyExpectation("exact", value, "cli.expected_body")
     sdk = fixture.projection("sdk_python") or {}
     if "request_body" in sdk:
-        value, _requirements = _interpret_request_body(fixture, "sdk_python", sdk["request_body"])
-        return BodyExpectation("exact", value, "sdk_python.request_body")
+        value, _requirements, companions = _interpret_request_body(fixture, "sdk_python", sdk["request_body"])
+        # The canonical body is the plain one: the companions are the SDK's own additions.
+        return BodyExpectation("exact", _without(value, companions), "sdk_python.request_body")
     expected = _sdk_subset(fixture, "sdk_python", sdk)
     if expected is None:
         return None
@@ -520,21 +566,53 @@ def _sdk_subset(fixture: Fixture, key: str, projection: dict[str, Any]) -> tuple
 
 
 def body_expectation(fixture: Fixture, projection_key: str) -> BodyExpectation | None:
-    """The body ``projection_key`` must send (``None``: not asserted). Independent of run settings."""
+    """The body ``projection_key`` must send (``None``: not asserted). Independent of run settings.
+
+    A projection the fixture does not have, or one that states nothing about
+    the body, is held to the body the fixture pins for every client
+    (:func:`pinned_body`), labelled ``canonical: ...``: such a client may send
+    a payload as plain JSON or as an envelope that decodes to the same value.
+    """
     if projection_key == CANONICAL:
         return pinned_body(fixture)
     projection = fixture.projection(projection_key) or {}
+    own = _projection_body(fixture, projection_key, projection)
+    if own is not None:
+        return own
+    canonical = pinned_body(fixture)
+    if canonical is None:
+        return None
+    return BodyExpectation(canonical.mode, canonical.value, f"canonical: {canonical.source}")
+
+
+def _projection_body(
+    fixture: Fixture, projection_key: str, projection: dict[str, Any]
+) -> BodyExpectation | None:
     requirements: list[EnvelopeRequirement] = []
     envelope = _payload_envelope(fixture, projection_key, projection)
     if envelope is not None:
         requirements.append(envelope[2])
-    request_body_value: Any = None
-    has_request_body = "request_body" in projection
-    if has_request_body:
-        request_body_value, companions = _interpret_request_body(
+
+    if "request_body" in projection:
+        # The projection's whole body, as its client sends it: the most specific statement.
+        value, companions, _pointers = _interpret_request_body(
             fixture, projection_key, projection["request_body"]
         )
         requirements.extend(companions)
+        source = f"{projection_key}.request_body"
+        if "expected_body" in projection:
+            listed = _decode_fixture_value(
+                fixture, projection["expected_body"], jsonpointer.join("", projection_key, "expected_body")
+            )
+            if isinstance(listed, dict) and isinstance(value, dict):
+                for key, item in listed.items():
+                    where = jsonpointer.join("", projection_key, "expected_body", key)
+                    _set_at(fixture, value, [key], item, where)
+        if fixture.has_request_body:
+            _agrees_with_request_body(fixture, projection_key, value)
+        if envelope is not None and isinstance(value, dict):
+            _set_at(fixture, value, envelope[0], envelope[1], envelope[2].source)
+        return BodyExpectation("exact", value, source, tuple(requirements))
 
     if fixture.has_request_body:
         value = _decode_fixture_value(fixture, fixture.request_body, "/request/body")
@@ -543,7 +621,7 @@ def body_expectation(fixture: Fixture, projection_key: str) -> BodyExpectation |
         return BodyExpectation("exact", value, "request.body", tuple(requirements))
 
     mode = _body_mode(fixture, projection_key, projection)
-    if "expected_body" in projection and not has_request_body:
+    if "expected_body" in projection:
         value = _decode_fixture_value(
             fixture, projection["expected_body"], jsonpointer.join("", projection_key, "expected_body")
         )
@@ -556,26 +634,33 @@ def body_expectation(fixture: Fixture, projection_key: str) -> BodyExpectation |
             source += f" + {projection_key}.payload_envelope"
         return BodyExpectation(mode, value, source, tuple(requirements))
 
-    if has_request_body:
-        value = request_body_value
-        source = f"{projection_key}.request_body"
-        if "expected_body" in projection:
-            listed = _decode_fixture_value(
-                fixture, projection["expected_body"], jsonpointer.join("", projection_key, "expected_body")
-            )
-            if isinstance(listed, dict) and isinstance(value, dict):
-                for key, item in listed.items():
-                    where = jsonpointer.join("", projection_key, "expected_body", key)
-                    _set_at(fixture, value, [key], item, where)
-        if envelope is not None and isinstance(value, dict):
-            _set_at(fixture, value, envelope[0], envelope[1], envelope[2].source)
-        return BodyExpectation("exact", value, source, tuple(requirements))
-
     if envelope is not None:
         value = {}
         _set_at(fixture, value, envelope[0], envelope[1], envelope[2].source)
         return BodyExpectation("subset", value, f"{projection_key}.payload_envelope", tuple(requirements))
     return None
+
+
+def _agrees_with_request_body(fixture: Fixture, projection_key: str, value: Any) -> None:
+    """Every member of ``request.body`` must stand, equal, in the projection's ``request_body``."""
+    plain = _decode_fixture_value(fixture, fixture.request_body, "/request/body")
+    if not isinstance(plain, dict) or not isinstance(value, dict):
+        if not values_equal(plain, value):
+            raise _error(
+                fixture,
+                jsonpointer.join("", projection_key, "request_body"),
+                "a request_body equal to request.body",
+                "a different body",
+            )
+        return
+    for key, item in plain.items():
+        if key not in value or not values_equal(value[key], item):
+            raise _error(
+                fixture,
+                jsonpointer.join("", projection_key, "request_body", key),
+                f"the value request.body has at /request/body/{jsonpointer.escape(key)}",
+                "nothing" if key not in value else "a different value",
+            )
 
 
 _VERSION = re.compile(r"^\s*(\d+)(?:\.(\d+))?\s*$")
@@ -604,7 +689,7 @@ def build_expectation(fixture: Fixture, projection_key: str, settings: JudgeSett
     if body is None:
         not_asserted.append("body (no request.body, expected_body, request_body or payload_envelope)")
     elif body.mode == "subset":
-        not_asserted.append(f"body keys not listed by {body.source}")
+        not_asserted.append(f"body keys not listed (subset: {body.source})")
     headers: list[HeaderExpectation] = [
         HeaderExpectation(NAMESPACE_HEADER, settings.namespace, "exact", settings.namespace)
     ]

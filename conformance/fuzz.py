@@ -11,9 +11,25 @@ findings counted), whatever the fixture expects.
 
 Design decisions:
 
+* **Variants come from the fixture itself** (:mod:`conformance.variant_derivation`):
+  a value that a client input and an expectation both hold is changed
+  everywhere at once. A drawn variant that cannot be made consistent (a path
+  segment cannot be ``.``, an integer place cannot hold a string...) is *not
+  generated*, and counted per reason.
+* **The canonical replay vets every variant first.** Each variant is replayed
+  by the ``canonical`` adapter (the session's, or a private one when
+  ``--adapter canonical`` was not given) before any client runs it. A variant
+  the replay does not pass (its own pieces disagree, or the replay cannot
+  carry it) is dropped and counted, never judged: a finding is always a
+  client's difference from a fixture that agrees with itself.
 * **A failure is shrunk, saved, then remembered.** When a variant fails,
   hypothesis shrinks it to a minimal example, which is saved as a fixture
-  file ``<report dir>/fuzz/<operation slug>-<hash>-parity.json``. Its
+  that runs as it is: ``<report dir>/fuzz/<operation slug>-<hash>/`` holds
+  ``<operation slug>-parity.json`` (the name ``validate`` demands, so one
+  directory per finding) and a ``README.md`` saying how it was found (the
+  hypothesis seed, the minimal change from the seed fixture, what each
+  client sent). ``dw-conformance run --fixtures <that directory>`` replays
+  it. Its
   *signature* (adapter, difference kind and the first two tokens of each
   failing pointer, so ``/body/memo/<any key>`` is one place) then counts as
   known, and the search goes on with the next hypothesis seed until the
@@ -37,7 +53,10 @@ Design decisions:
 * **Errors are failures.** A case that ends in ``error`` (time-out, adapter
   failure) on a valid variant is a finding too; a ``skipped`` case is not
   (an adapter whose projection the variant dropped, or the canonical replay
-  facing bytes).
+  facing bytes). An error the runner calls a *harness error* (``reason``
+  starting ``harness error``: the client refused the stub's own reply) is the
+  harness's, not the client's: it is counted per seed
+  (``harness could not serve``) and never reported as a finding.
 """
 
 from __future__ import annotations
@@ -54,12 +73,23 @@ from pathlib import Path
 from typing import Any
 
 from conformance import jsonpointer
+from conformance.canonical_check import canonical_slot
 from conformance.fixture import Fixture
+from conformance.operations import fixture_file_name, operation_slug
 from conformance.parity import compare_clients
 from conformance.problems import InputError
-from conformance.runner import CasePlan, CaseRun, Session, run_plans
+from conformance.runner import AdapterSlot, CasePlan, CaseRun, Session, run_plans
 from conformance.textsafe import json_safe
-from conformance.variants import FieldMap, Variant, load_field_map, plan_seed, variant_document
+from conformance.variants import (
+    FieldMap,
+    Inconsistent,
+    SeedPlan,
+    Variant,
+    build_variant,
+    load_field_map,
+    plan_seed,
+    variant_document,
+)
 
 __all__ = ["ExampleCheck", "Finding", "FuzzReport", "FuzzSettings", "Fuzzer", "SeedResult", "render_report"]
 
@@ -88,6 +118,10 @@ class ExampleCheck:
     signature: frozenset[str] = frozenset()
     #: adapter label -> status
     statuses: dict[str, str] = field(default_factory=dict)
+    #: Why the canonical replay rejected the variant ("" when it passed): then no client judged it.
+    rejected: str = ""
+    #: adapter label -> reason, for cases the harness itself could not serve (not findings)
+    harness: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -101,6 +135,8 @@ class Finding:
     path: Path | None
     replayable: bool
     flaky: bool = False
+    #: field -> (seed value, new value), for the fields the minimal variant changed
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -110,6 +146,10 @@ class Finding:
             "failures": list(self.lines),
             "values": json_safe(self.values),
             "dropped_projections": dict(self.dropped),
+            "changes": {
+                name: {"seed": json_safe(before), "variant": json_safe(after)}
+                for name, (before, after) in self.changes.items()
+            },
             "fixture_file": str(self.path) if self.path is not None else None,
             "replayable": self.replayable,
             "flaky": self.flaky,
@@ -130,6 +170,14 @@ class SeedResult:
     statuses: Counter[str] = field(default_factory=Counter)
     varied: list[str] = field(default_factory=list)
     out_of_time: bool = False
+    #: Seed values no variant changes, because that could not be made consistent (one line each).
+    refused: list[str] = field(default_factory=list)
+    #: reason -> drawn variants not generated (they could not be made consistent)
+    not_generated: Counter[str] = field(default_factory=Counter)
+    #: reason -> variants the canonical replay rejected (dropped, never judged)
+    rejected: Counter[str] = field(default_factory=Counter)
+    #: "adapter: reason" -> cases the harness could not serve (a harness error, not a finding)
+    harness_errors: Counter[str] = field(default_factory=Counter)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -142,6 +190,10 @@ class SeedResult:
             "dropped_projections": dict(self.dropped),
             "case_statuses": dict(self.statuses),
             "out_of_time": self.out_of_time,
+            "values_not_varied": list(self.refused),
+            "variants_not_generated": dict(self.not_generated),
+            "variants_rejected_by_canonical": dict(self.rejected),
+            "harness_errors": dict(self.harness_errors),
             "findings": [finding.to_json() for finding in self.findings],
         }
 
@@ -162,9 +214,22 @@ class FuzzReport:
     def passed(self) -> bool:
         return not self.findings
 
+    @property
+    def operations(self) -> tuple[int, int]:
+        """(operations with at least one judged variant, operations fuzzed)."""
+        judged = {result.operation for result in self.results if result.examples > 0}
+        return len(judged), len({result.operation for result in self.results})
+
     def to_json(self) -> dict[str, Any]:
+        with_variants, operations = self.operations
         return {
             "passed": self.passed,
+            "operations": operations,
+            "operations_with_variants": with_variants,
+            "values_not_varied": sum(len(r.refused) for r in self.results),
+            "variants_not_generated": sum(sum(r.not_generated.values()) for r in self.results),
+            "variants_rejected_by_canonical": sum(sum(r.rejected.values()) for r in self.results),
+            "harness_errors": sum(sum(r.harness_errors.values()) for r in self.results),
             "seed": self.seed,
             "differential": self.differential,
             "adapters": list(self.adapters),
@@ -216,6 +281,12 @@ def _declared_query(fixture: Fixture) -> frozenset[str]:
     return frozenset(names)
 
 
+def _same(left: Any, right: Any) -> bool:
+    from conformance.expectations import values_equal
+
+    return values_equal(left, right)
+
+
 def _shown(value: Any) -> str:
     text = json.dumps(json_safe(value), ensure_ascii=False)
     return text if len(text) <= 80 else text[:77] + "..."
@@ -237,21 +308,41 @@ class Fuzzer:
         self.field_map = field_map or load_field_map()
         self.notify = notify or (lambda message: None)
         self.seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**32)
+        #: The canonical replay every variant must pass before a client is judged on it.
+        self.gate: AdapterSlot = canonical_slot(session)
 
     # ------------------------------------------------------------ one variant
     def check(self, variant: Variant) -> ExampleCheck:
-        """Run ``variant`` with every available adapter and judge it."""
+        """Replay ``variant`` with the canonical adapter; when it passes, run and judge every adapter."""
         session = self.session
-        plans = [CasePlan(variant.fixture, slot) for slot in session.slots if slot.available]
-        runs = run_plans(session, plans, jobs=max(1, min(self.settings.jobs, len(plans))))
+        gate = session.run_case(CasePlan(variant.fixture, self.gate))
+        session.runs.pop(gate.plan.case_id, None)
+        if gate.status != "pass":
+            first = gate.result.get("reason") or "; ".join(
+                f"{item['pointer'] or '(request count)'} {item['kind']}"
+                for item in gate.result["differences"][:2]
+            )
+            return ExampleCheck(statuses={self.gate.label: gate.status}, rejected=f"{gate.status}: {first}")
+        plans = [
+            CasePlan(variant.fixture, slot)
+            for slot in session.slots
+            if slot.available and slot is not self.gate
+        ]
+        runs = run_plans(session, plans, jobs=max(1, min(self.settings.jobs, len(plans)))) if plans else []
         for run in runs:  # keep the session's memory flat over thousands of variants
             session.runs.pop(run.plan.case_id, None)
+        if any(slot is self.gate for slot in session.slots):
+            runs.append(gate)
         check = ExampleCheck()
         signature: set[str] = set()
         declared = _declared_query(variant.fixture)
         for run in sorted(runs, key=lambda item: item.plan.slot.label):
             label = run.plan.slot.label
             check.statuses[label] = run.status
+            reason = str(run.result.get("reason", ""))
+            if run.status == "error" and reason.startswith("harness error"):
+                check.harness[label] = reason
+                continue
             if run.status == "error":
                 status = run.outcome.status if run.outcome is not None else "error"
                 check.lines.append(f"{label}: error ({status}): {run.result.get('reason', '')}")
@@ -297,15 +388,16 @@ class Fuzzer:
         from hypothesis import HealthCheck, Phase, Verbosity, given, settings
         from hypothesis import seed as hypothesis_seed
 
-        from conformance.strategies import variants
+        from conformance.strategies import variant_values
 
         result = SeedResult(fixture.name, fixture.operation)
         plan = plan_seed(fixture, self.field_map)
         result.notes.extend(plan.notes)
+        result.refused.extend(plan.refused)
         result.varied = [variable.spec.name for variable in plan.fields]
         if not plan.fields:
             return result
-        strategy = variants(plan)
+        strategy = variant_values(plan)
         known: set[str] = set()
         round_number = 0
         while (
@@ -313,7 +405,7 @@ class Fuzzer:
         ):
             state: dict[str, Any] = {"failing": False, "generated": 0, "shrinks": 0, "last": None}
 
-            probe = self._probe(result, known, deadline, state)
+            probe = self._probe(plan, result, known, deadline, state)
             test = settings(
                 max_examples=self.settings.max_examples - result.examples,
                 deadline=None,
@@ -345,7 +437,7 @@ class Fuzzer:
             if failed is None:
                 break
             variant, check, flaky = failed
-            finding = self._save(fixture, variant, check, flaky)
+            finding = self._save(plan, variant, check, flaky)
             result.findings.append(finding)
             known |= check.signature
             self.notify(
@@ -356,15 +448,30 @@ class Fuzzer:
         return result
 
     def _probe(
-        self, result: SeedResult, known: set[str], deadline: float | None, state: dict[str, Any]
-    ) -> Callable[[Variant], None]:
-        """The body of one hypothesis run: check a variant, raise on anything not yet known."""
+        self,
+        plan: SeedPlan,
+        result: SeedResult,
+        known: set[str],
+        deadline: float | None,
+        state: dict[str, Any],
+    ) -> Callable[[dict[str, Any]], None]:
+        """The body of one hypothesis run: build and vet a variant, check it, raise on anything new."""
 
-        def probe(variant: Variant) -> None:
+        def probe(values: dict[str, Any]) -> None:
             if not state["failing"] and deadline is not None and time.monotonic() > deadline:
                 result.out_of_time = True
                 return
+            try:
+                variant = build_variant(plan, values)
+            except Inconsistent as inconsistency:
+                if not state["failing"]:
+                    result.not_generated[str(inconsistency)] += 1
+                return
             check = self.check(variant)
+            if check.rejected:
+                if not state["failing"]:
+                    result.rejected[check.rejected] += 1
+                return
             if state["failing"]:
                 state["shrinks"] += 1
             else:
@@ -373,6 +480,8 @@ class Fuzzer:
                     result.dropped[f"{projection}: {why.split(': ', 1)[-1]}"] += 1
                 for label, status in check.statuses.items():
                     result.statuses[f"{label} {status}"] += 1
+                for label, reason in check.harness.items():
+                    result.harness_errors[f"{label}: {reason[:160]}"] += 1
             if check.signature - known:
                 state["failing"] = True
                 state["last"] = (variant, check)
@@ -380,17 +489,38 @@ class Fuzzer:
 
         return probe
 
-    def _save(self, seed: Fixture, variant: Variant, check: ExampleCheck, flaky: bool) -> Finding:
+    def _save(self, plan: SeedPlan, variant: Variant, check: ExampleCheck, flaky: bool) -> Finding:
+        seed = plan.fixture
+        seeds = plan.seed_values()
+        changes = {
+            name: (seeds[name], value)
+            for name, value in variant.values.items()
+            if name in seeds and not _same(seeds[name], value)
+        }
         description = (
-            f"Minimal failing variant of {seed.name} found by dw-conformance fuzz (seed {self.seed}). "
+            f"Minimal failing variant of {seed.name} found by dw-conformance fuzz (seed {self.seed}); "
+            + (
+                "changed: "
+                + "; ".join(
+                    f"{name} {_shown(before)} -> {_shown(after)}" for name, (before, after) in changes.items()
+                )
+                if changes
+                else "no value changed: the seed fixture itself fails"
+            )
+            + ". "
             + " ".join(check.lines[:5])
         )
         document, replayable = variant_document(variant, description)
-        directory = self.settings.report_dir / "fuzz"
+        slug = operation_slug(seed.operation)
+        directory = (
+            self.settings.report_dir
+            / "fuzz"
+            / f"{slug}-{variant.fixture.name[len(slug) + 1 : -len('-parity.json')]}"
+        )
         directory.mkdir(parents=True, exist_ok=True)
-        path = directory / variant.fixture.name
+        path = directory / fixture_file_name(seed.operation)
         path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        return Finding(
+        finding = Finding(
             seed_fixture=seed.name,
             operation=seed.operation,
             signature=sorted(check.signature),
@@ -400,7 +530,61 @@ class Fuzzer:
             path=path,
             replayable=replayable,
             flaky=flaky,
+            changes=changes,
         )
+        (directory / "README.md").write_text(self._readme(seed, finding), encoding="utf-8")
+        return finding
+
+    def _readme(self, seed: Fixture, finding: Finding) -> str:
+        assert finding.path is not None
+        adapters = sorted(
+            {line.split(":", 1)[0] for line in finding.lines if not line.startswith("differential")}
+        )
+        lines = [
+            f"# fuzz finding: {finding.operation}",
+            "",
+            f"`{finding.path.name}` is the minimal variant of `{seed.path}` that a client handled "
+            "differently.",
+            "",
+            f"- Found by `dw-conformance fuzz --seed {self.seed}` (hypothesis seed {self.seed}), adapters "
+            f"{', '.join(slot.label for slot in self.session.slots if slot.available)}.",
+            "- The canonical replay passes this fixture: it agrees with itself, so what follows is "
+            "the client's.",
+        ]
+        if finding.flaky:
+            lines.append("- The failure did not repeat every time (hypothesis reported it flaky).")
+        if not finding.replayable:
+            lines.append(
+                '- SDK arguments hold bytes, written `{"$bytes": base64}`: the file does not replay as-is.'
+            )
+        lines += ["", "## The minimal change from the seed fixture", ""]
+        if finding.changes:
+            lines += [
+                f"- `{name}`: `{_shown(before)}` -> `{_shown(after)}`"
+                for name, (before, after) in finding.changes.items()
+            ]
+        else:
+            lines.append("- none: the seed fixture itself fails this way")
+        for projection, why in sorted(finding.dropped.items()):
+            lines.append(f"- projection `{projection}` left out: {why}")
+        lines += ["", "## What the client sent", ""]
+        lines += [f"- {line}" for line in finding.lines[:20]]
+        lines += [
+            "",
+            "## Replay",
+            "",
+            "```sh",
+            f"dw-conformance run --fixtures {finding.path.parent} "
+            + " ".join(f"--adapter {label}" for label in dict.fromkeys(["canonical", *adapters])),
+            "```",
+            "",
+            "(`--dw PATH` names the `dw` executable for the `cli` adapter.)",
+            "",
+            "Each finding has its own directory because `validate` wants one file per operation in a "
+            "directory, named `<operation slug>-parity.json`.",
+            "",
+        ]
+        return "\n".join(lines)
 
     # ------------------------------------------------------------ the run
     def seed_fixtures(self) -> list[Fixture]:
@@ -454,8 +638,16 @@ def render_report(report: FuzzReport) -> str:
             lines.append(f"  varied: {', '.join(result.varied)}")
         for note in result.notes:
             lines.append(f"  note: {note}")
+        for line in result.refused:
+            lines.append(f"  not varied: {line}")
         for reason, count in sorted(result.dropped.items()):
             lines.append(f"  dropped in {count} variant(s): {reason}")
+        for reason, count in sorted(result.not_generated.items()):
+            lines.append(f"  not generated ({count}): {reason}")
+        for reason, count in sorted(result.rejected.items()):
+            lines.append(f"  rejected by the canonical replay ({count}), not judged: {reason}")
+        for reason, count in sorted(result.harness_errors.items()):
+            lines.append(f"  harness could not serve ({count}), not a finding: {reason}")
         for finding in result.findings:
             flaky = " (flaky)" if finding.flaky else ""
             lines.append(f"  FINDING{flaky}: {finding.path}")
@@ -463,7 +655,18 @@ def render_report(report: FuzzReport) -> str:
                 lines.append("    (holds bytes in SDK arguments: does not replay as-is)")
             lines.extend(f"    {line}" for line in finding.lines[:8])
     total = sum(result.examples for result in report.results)
+    with_variants, operations = report.operations
+    not_generated = sum(sum(result.not_generated.values()) for result in report.results)
+    rejected = sum(sum(result.rejected.values()) for result in report.results)
     lines.append("")
+    refused = sum(len(result.refused) for result in report.results)
+    harness = sum(sum(result.harness_errors.values()) for result in report.results)
+    lines.append(
+        f"variants judged for {with_variants} of {operations} operation(s); "
+        f"{refused} seed value(s) not varied and {not_generated} drawn variant(s) not generated "
+        f"(could not be made consistent), {rejected} rejected by the canonical replay (never judged), "
+        f"{harness} case(s) the harness could not serve (not findings)"
+    )
     lines.append(
         f"{total} examples over {len(report.results)} seed fixture(s) in {report.duration_seconds:.1f} s: "
         f"{len(report.findings)} finding(s); rerun with --seed {report.seed}"

@@ -406,6 +406,16 @@ def _view(expectation: Expectation) -> dict[str, Any]:
     return view
 
 
+def _companion_stem(pointer: str) -> str:
+    """``pointer`` with every ``<name>_envelope`` token read as ``<name>`` (a companion's twin)."""
+    tokens = jsonpointer.parse(pointer) if pointer else []
+    return jsonpointer.from_tokens(
+        token[: -len(_ENVELOPE_SUFFIX)] if token.endswith(_ENVELOPE_SUFFIX) and token != _ENVELOPE_SUFFIX
+        else token
+        for token in tokens
+    )
+
+
 class _Builder:
     """Collects mutants of one fixture/projection, checking each one."""
 
@@ -419,8 +429,22 @@ class _Builder:
     def not_applicable(self, kind: str, reason: str, target: str = "") -> None:
         self.result.not_applicable.append(NotApplicable(kind, reason, target))
 
+    def _companion_of(self, target: str) -> str | None:
+        """The request_body companion pointer ``target`` lies under, if any."""
+        body = self.base.body
+        for requirement in body.envelopes if body is not None else ():
+            companion = requirement.pointer.endswith(_ENVELOPE_SUFFIX)
+            if companion and "/request_body/" in requirement.source and is_under(target, requirement.pointer):
+                return requirement.pointer
+        return None
+
     def add(self, kind: str, target: str, description: str, data: dict[str, Any], sites: list[str]) -> None:
         where = f"{self.fixture.name} [{self.projection_key}] {kind} at {target}"
+        companion = self._companion_of(target)
+        if companion is not None:
+            reason = f"{companion} is a companion envelope: it follows its plain twin, whose mutants cover it"
+            self.not_applicable(kind, reason, target)
+            return
         if not sites:
             self.result.problems.append(f"{where}: no place of the fixture holds it")
             return
@@ -436,7 +460,14 @@ class _Builder:
             return
         stray = [change.pointer for change in changes if not is_under(change.pointer, target)]
         # A path segment decides the plane (``/worker/...``), hence which version header is expected.
-        consequences = tuple(p for p in stray if kind == "path_segment" and is_under(p, "/headers"))
+        # A request_body's <name>_envelope companion travels beside <name> and always decodes to it:
+        # editing one edits its twin (the expected body holds both).
+        consequences = tuple(
+            p
+            for p in stray
+            if (kind == "path_segment" and is_under(p, "/headers"))
+            or (p.startswith("/body") and is_under(_companion_stem(p), _companion_stem(target)))
+        )
         stray = [pointer for pointer in stray if pointer not in consequences]
         if stray:
             self.result.problems.append(

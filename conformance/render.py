@@ -16,9 +16,10 @@ from typing import Any
 from conformance.diff import CaseVerdict
 from conformance.findings import Difference
 from conformance.parity import ParityFinding
+from conformance.response.verdict import ResponseVerdict
 from conformance.textsafe import json_safe
 
-__all__ = ["render_difference", "render_parity", "render_value", "render_verdict"]
+__all__ = ["render_difference", "render_parity", "render_response", "render_value", "render_verdict"]
 
 _ABSENT = "(absent)"
 
@@ -125,6 +126,20 @@ def render_verdict(
             for exchange in verdict.ancillary
         ]
         lines.append("  ancillary (not judged): " + clean("; ".join(shown_ancillary)))
+    return "\n".join(lines)
+
+
+def render_response(verdict: ResponseVerdict, *, width: int = 100) -> str:
+    """The response side of a case, a few lines under the request verdict."""
+    lines = [f"  response: {verdict.status.upper().replace('_', ' ')} (answer: {verdict.answer_source})"]
+    if verdict.refusal:
+        lines.append(f"    the client said: {verdict.refusal}")
+    if verdict.asserted:
+        lines.append("    asserted: " + "; ".join(verdict.asserted))
+    lines.extend("  " + line for line in _section("response failures", verdict.differences, width, _same))
+    lines.extend("  " + line for line in _section("response diagnostics", verdict.diagnostics, width, _same))
+    if verdict.not_asserted:
+        lines.append("    not asserted: " + "; ".join(verdict.not_asserted))
     return "\n".join(lines)
 
 

@@ -62,6 +62,7 @@ from conformance.expectations import JudgeSettings
 from conformance.fixture import Fixture, discover, shipped_corpus_dir
 from conformance.normalize import NormalizedRequest
 from conformance.operations import OperationTables, load_tables
+from conformance.overlay import apply_overlays, load_overlays
 from conformance.parity import ParityFinding, as_differences, compare_clients
 from conformance.policy import Policy, load_policy
 from conformance.problems import InputError, Problem
@@ -69,7 +70,11 @@ from conformance.proxy.har import write_har
 from conformance.proxy.profile import ServerProfile, load_profile
 from conformance.proxy.recorder import DEFAULT_MAX_BODY_BYTES, RecordingProxy
 from conformance.redact import credential_values, redact_value
-from conformance.render import render_verdict
+from conformance.render import render_response, render_verdict
+from conformance.response.cli_schemas import CliOutputSchemas, load_cli_output_schemas
+from conformance.response.mutants import ResponseCase
+from conformance.response.parity import compare_outputs
+from conformance.response.verdict import ResponseVerdict, case_status, operation_exchange
 from conformance.result import ParityResult
 from conformance.selection import Selection
 from conformance.stabilize import Stabilizer
@@ -111,6 +116,10 @@ class RunSettings:
     #: (for parity) are all it needs, and thousands of cases would otherwise hold every body and every
     #: client output in memory until the end.
     keep_evidence: bool = True
+    #: Directories of projection overlays (``--overlay``; see :mod:`conformance.overlay`).
+    overlay_dirs: list[Path] = field(default_factory=list)
+    #: The CLI's output-schema manifest (``--cli-output-schemas``, :mod:`conformance.response.cli_schemas`).
+    cli_output_schemas: Path | None = None
 
     def effective_fixture_dirs(self) -> list[Path]:
         return self.fixtures_dirs or [shipped_corpus_dir()]
@@ -127,7 +136,7 @@ class AdapterSlot:
 
     @property
     def label(self) -> str:
-        return self.adapter.label
+        return self.adapter.case_label()
 
     @property
     def self_check(self) -> bool:
@@ -252,6 +261,7 @@ class Session:
         self.notify = notify or (lambda message: None)
         self.profile: ServerProfile
         self.policy: Policy | None = None
+        self.cli_schemas: CliOutputSchemas | None = None
         self.tables: OperationTables
         self.fixtures: list[Fixture] = []
         self.input_problems: list[Problem] = []
@@ -274,8 +284,13 @@ class Session:
             self.profile = load_profile(settings.profile_path)
             self.policy = load_policy(settings.policy_path) if settings.policy_path else None
             self.tables = load_tables(settings.operations_path)
+            if settings.cli_output_schemas is not None:
+                self.cli_schemas = load_cli_output_schemas(settings.cli_output_schemas)
         except InputError as error:
             raise ConfigurationError(str(error)) from error
+        for directory in settings.overlay_dirs:
+            if not directory.is_dir():
+                raise ConfigurationError(f"{directory}: expected a readable overlay directory; found none")
         for directory in settings.effective_fixture_dirs():
             if not directory.is_dir():
                 raise ConfigurationError(f"{directory}: expected a readable fixtures directory; found none")
@@ -286,6 +301,11 @@ class Session:
         found = discover(settings.effective_fixture_dirs())
         self.fixtures = _distinct_fixtures(found.fixtures)
         self.input_problems = found.problems
+        if settings.overlay_dirs:
+            overlays, overlay_problems = load_overlays(settings.overlay_dirs)
+            applied = apply_overlays(self.fixtures, overlays)
+            self.fixtures = applied.fixtures
+            self.input_problems = [*self.input_problems, *overlay_problems, *applied.problems]
         for problem in self.input_problems:
             self.notify(f"skipping input: {problem.render()}")
         self.slots = self._build_adapters()
@@ -314,12 +334,13 @@ class Session:
                 availability = adapter.check_available()
             except AdapterError as error:
                 raise ConfigurationError(str(error)) from error
-            if adapter.label in labels:
-                raise ConfigurationError(f"adapter {adapter.label!r} is named twice")
-            labels.add(adapter.label)
+            label = adapter.case_label()
+            if label in labels:
+                raise ConfigurationError(f"adapter {label!r} is named twice")
+            labels.add(label)
             if not availability.available and explicit:
-                raise ConfigurationError(f"adapter {adapter.label!r} is not available: {availability.reason}")
-            identity = {"name": adapter.label, "version": "unknown", "installed": "unknown"}
+                raise ConfigurationError(f"adapter {label!r} is not available: {availability.reason}")
+            identity = {"name": label, "version": "unknown", "installed": "unknown"}
             if availability.available:
                 try:
                     identity = adapter.identity().to_json()
@@ -401,6 +422,7 @@ class Session:
             "ancillary": [],
             "client": None,
             "response_diagnostics": [],
+            "response": None,
             "rendered": "",
             "har": None,
             "duration_seconds": 0.0,
@@ -497,12 +519,43 @@ class Session:
         result["rendered"] = render_verdict(
             verdict, clean=lambda value: stabilizer.value(redact_value(value, run.secrets))
         )
+        response = self.judge_response_side(run, verdict)
+        result["response"] = response.to_json()
+        result["rendered"] += "\n" + render_response(response)
         if outcome.status in ("timeout", "drift", "harness_error"):
             result["status"] = "error"
             result["reason"] = _error_reason(outcome)
             return
-        result["status"] = verdict.status
+        result["status"] = case_status(
+            skipped=False, client_error=False, request_failed=not verdict.passed, response=response
+        )
+        if response.status == "error":
+            result["reason"] = (
+                f"harness error: the client refused {response.answer_source}: {response.refusal}"
+            )
         result["response_diagnostics"] = _response_diagnostics(outcome)
+
+    def judge_response_side(self, run: CaseRun, verdict: CaseVerdict) -> ResponseVerdict:
+        """The response verdict of a judged case (:mod:`conformance.response.verdict`)."""
+        return self.response_case(run, verdict).judge()
+
+    def response_case(self, run: CaseRun, verdict: CaseVerdict) -> ResponseCase:
+        """What the response judge (and the self-test's response mutants) need of a captured case."""
+        assert run.outcome is not None
+        fixture, adapter = run.plan.fixture, run.plan.slot.adapter
+        operation = (
+            operation_exchange(verdict.operation_candidates, fixture.method) if verdict.request else None
+        )
+        return ResponseCase(
+            fixture,
+            adapter.projection_key,
+            run.outcome,
+            operation,
+            live=self.settings.upstream is not None,
+            cli_command=self.tables.cli_command(fixture.operation),
+            cli_schemas=self.cli_schemas,
+            policy=self.policy,
+        )
 
     def rejudge(
         self,
@@ -529,6 +582,7 @@ class Session:
     def parity_results(self) -> list[dict[str, Any]]:
         """Client-vs-client findings per fixture (real clients only)."""
         by_fixture: dict[str, dict[str, tuple[str, NormalizedRequest]]] = {}
+        outputs: dict[str, dict[str, Any]] = {}
         fixtures: dict[str, Fixture] = {}
         stabilizers: dict[tuple[str, str], Stabilizer] = {}
         for run in self.runs.values():
@@ -540,6 +594,10 @@ class Session:
                 run.plan.slot.adapter.projection_key,
                 run.request,
             )
+            response = run.result.get("response") or {}
+            if response.get("status") in ("pass", "fail", "not_asserted"):
+                client = run.result.get("client") or {}
+                outputs.setdefault(key, {})[run.plan.slot.label] = client.get("output")
             if run.stabilizer is not None:
                 stabilizers[(key, run.plan.slot.label)] = run.stabilizer
         results: list[dict[str, Any]] = []
@@ -550,7 +608,10 @@ class Session:
             fixture = fixtures[key]
             findings = [
                 _stable_finding(item, stabilizers.get((key, item.left)), stabilizers.get((key, item.right)))
-                for item in compare_clients(fixture, requests, policy=self.policy)
+                for item in [
+                    *compare_clients(fixture, requests, policy=self.policy),
+                    *self._output_parity(fixture, requests, outputs.get(key, {})),
+                ]
             ]
             labels = list(requests)
             for index, left in enumerate(labels):
@@ -567,6 +628,30 @@ class Session:
         secrets = {secret for run in self.runs.values() for secret in run.secrets}
         redacted: list[dict[str, Any]] = redact_value(results, [self.settings.token, *sorted(secrets)])
         return redacted
+
+    @staticmethod
+    def _output_parity(
+        fixture: Fixture, requests: dict[str, tuple[str, NormalizedRequest]], outputs: dict[str, Any]
+    ) -> list[ParityFinding]:
+        """What two clients surfaced for one ``semantic_body`` fact (:mod:`conformance.response.parity`)."""
+        ordered = {label: outputs[label] for label in requests if label in outputs}
+        return [
+            ParityFinding(
+                fixture_name=fixture.name,
+                operation=fixture.operation,
+                left=item.left,
+                right=item.right,
+                left_projection=requests[item.left][0],
+                right_projection=requests[item.right][0],
+                pointer=item.pointer,
+                kind=item.kind,
+                left_value=item.left_value,
+                right_value=item.right_value,
+                severity="failure",
+                message=item.message,
+            )
+            for item in compare_outputs(fixture.semantic_body, ordered)
+        ]
 
     def ordered_runs(self) -> list[CaseRun]:
         order = {plan.case_id: index for index, plan in enumerate(self.plans)}
@@ -592,6 +677,8 @@ class Session:
             "interrupted": self.interrupted,
             "policy": str(settings.policy_path) if settings.policy_path is not None else None,
         }
+        if settings.overlay_dirs:
+            run_info["overlay_dirs"] = [str(directory) for directory in settings.overlay_dirs]
         return build_document(
             suite={"name": "dw-conformance", "version": __version__, "suite_version": SUITE_VERSION},
             run=run_info,
@@ -641,21 +728,46 @@ def run_plans(
     on_done: Callable[[CaseRun], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> list[CaseRun]:
-    """Run ``plans`` on ``jobs`` worker threads, calling ``on_done`` as each case ends."""
+    """Run ``plans`` with ``jobs`` clients at a time, calling ``on_done`` as each case ends.
+
+    One case more than ``jobs`` is in flight, so that a case's client starts
+    the moment another case's client is done, while that case still judges
+    its traffic and writes its HAR file. Clients never run more than ``jobs``
+    at a time: each case first claims a free proxy slot
+    (:meth:`RecordingProxy.claim_slot`; the proxy has ``jobs`` of them) and
+    only then starts. A case still waiting for its claim when the run stops
+    (``should_stop``, or the session interrupted) never starts and is not
+    reported, like the cases that were never submitted.
+    """
     from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
+    def stopping() -> bool:
+        return session.interrupted or bool(should_stop and should_stop())
+
+    def claim_then_run(plan: CasePlan) -> CaseRun | None:
+        proxy = session.proxy
+        claimed = proxy is not None and proxy.claim_slot()
+        try:
+            return None if claimed and stopping() else session.run_case(plan)
+        finally:
+            if claimed and proxy is not None:
+                proxy.release_claim()
+
+    in_flight = max(1, jobs) + 1
     pending = list(plans)
     done: list[CaseRun] = []
-    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="dw-case") as pool:
-        running: set[Future[CaseRun]] = set()
+    with ThreadPoolExecutor(max_workers=in_flight, thread_name_prefix="dw-case") as pool:
+        running: set[Future[CaseRun | None]] = set()
         while pending or running:
-            while pending and len(running) < max(1, jobs) and not (should_stop and should_stop()):
-                running.add(pool.submit(session.run_case, pending.pop(0)))
+            while pending and len(running) < in_flight and not (should_stop and should_stop()):
+                running.add(pool.submit(claim_then_run, pending.pop(0)))
             if not running:
                 break
             finished, running = wait(running, return_when=FIRST_COMPLETED, timeout=0.5)
             for future in finished:
                 case_run = future.result()
+                if case_run is None:  # it never started: the run stopped while it waited for a slot
+                    continue
                 done.append(case_run)
                 if on_done is not None:
                     on_done(case_run)

@@ -28,9 +28,26 @@ listed and not counted as caught. A caught mutant with extra new failures
 elsewhere keeps its catch and lists those as *collateral*. A mutant with no
 new failure is *missed*.
 
-**Passing** means: at least one mutant ran, every mutant was caught, the
-unmutated corpus gave no false alarm, no case ended in error (a client that
-could not be exercised proves nothing) and the mutator had no problem.
+**A client that already differs.** On a client's own corpus the real client
+may fail the unmutated fixture: the CLI's ``workflow:repair`` sends ``[]``
+where the fixture says ``{}``. When the ``canonical`` replay passes that
+fixture (the session's canonical case, or a private replay when
+``--adapter canonical`` was not given), the fixture and the judge agree with
+themselves, so the failure is the client's: it is listed as a *client
+difference* ("client already differs here"), not as a false alarm. A mutant
+of that case that is not caught at its target, where the target lies at or
+below (or above) a pointer the unmutated verdict already fails at, or whose
+new failures all sit at such pointers, is outcome ``client_differs``: the
+judge cannot show a change below a value the client already gets wrong, and
+that is neither a miss nor a suspicious verdict. A *false alarm* is an
+unmutated failure of a fixture the canonical replay itself fails (or of the
+canonical case): the judge objects to the fixture's own request.
+
+**Passing** means: at least one mutant ran, every mutant was caught (or sits
+where the client already differs), the unmutated corpus gave no false alarm,
+no case ended in error (a client that could not be exercised proves nothing)
+and the mutator had no problem. Client differences are listed, and do not
+fail the self-test: it measures the judge, ``run`` judges the clients.
 Cases an adapter skips (no projection) and mutants a fixture cannot express
 are reported, not counted. A ``--policy`` file applies to mutants too: a
 difference it declares deliberate is not a failure, so a mutant it covers is
@@ -44,7 +61,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.canonical_check import canonical_slot, replay
 from conformance.diff import CaseVerdict
+from conformance.expectations import CANONICAL
 from conformance.mutation import MUTATION_KINDS, Mutant, derive_mutants, is_under
 from conformance.problems import InputError
 from conformance.redact import redact_value
@@ -61,7 +80,7 @@ class MutantResult:
     adapter: str
     target: str
     description: str
-    #: "caught", "missed" or "suspicious"
+    #: "caught", "missed", "suspicious" or "client_differs"
     outcome: str
     #: New failures of the mutant's verdict, as "pointer (kind)".
     failures: tuple[str, ...] = ()
@@ -87,6 +106,8 @@ class KindCounts:
     missed: int = 0
     suspicious: int = 0
     not_applicable: int = 0
+    #: Not caught where the client already differs from the unmutated fixture.
+    client_differs: int = 0
 
     def to_json(self) -> dict[str, int]:
         return {
@@ -94,6 +115,7 @@ class KindCounts:
             "caught": self.caught,
             "missed": self.missed,
             "suspicious": self.suspicious,
+            "client_differs": self.client_differs,
             "not_applicable": self.not_applicable,
         }
 
@@ -105,8 +127,12 @@ class SelftestReport:
     results: list[MutantResult] = field(default_factory=list)
     #: (fixture, adapter, kind, reason, target)
     not_applicable: list[tuple[str, str, str, str, str]] = field(default_factory=list)
-    #: Unmutated cases that failed: (case id, failure pointers)
+    #: Unmutated cases that failed where the fixture and judge agree with themselves, or the judge
+    #: itself objects: (case id, failure pointers)
     false_alarms: list[tuple[str, list[str]]] = field(default_factory=list)
+    #: Unmutated cases of real clients that fail a fixture the canonical replay passes:
+    #: (case id, ["pointer kind: expected ..., sent ..."]) ("client already differs here")
+    client_differences: list[tuple[str, list[str]]] = field(default_factory=list)
     #: Unmutated cases that ended in error, and mutator problems.
     errors: list[str] = field(default_factory=list)
     #: (case id, reason)
@@ -130,13 +156,19 @@ class SelftestReport:
             total.missed += row.missed
             total.suspicious += row.suspicious
             total.not_applicable += row.not_applicable
+            total.client_differs += row.client_differs
         table["total"] = total
         return table
 
     @property
     def passed(self) -> bool:
         total = self.counts()["total"]
-        return total.run > 0 and total.caught == total.run and not self.false_alarms and not self.errors
+        return (
+            total.run > 0
+            and total.caught + total.client_differs == total.run
+            and not self.false_alarms
+            and not self.errors
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -146,6 +178,9 @@ class SelftestReport:
             "cases": self.cases,
             "counts": {kind: row.to_json() for kind, row in self.counts().items()},
             "false_alarms": [{"case": case, "failures": pointers} for case, pointers in self.false_alarms],
+            "client_differences": [
+                {"case": case, "differences": lines} for case, lines in self.client_differences
+            ],
             "errors": list(self.errors),
             "skipped": [{"case": case, "reason": reason} for case, reason in self.skipped],
             "input_problems": list(self.input_problems),
@@ -167,8 +202,14 @@ def _failure_keys(verdict: CaseVerdict) -> set[tuple[str, str, str]]:
 
 
 def _judge_mutant(
-    session: Session, run: CaseRun, baseline: set[tuple[str, str, str]], mutant: Mutant
+    session: Session,
+    run: CaseRun,
+    baseline: set[tuple[str, str, str]],
+    mutant: Mutant,
+    differing: frozenset[str] = frozenset(),
 ) -> MutantResult:
+    """One mutant's outcome; ``differing``: pointers where the client already differs (a client
+    difference case), empty otherwise."""
     plan = run.plan
     verdict = session.rejudge(run, mutant.fixture, mutant.settings)
     new = sorted({(pointer, kind) for pointer, kind, _expected in _failure_keys(verdict) - baseline})
@@ -180,8 +221,13 @@ def _judge_mutant(
         if not is_under(pointer, mutant.target)
         and not any(is_under(pointer, consequence) for consequence in mutant.consequences)
     ]
+    already = any(is_under(mutant.target, p) or is_under(p, mutant.target) for p in differing) or (
+        bool(new) and all(pointer in differing for pointer, _kind in new)
+    )
     if at_target:
         outcome = "caught"
+    elif already:
+        outcome = "client_differs"
     elif elsewhere:
         outcome = "suspicious"
     else:
@@ -198,8 +244,25 @@ def _judge_mutant(
     )
 
 
-def judge_case(session: Session, run: CaseRun, report: SelftestReport) -> None:
-    """Add one finished unmutated case, and the verdicts of all its mutants, to ``report``."""
+def _difference_lines(run: CaseRun) -> list[str]:
+    lines = []
+    for item in run.result["differences"]:
+        expected = json.dumps(item["expected"], ensure_ascii=False)
+        actual = json.dumps(item["actual"], ensure_ascii=False)
+        lines.append(
+            f"{item['pointer'] or '(request count)'} {item['kind']}: expected {expected}, sent {actual}"
+        )
+    return lines
+
+
+def judge_case(
+    session: Session, run: CaseRun, report: SelftestReport, *, canonical_passes: bool = False
+) -> None:
+    """Add one finished unmutated case, and the verdicts of all its mutants, to ``report``.
+
+    ``canonical_passes``: the canonical replay passes this case's fixture, so an unmutated failure
+    of a real client is the client's difference, not a false alarm (see the module docstring).
+    """
     plan = run.plan
     case_id = plan.case_id
     if run.status == "skipped":
@@ -208,8 +271,14 @@ def judge_case(session: Session, run: CaseRun, report: SelftestReport) -> None:
     if run.status == "error" or run.verdict is None:
         report.errors.append(f"{case_id}: the unmutated case ended in error: {run.result.get('reason', '')}")
         return
+    differing: frozenset[str] = frozenset()
     if run.status == "fail":
-        report.false_alarms.append((case_id, [str(item["pointer"]) for item in run.result["differences"]]))
+        if canonical_passes and plan.slot.adapter.projection_key != CANONICAL:
+            report.client_differences.append((case_id, _difference_lines(run)))
+            differing = frozenset(str(item["pointer"]) for item in run.result["differences"])
+        else:
+            pointers = [str(item["pointer"]) for item in run.result["differences"]]
+            report.false_alarms.append((case_id, pointers))
     try:
         mutants = derive_mutants(plan.fixture, plan.slot.adapter.projection_key, session.judge_settings)
     except InputError as error:
@@ -224,7 +293,7 @@ def judge_case(session: Session, run: CaseRun, report: SelftestReport) -> None:
     baseline = _failure_keys(run.verdict)
     for mutant in mutants.mutants:
         try:
-            report.results.append(_judge_mutant(session, run, baseline, mutant))
+            report.results.append(_judge_mutant(session, run, baseline, mutant, differing))
         except InputError as error:
             report.errors.append(
                 f"{case_id}: {mutant.kind} at {mutant.target}: the judge refused the mutant: {error}"
@@ -245,12 +314,31 @@ def run_selftest(
     )
     runs = run_plans(session, session.plans, jobs=jobs, on_done=on_case)
     order = {plan.case_id: index for index, plan in enumerate(session.plans)}
+    canonical = _canonical_verdicts(session, runs)
     for run in sorted(runs, key=lambda item: order.get(item.plan.case_id, len(order))):
         report.cases += 1
-        judge_case(session, run, report)
+        judge_case(session, run, report, canonical_passes=canonical.get(str(run.plan.fixture.path), False))
     redacted: list[str] = redact_value(report.errors, [session.settings.token])
     report.errors = redacted
     return report
+
+
+def _canonical_verdicts(session: Session, runs: list[CaseRun]) -> dict[str, bool]:
+    """Fixture path -> whether the canonical replay passes it, for the fixtures a real client failed
+    (from the session's canonical cases, else from a private replay)."""
+    passes = {
+        str(run.plan.fixture.path): run.status == "pass"
+        for run in runs
+        if run.plan.slot.adapter.projection_key == CANONICAL
+    }
+    slot = None
+    for run in runs:
+        key = str(run.plan.fixture.path)
+        if run.status != "fail" or key in passes:
+            continue
+        slot = slot or canonical_slot(session)
+        passes[key] = replay(session, run.plan.fixture, slot).status == "pass"
+    return passes
 
 
 # --------------------------------------------------------------------------- rendering
@@ -267,13 +355,22 @@ def render_report(report: SelftestReport, *, verbose: bool = False) -> str:
         f"mutation self-test: {len(report.fixtures)} fixture(s) x {len(report.adapters)} adapter(s) "
         f"({', '.join(report.adapters) or 'none'})",
         f"unmutated cases: {report.cases} run, {len(report.false_alarms)} false alarm(s), "
+        f"{len(report.client_differences)} client difference(s), "
         f"{len(report.skipped)} skipped, {errors} error(s)",
         "",
     ]
     counts = report.counts()
-    header = ("kind", "run", "caught", "missed", "suspicious", "n/a")
+    header = ("kind", "run", "caught", "missed", "suspicious", "differs", "n/a")
     rows = [header] + [
-        (kind, str(row.run), str(row.caught), str(row.missed), str(row.suspicious), str(row.not_applicable))
+        (
+            kind,
+            str(row.run),
+            str(row.caught),
+            str(row.missed),
+            str(row.suspicious),
+            str(row.client_differs),
+            str(row.not_applicable),
+        )
         for kind, row in counts.items()
     ]
     widths = [max(len(row[index]) for row in rows) for index in range(len(header))]
@@ -287,7 +384,12 @@ def render_report(report: SelftestReport, *, verbose: bool = False) -> str:
     total = counts["total"]
     lines.append("")
     for result in report.results:
-        if result.outcome != "caught":
+        if result.outcome == "client_differs":
+            lines.append(
+                f"client already differs here: {result.kind} {result.fixture} [{result.adapter}] "
+                f"{result.target}: {result.description}"
+            )
+        elif result.outcome != "caught":
             note = f" (failed instead at {', '.join(result.failures)})" if result.failures else ""
             lines.append(
                 f"{result.outcome.upper()}: {result.kind} {result.fixture} [{result.adapter}] "
@@ -298,6 +400,9 @@ def render_report(report: SelftestReport, *, verbose: bool = False) -> str:
                 f"collateral: {result.kind} {result.fixture} [{result.adapter}] {result.target}: "
                 f"also failed at {', '.join(result.collateral)}"
             )
+    for case, differences in report.client_differences:
+        for difference in differences or ["(no pointer)"]:
+            lines.append(f"client already differs here: {case} fails unmutated at {difference}")
     for case, pointers in report.false_alarms:
         lines.append(f"FALSE ALARM: {case} fails unmutated at {', '.join(pointers) or '(no pointer)'}")
     for error in report.errors:
@@ -310,6 +415,7 @@ def render_report(report: SelftestReport, *, verbose: bool = False) -> str:
             lines.append(f"n/a: {kind} {fixture} [{adapter}]{where}: {reason}")
     lines.append(
         f"caught {total.caught} of {total.run} mutants ({_percent(total.caught, total.run)}), "
-        f"{len(report.false_alarms)} false alarm(s): {'PASS' if report.passed else 'FAIL'}"
+        + (f"{total.client_differs} where the client already differs, " if total.client_differs else "")
+        + f"{len(report.false_alarms)} false alarm(s): {'PASS' if report.passed else 'FAIL'}"
     )
     return "\n".join(lines)

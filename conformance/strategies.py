@@ -21,6 +21,10 @@ Design decisions:
   client can carry them as an id.
 * **Names** of signals, queries, updates, types and task queues
   (:func:`handler_names`) are identifier-like with dots and dashes.
+* **Payloads of variants are plain JSON** (:func:`json_values`): every variant is
+  first replayed by the ``canonical`` adapter, whose body is plain JSON, and a
+  variant it cannot replay is dropped; :func:`avro_values` (with bytes) stays
+  for the codec and normalizer tests.
 * **Every field shrinks to its seed value**: a field's strategy is
   ``just(seed value) | generated``, so a shrunk failing variant differs from
   its seed only where it must.
@@ -128,11 +132,19 @@ def field_values(variable: VariableField) -> st.SearchStrategy[Any]:
     elif spec.kind == "name":
         generated = handler_names()
     elif spec.kind == "payload":
-        generated = st.lists(avro_values(), max_size=4)
+        generated = st.lists(json_values(), max_size=4)
     elif spec.kind == "json_map":
         generated = st.dictionaries(texts(max_size=8), json_values(), max_size=4)
     elif spec.kind == "search_attributes":
         generated = search_attribute_maps()
+    elif spec.kind == "boolean":
+        generated = st.booleans()
+    elif spec.kind == "number":
+        generated = doubles()
+    elif spec.kind == "strings":
+        generated = st.lists(texts(max_size=16), min_size=1, max_size=4)
+    elif spec.kind == "flag":
+        generated = st.booleans()
     elif spec.kind == "text":
         generated = texts()
     elif spec.kind == "count":

@@ -5,22 +5,28 @@ memo...) is written in several places of a fixture, each in its own form:
 ``semantic_body`` holds it plainly, ``request.path`` percent-encoded, the
 CLI's ``argv`` as a positional argument, an ``--option=value`` or compact
 JSON text, the SDK's ``kwargs`` as a Python value, ``payload_envelope`` as a
-decoded value plus an Avro blob. ``data/variant-fields.yaml`` lists, per
-operation, where each value lives and how it is written there; this module
-reads that map (:func:`load_field_map`), checks it against a seed fixture
-(:func:`plan_seed`) and writes new values into every place at once
-(:func:`build_variant`). Nothing here generates values (that is
-:mod:`conformance.strategies`) or runs a client.
+decoded value plus an Avro blob. :func:`plan_seed` finds the variable values
+of a seed fixture (derived from the fixture itself by
+:mod:`conformance.variant_derivation`; ``data/variant-fields.yaml``, read by
+:func:`load_field_map`, adds only what cannot be derived: value domains and
+places such as the CLI's output flag), and :func:`build_variant` writes new
+values into every place at once, then re-encodes the Avro blobs that stand
+for a changed value (:func:`reseal_envelopes`). Nothing here generates
+values (that is :mod:`conformance.strategies`) or runs a client.
 
 Design decisions:
 
-* **Only what the seed already says is varied.** A place of the map that the
-  seed does not have is left out (a variant pins exactly what its seed
-  pins). A field is varied only when every place the seed has holds the
-  same value, read back through its rendering (JSON text parsed, decimal
-  strings as integers, path segments percent-decoded...); otherwise it stays
-  as in the seed and :attr:`SeedPlan.notes` says why. This keeps the map
-  safe for fixtures written by others.
+* **Only what the seed already says is varied.** A place of a table field
+  that the seed does not have is left out (a variant pins exactly what its
+  seed pins). A table field is varied only when every place the seed has
+  holds the same value, read back through its rendering (JSON text parsed,
+  decimal strings as integers, path segments percent-decoded...); otherwise
+  it stays as in the seed and :attr:`SeedPlan.notes` says why.
+* **A variant that cannot be made consistent is not generated**:
+  :func:`build_variant` raises :class:`Inconsistent` when a place outside
+  every client projection (the request path, ``semantic_body``...) cannot
+  hold a value (``.`` as a path segment, a string where a decimal is
+  written); ``fuzz`` counts such draws.
 * **A value a client cannot carry drops that client's projection** for that
   variant, with the reason in :attr:`Variant.dropped`: bytes have no JSON
   form for the CLI's ``--input``; a NUL byte cannot be part of a command-line
@@ -84,7 +90,20 @@ __all__ = [
     "variant_document",
 ]
 
-KINDS = ("identifier", "name", "payload", "json_map", "search_attributes", "text", "count", "choice")
+KINDS = (
+    "identifier",
+    "name",
+    "payload",
+    "json_map",
+    "search_attributes",
+    "text",
+    "count",
+    "choice",
+    "boolean",
+    "number",
+    "strings",
+    "flag",
+)
 RENDERINGS = (
     "value",
     "body",
@@ -95,6 +114,9 @@ RENDERINGS = (
     "search_attributes",
     "path_segment",
     "envelope",
+    "kv",
+    "option_list",
+    "flag",
 )
 DEFAULT_MIN = 1
 DEFAULT_MAX = 2**31 - 1
@@ -104,6 +126,11 @@ class Inexpressible(Exception):
     """A value this place cannot hold (its projection is dropped from the variant)."""
 
 
+class Inconsistent(ValueError):
+    """A variant that cannot be made consistent: a place outside every client projection (the
+    request, ``semantic_body``...) cannot hold the value. Such a variant is not generated."""
+
+
 @dataclass(frozen=True)
 class Place:
     """Where a value lives (a pointer into the fixture) and how it is written there."""
@@ -111,10 +138,24 @@ class Place:
     at: str
     render: str = "value"
     segment: int | None = None
+    #: Inside the node at ``at``: a pointer into the parsed JSON text (``json``), or the key of a
+    #: ``KEY=VALUE`` item (``kv``); ``""`` is the whole node.
+    inner: str = ""
 
     @property
     def tokens(self) -> tuple[str, ...]:
         return tuple(jsonpointer.parse(self.at))
+
+    @property
+    def location(self) -> tuple[str, ...]:
+        """Where the value sits, as a path of tokens: a place *under* another one extends it."""
+        if self.render == "path_segment":
+            return (*self.tokens, "#segment", str(self.segment))
+        if self.render == "json":
+            return (*self.tokens, "#json", *jsonpointer.parse(self.inner))
+        if self.render == "kv":
+            return (*self.tokens, "#kv", self.inner)
+        return self.tokens
 
     @property
     def projection(self) -> str | None:
@@ -123,7 +164,13 @@ class Place:
         return None if head in KNOWN_TOP_LEVEL_KEYS else head
 
     def describe(self) -> str:
-        return f"{self.at} (segment {self.segment})" if self.render == "path_segment" else self.at
+        if self.render == "path_segment":
+            return f"{self.at} (segment {self.segment})"
+        if self.render == "json" and self.inner:
+            return f"{self.at} (JSON text, at {self.inner})"
+        if self.render == "kv":
+            return f"{self.at} (the value of {self.inner}=...)"
+        return self.at
 
 
 @dataclass(frozen=True)
@@ -160,6 +207,7 @@ def _spec(source: str, operation: str, name: str, raw: Any, problems: list[Probl
         at = item.get("at") if isinstance(item, dict) else None
         render = item.get("as", "value") if isinstance(item, dict) else None
         segment = item.get("segment") if isinstance(item, dict) else None
+        inner = item.get("inner", "") if isinstance(item, dict) else ""
         pointer = jsonpointer.join(where, "places", index)
         if not isinstance(at, str) or not at.startswith("/") or render not in RENDERINGS:
             problems.append(
@@ -173,7 +221,10 @@ def _spec(source: str, operation: str, name: str, raw: Any, problems: list[Probl
                 Problem(source, pointer, "a segment number exactly for as: path_segment", repr(item))
             )
             continue
-        places.append(Place(at, render, segment))
+        if not isinstance(inner, str) or (inner and render not in ("json", "kv")):
+            problems.append(Problem(source, pointer, "inner only for as: json or kv, a string", repr(item)))
+            continue
+        places.append(Place(at, render, segment, inner))
     choices = raw.get("choices") or []
     if raw["kind"] == "choice" and not (isinstance(choices, list) and choices):
         problems.append(
@@ -256,9 +307,15 @@ def read_place(data: dict[str, Any], place: Place) -> Any:
             assert place.segment is not None
             if place.segment >= len(segments):
                 raise KeyError(place.describe())
-            return unquote(segments[place.segment])
+            return unquote(segments[place.segment], errors="strict")
         if place.render == "json":
-            return json.loads(raw)
+            return jsonpointer.resolve(json.loads(raw), place.inner)
+        if place.render == "kv":
+            return _kv_items(raw)[place.inner]
+        if place.render == "flag":
+            if raw is not True:
+                raise ValueError("a flag is true or absent")
+            return True
         if place.render == "decimal":
             return int(raw)
         if place.render == "search_attributes":
@@ -268,9 +325,21 @@ def read_place(data: dict[str, Any], place: Place) -> Any:
             return _plain(raw["decoded"])
         if place.render == "body":
             return _plain(raw)
-    except (ValueError, TypeError, KeyError) as error:
+    except (ValueError, TypeError, KeyError, jsonpointer.PointerError) as error:
         raise KeyError(place.describe()) from error
     return raw
+
+
+def _kv_items(raw: Any) -> dict[str, str]:
+    """``["A=1", "B=2"]`` (or one such string) as ``{"A": "1", "B": "2"}``."""
+    items = raw if isinstance(raw, list) else [raw]
+    pairs: dict[str, str] = {}
+    for item in items:
+        key, equals, value = str(item).partition("=")
+        if not equals or key in pairs:
+            raise ValueError("not a list of distinct KEY=VALUE strings")
+        pairs[key] = value
+    return pairs
 
 
 def _argv_text(value: Any, positional: bool) -> str:
@@ -293,11 +362,32 @@ def render(place: Place, value: Any, current: Any) -> Any:
     if kind == "json":
         if _contains_bytes(value):
             raise Inexpressible("bytes have no JSON form")
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        whole = value
+        if place.inner:
+            whole = json.loads(current)
+            _set(whole, tuple(jsonpointer.parse(place.inner)), copy.deepcopy(value))
+        return json.dumps(whole, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    if kind == "kv":
+        text = _argv_text(value, positional=False)
+        items = list(current) if isinstance(current, list) else [current]
+        for index, item in enumerate(items):
+            if str(item).partition("=")[0] == place.inner:
+                items[index] = f"{place.inner}={text}"
+        return items if isinstance(current, list) else items[0]
+    if kind == "option_list":
+        if not isinstance(value, list) or not value:
+            raise Inexpressible("a repeated option carries a non-empty list of strings")
+        return [_argv_text(item, positional=False) for item in value]
+    if kind == "flag":
+        if not isinstance(value, bool):
+            raise Inexpressible("a flag is true or absent")
+        return value
     if kind in ("option", "positional"):
         return _argv_text(value, kind == "positional")
     if kind == "decimal":
-        return str(int(value))
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise Inexpressible(f"a {type(value).__name__} has no decimal form")
+        return str(value)
     if kind == "search_attributes":
         if not value:
             raise Inexpressible("an empty map is no --search-attr option at all, the same as no map")
@@ -308,9 +398,11 @@ def render(place: Place, value: Any, current: Any) -> Any:
             items.append(_argv_text(f"{key}={item}", positional=False))
         return items
     if kind == "path_segment":
+        if not isinstance(value, str) or value in ("", ".", ".."):
+            raise Inexpressible(f"{value!r} cannot be one path segment")
         segments = _segments(str(current))
         assert place.segment is not None
-        segments[place.segment] = quote(str(value), safe="")
+        segments[place.segment] = quote(value, safe="")
         return "/" + "/".join(segments)
     if kind == "envelope":
         envelope = dict(current)
@@ -326,7 +418,7 @@ def render(place: Place, value: Any, current: Any) -> Any:
     raise ValueError(f"unknown rendering {kind!r}")
 
 
-def _set(data: dict[str, Any], tokens: tuple[str, ...], value: Any) -> None:
+def _set(data: Any, tokens: tuple[str, ...], value: Any) -> None:
     node: Any = data
     for token in tokens[:-1]:
         node = node[int(token)] if isinstance(node, list) else node[token]
@@ -353,33 +445,83 @@ class SeedPlan:
     fields: list[VariableField] = field(default_factory=list)
     #: Fields that are not varied, and why.
     notes: list[str] = field(default_factory=list)
+    #: Values of the seed that a variant could not change consistently (not varied), and why.
+    refused: list[str] = field(default_factory=list)
+
+    def seed_values(self) -> dict[str, Any]:
+        return {variable.spec.name: variable.seed_value for variable in self.fields}
+
+
+#: Operation key of the table whose entries apply to every operation.
+EVERY_OPERATION = "*"
+
+
+def _hinted(variable: VariableField, hint: FieldSpec) -> VariableField:
+    """A derived field with the value domain the table declares for its name (places stay derived)."""
+    spec = variable.spec
+    if hint.kind == "choice" and not any(values_equal(variable.seed_value, item) for item in hint.choices):
+        return variable  # the table's choices do not describe this value
+    if hint.kind in ("count", "choice") or hint.kind == spec.kind:
+        merged = FieldSpec(spec.name, hint.kind, spec.places, hint.choices, hint.minimum, hint.maximum)
+        return VariableField(merged, variable.seed_value, variable.places)
+    return variable
+
+
+def _table_field(fixture: Fixture, spec: FieldSpec, plan: SeedPlan) -> VariableField | None:
+    present: list[tuple[Place, Any]] = []
+    for place in spec.places:
+        try:
+            present.append((place, read_place(fixture.data, place)))
+        except KeyError:
+            continue
+    if not present:
+        return None
+    seed_value = present[0][1]
+    disagreeing = [place.describe() for place, value in present if not values_equal(value, seed_value)]
+    if disagreeing:
+        plan.notes.append(
+            f"{spec.name}: not varied, {', '.join(disagreeing)} hold(s) another value than "
+            f"{present[0][0].describe()}"
+        )
+        return None
+    return VariableField(spec, seed_value, tuple(place for place, _value in present))
 
 
 def plan_seed(fixture: Fixture, field_map: FieldMap) -> SeedPlan:
-    """Which fields of ``fixture`` can be varied, with their seed values (see the module docstring)."""
+    """Which fields of ``fixture`` can be varied, with their seed values.
+
+    The fields are derived from the fixture itself
+    (:func:`conformance.variant_derivation.derive_fields`). The table adds, per operation or for
+    every operation (``"*"``), what cannot be derived: an entry without places gives the value
+    domain of the derived field of that name (``choice``, ``min``/``max``); an entry with places is
+    a field of its own, varied when every place the seed has holds the same value and none of its
+    places is already a derived field's.
+    """
+    from conformance.variant_derivation import derive_fields
+
     plan = SeedPlan(fixture)
-    specs = field_map.fields_for(fixture.operation)
-    if not specs:
-        plan.notes.append(f"no variant fields are known for operation {fixture.operation!r}")
-    for spec in specs:
-        present: list[tuple[Place, Any]] = []
-        for place in spec.places:
-            try:
-                present.append((place, read_place(fixture.data, place)))
-            except KeyError:
-                continue
-        if not present:
-            plan.notes.append(f"{spec.name}: none of its places is in the fixture")
+    derivation = derive_fields(fixture)
+    plan.refused.extend(derivation.refused)
+    table = [*field_map.fields_for(EVERY_OPERATION), *field_map.fields_for(fixture.operation)]
+    hints = {spec.name: spec for spec in table if not spec.places}
+    for variable in derivation.fields:
+        hint = hints.get(variable.spec.name)
+        plan.fields.append(_hinted(variable, hint) if hint is not None else variable)
+    derived = {place.location for variable in plan.fields for place in variable.places}
+    names = {variable.spec.name for variable in plan.fields}
+    for spec in table:
+        if not spec.places or spec.name in names:
             continue
-        seed_value = present[0][1]
-        disagreeing = [place.describe() for place, value in present if not values_equal(value, seed_value)]
-        if disagreeing:
-            plan.notes.append(
-                f"{spec.name}: not varied, {', '.join(disagreeing)} hold(s) another value than "
-                f"{present[0][0].describe()}"
-            )
+        extra = _table_field(fixture, spec, plan)
+        if extra is None or any(place.location in derived for place in extra.places):
             continue
-        plan.fields.append(VariableField(spec, seed_value, tuple(place for place, _value in present)))
+        plan.fields.append(extra)
+        names.add(spec.name)
+    if not plan.fields:
+        plan.notes.append(
+            f"no variable value: no value of this {fixture.operation!r} fixture is both a client input "
+            "and an expectation, and the variant field table adds none"
+        )
     return plan
 
 
@@ -399,32 +541,116 @@ def _digest(document: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
 
 
+def _under(location: tuple[str, ...], changed: list[tuple[str, ...]]) -> bool:
+    return any(len(location) > len(outer) and location[: len(outer)] == outer for outer in changed)
+
+
+def _depth(variable: VariableField) -> int:
+    return min((len(place.location) for place in variable.places), default=0)
+
+
 def build_variant(plan: SeedPlan, values: dict[str, Any]) -> Variant:
-    """The seed with ``values`` (field name -> new semantic value) written at every place."""
+    """The seed with ``values`` (field name -> new semantic value) written at every place.
+
+    A field whose value sits inside another field's value (a leaf of the ``input`` list) is written
+    only while that other field keeps its seed value: a new ``input`` replaces the leaf with it.
+    Raises :class:`Inconsistent` when a place outside every projection cannot hold a value.
+    """
     data = copy.deepcopy(plan.fixture.data)
     dropped: dict[str, str] = {}
-    for variable in plan.fields:
+    changed: list[tuple[str, ...]] = []
+    for variable in sorted(plan.fields, key=_depth):
         if variable.spec.name not in values:
             continue
         value = values[variable.spec.name]
+        if values_equal(value, variable.seed_value) and type(value) is type(variable.seed_value):
+            continue
         for place in variable.places:
-            if place.projection in dropped:
+            if place.projection in dropped or _under(place.location, changed):
                 continue
-            current = jsonpointer.resolve(data, place.at)
+            try:
+                current = jsonpointer.resolve(data, place.at)
+            except jsonpointer.PointerError:
+                continue  # a flag an earlier field removed
             try:
                 rendered = render(place, value, current)
             except Inexpressible as why:
                 if place.projection is None:
-                    raise ValueError(
-                        f"{place.describe()} cannot hold the value of {variable.spec.name}"
+                    raise Inconsistent(
+                        f"{variable.spec.name}: {place.describe()} cannot hold {_short(value)}: {why}"
                     ) from why
                 dropped[place.projection] = f"{variable.spec.name} at {place.at}: {why}"
                 continue
-            _set(data, place.tokens, rendered)
+            if place.render == "flag" and rendered is False:
+                _remove(data, place.tokens)
+            else:
+                _set(data, place.tokens, rendered)
+        changed.extend(place.location for place in variable.places)
     for projection in dropped:
         data.pop(projection, None)
+    reseal_envelopes(data)
     name = f"{operation_slug(plan.fixture.operation)}-{_digest(data)}-parity.json"
     return Variant(plan.fixture, plan.fixture.with_data(data, Path(name)), dict(values), dropped)
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(json_safe(value), ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _remove(data: Any, tokens: tuple[str, ...]) -> None:
+    node: Any = data
+    for token in tokens[:-1]:
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    if isinstance(node, dict):
+        node.pop(tokens[-1], None)
+
+
+def reseal_envelopes(data: dict[str, Any]) -> None:
+    """Re-encode every Avro blob that stands for a plain value beside it, after values changed.
+
+    Two conventions pair a blob with its plain value: a projection's ``payload_envelope``
+    (``decoded`` and ``blob``) and a ``<name>_envelope`` object next to a key ``<name>`` (the SDK's
+    ``request_body``). A plain value holding bytes has no JSON form: ``decoded`` then becomes the
+    envelope itself and the ``blob`` beside it goes.
+    """
+    for key, projection in data.items():
+        if key in KNOWN_TOP_LEVEL_KEYS or not isinstance(projection, dict):
+            continue
+        envelope = projection.get("payload_envelope")
+        if isinstance(envelope, dict) and "blob" in envelope and "decoded" in envelope:
+            try:
+                decoded = _plain(envelope["decoded"])
+                if _contains_bytes(decoded):
+                    envelope["decoded"] = make_envelope(decoded)
+                    envelope.pop("blob", None)
+                else:
+                    envelope["blob"] = encode_blob(decoded)
+            except ValueError as error:
+                raise Inconsistent(f"/{key}/payload_envelope: no Avro blob for its value: {error}") from error
+    stack: list[Any] = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        for key, item in node.items():
+            name = key[: -len("_envelope")] if key.endswith("_envelope") else ""
+            if (
+                name
+                and name in node
+                and isinstance(item, dict)
+                and item.get("codec") == "avro"
+                and "blob" in item
+            ):
+                try:
+                    item["blob"] = encode_blob(_plain(node[name]))
+                except ValueError as error:
+                    raise Inconsistent(f"{key}: no Avro blob for the value of {name}: {error}") from error
+            elif isinstance(item, dict | list):
+                stack.append(item)
 
 
 def variant_document(variant: Variant, description: str = "") -> tuple[dict[str, Any], bool]:

@@ -34,15 +34,14 @@ CANCEL = shipped("workflow-cancel-parity.json")
 
 
 def test_request_body_wins() -> None:
-    request = canonical_request(shipped("workflow-cancel-parity.json"))
-    assert request == CanonicalRequest(
-        "POST", "/workflows/wf-polyglot-231/cancel", {}, {"reason": "customer request"}, True, "request.body"
-    )
+    request = canonical_request(shipped("storage-test-parity.json"))
+    body = {"small_payload_bytes": 128, "large_payload_bytes": 3145728, "driver": "s3"}
+    assert request == CanonicalRequest("POST", "/storage/test", {}, body, True, "request.body")
 
 
 def test_cli_expected_body_when_the_request_has_no_body() -> None:
     request = canonical_request(shipped("workflow-signal-parity.json"))
-    assert request.body == {"input": [{"carrier": "ups", "tracking": "1Z999"}]}
+    assert request.body == {"input": [{"approved_by": "ada", "approved": True, "notes": "ship it"}]}
     assert request.body_source == "cli.expected_body"
 
 
@@ -52,7 +51,8 @@ def test_sdk_expected_body_with_the_decoded_envelope_at_its_dotted_field(tmp_pat
         data["sdk_python"]["payload_envelope"]["field"] = "action.input"
 
     request = canonical_request(variant("workflow-update-parity.json", tmp_path, edit))
-    assert request.body == {"wait_for": "completed", "action": {"input": [{"approved_by": "manager"}]}}
+    update_input = [{"quota": 50, "reason": "gold-tier"}]
+    assert request.body == {"wait_for": "completed", "action": {"input": update_input}}
     assert request.body_source == "sdk_python.expected_body + sdk_python.payload_envelope"
 
 
@@ -109,7 +109,8 @@ def test_a_fixture_that_contradicts_itself_is_an_error_not_a_skip(tmp_path: Path
 @pytest.mark.parametrize("fixture", SHIPPED, ids=lambda fixture: fixture.name)
 def test_replay_sends_handshake_then_exactly_the_canonical_request(fixture: Fixture, tmp_path: Path) -> None:
     expected = canonical_request(fixture)
-    with local_server(reply=fixture.response_body) as server:
+    reply = fixture.response_body if fixture.has_response_body else {"answered": "by the test server"}
+    with local_server(reply=reply) as server:
         case = CaseInput(fixture, server.url, "ns-1", TOKEN, 10.0, tmp_path)
         outcome = CanonicalAdapter().run(case)
         received = list(server.received)
@@ -126,7 +127,7 @@ def test_replay_sends_handshake_then_exactly_the_canonical_request(fixture: Fixt
         assert item.header("authorization") == f"Bearer {TOKEN}"
         assert item.header("x-namespace") == "ns-1"
         assert item.header("x-durable-workflow-control-plane-version") == "2"
-    assert outcome.output == fixture.response_body
+    assert outcome.output == reply
 
 
 def test_replay_reports_a_non_2xx_answer_as_client_error_without_the_token(tmp_path: Path) -> None:

@@ -163,8 +163,7 @@ def test_argv_environment_cwd_and_stdin(tmp_path: Path, monkeypatch: pytest.Monk
         "--execution-timeout=300",
         "--run-timeout=120",
         "--duplicate-policy=use-existing",
-        "--json",
-    ]
+    ]  # the fixture passes no --json, and the adapter adds nothing
     assert seen["env"] == {
         "DURABLE_WORKFLOW_SERVER_URL": "http://127.0.0.1:5000",
         "DURABLE_WORKFLOW_NAMESPACE": "ns-x",
@@ -250,7 +249,13 @@ def test_conforming_fake_dw_passes_every_shipped_fixture(
     assert run.verdict.status == "pass", run.explain()
     assert run.verdict.diagnostics == [], run.explain()
     assert [exchange.path for exchange in run.exchanges][:1] == ["/api/cluster/info"]
-    assert run.outcome.output == fixture.response_body
+    answer = json.loads(run.exchanges[-1].response_body)  # the stub's answer to the operation request
+    if fixture.data["cli"]["argv"].get("--json") is True:
+        assert run.outcome.output == answer  # printed as it came
+    else:
+        assert run.outcome.output is None  # a short human line
+    if fixture.has_response_body:  # the stub starts from it and only adds what the server would
+        assert {key: answer.get(key) for key in fixture.response_body} == fixture.response_body
 
 
 #: defect -> (fixture it is shown on, the (pointer, kind) the verdict must name)
@@ -340,17 +345,17 @@ def test_the_fake_refuses_unknown_defects_and_commands(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FAKE_DW_DEFECT", "typo")
-    fixture = BY_NAME["workflow-cancel-parity.json"]
+    fixture = BY_NAME["storage-test-parity.json"]  # its argv has --json: the fake's errors come as JSON
     outcome = DwCliAdapter(str(FAKE_DW)).run(CaseInput(fixture, "http://127.0.0.1:9", "d", "t", 20, tmp_path))
     assert outcome.status == "client_error" and "FAKE_DW_DEFECT='typo'" in outcome.output["error"]
     monkeypatch.delenv("FAKE_DW_DEFECT")
-    tables = OperationTables(cli_commands={"workflow.cancel": "workflow:obliterate"})
+    tables = OperationTables(cli_commands={"storage.test": "storage:obliterate"})
     unknown = DwCliAdapter(str(FAKE_DW)).run(
         CaseInput(fixture, "http://127.0.0.1:9", "d", "t", 20, tmp_path, operations=tables)
     )
     assert (
         unknown.status == "client_error"
-        and "unknown command 'workflow:obliterate'" in unknown.output["error"]
+        and "unknown command 'storage:obliterate'" in unknown.output["error"]
     )
 
 

@@ -52,7 +52,7 @@ def test_a_real_sdk_mismatch_is_named_by_pointer(
     """A fixture that asks the SDK for a different value fails at that value's pointer."""
     cancel = next(fixture for fixture in SHIPPED if fixture.name == "workflow-cancel-parity.json")
     data = json.loads(json.dumps(cancel.data))
-    data["sdk_python"]["kwargs"]["reason"] = "something else"
+    data["sdk_python"]["args"]["reason"] = "something else"
     fixture = Fixture(tmp_path / cancel.name, data)
     run = run_through_proxy(recording_proxy, PythonSdkAdapter(), fixture, tmp_path)
     assert run.verdict.status == "fail"

@@ -1,18 +1,28 @@
-"""The GitHub Actions recipes of docs/ci.md work as written.
+"""The CI recipes of docs/ci.md and docs/recipes/ work as written, on the real repositories.
 
-The steps named ``Conformance: ...`` are run verbatim with bash (as GitHub
-runs them: ``bash -eo pipefail``) in a scratch checkout that looks like the
-client repository: its fixtures in ``tests/fixtures/control-plane/`` and, for
-the CLI repository, the fake ``dw`` where the build step leaves the binary.
-The install step is not re-run (the harness is installed in this test's
-environment); the test checks it installs this distribution.
+The YAML blocks of docs/ci.md are parsed and their steps run with bash, as
+GitHub runs them (``bash -eo pipefail``):
+
+- Hermetic tests (no ``../shared`` needed): the shipped corpus, a fake ``dw``
+  where the build leaves ``$DW_BIN``, the SDK installed in this environment;
+  they pin the exit codes (1 for a drifting client, 2 for a missing binary).
+- Snapshot tests: the recipes inside writable copies of the CLI and SDK
+  snapshots in ``../shared/upstream``, with the real clients. The CLI's
+  ``Build dw`` step (``scripts/build.sh phar``: composer and a box download,
+  neither reachable here) is the one step replaced, by the same checkout on
+  Debian's PHP; the SDK's install step runs as written inside a cached venv,
+  with the harness installed from this checkout instead of the git URL.
+  They skip where ``../shared`` or PHP is missing (and fail in CI when
+  ``../shared`` is there but a client cannot be set up).
 """
 
 from __future__ import annotations
 
+import configparser
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -23,59 +33,97 @@ import pytest
 import yaml
 
 from conformance.fixture import shipped_corpus_dir
+from conformance.policy import load_policy
+from support import real_clients
 
 ROOT = Path(__file__).resolve().parent.parent
 CI_DOC = ROOT / "docs" / "ci.md"
+STARTER_POLICY = ROOT / "docs" / "recipes" / "sdk-python-policy.yaml"
+TOX_SNIPPET = ROOT / "docs" / "recipes" / "tox-conformance.ini"
 FAKE_DW = ROOT / "tests" / "support" / "fake_dw.py"
+#: Where the SDK recipe expects its policy, relative to the repository root.
+POLICY_IN_REPOSITORY = ".github/conformance-policy.yaml"
+SHA_PIN = re.compile(r"uses:\s*(?P<action>[\w.-]+/[\w.-]+)@(?P<sha>\S+)\s+#\s*(?P<release>\S+)")
+#: The SDK's deliberate extras on task polls (the starter policy declares exactly these).
+POLL_EXTRAS = {"/body/poll_request_id", "/body/timeout_seconds"}
+POLL_FIXTURES = ("query-task-poll-parity.json", "workflow-task-poll-parity.json")
+
+
+# ------------------------------------------------------------------ reading the recipes
+def _blocks() -> dict[str, str]:
+    blocks = re.findall(r"```yaml\n(.*?)```", CI_DOC.read_text(encoding="utf-8"), flags=re.S)
+    return dict(zip(("cli", "sdk"), blocks, strict=True))
 
 
 def _jobs() -> dict[str, dict[str, Any]]:
-    blocks = re.findall(r"```yaml\n(.*?)```", CI_DOC.read_text(encoding="utf-8"), flags=re.S)
     jobs: dict[str, dict[str, Any]] = {}
-    for heading, block in zip(("cli", "sdk"), blocks, strict=True):
-        workflow = yaml.safe_load(block)
-        jobs[heading] = workflow["jobs"]["conformance"]
+    for name, block in _blocks().items():
+        jobs[name] = yaml.safe_load(block)["jobs"]["conformance"]
     return jobs
 
 
 def _step(job: dict[str, Any], name: str) -> dict[str, Any]:
-    for step in job["steps"]:
+    steps: list[dict[str, Any]] = job["steps"]
+    for step in steps:
         if step.get("name") == name:
             return step
     raise AssertionError(f"docs/ci.md has no step {name!r}")
 
 
-def _checkout(tmp_path: Path, *, with_dw: bool) -> Path:
-    repo = tmp_path / "repo"
-    shutil.copytree(shipped_corpus_dir(), repo / "tests" / "fixtures" / "control-plane")
-    if with_dw:
-        (repo / "build").mkdir()
-        shutil.copy2(FAKE_DW, repo / "build" / "dw")
-    return repo
+def _pins(text: str) -> dict[str, tuple[str, str]]:
+    """``action -> (sha, release comment)`` for every ``uses:`` line of a workflow text."""
+    return {found["action"]: (found["sha"], found["release"]) for found in SHA_PIN.finditer(text)}
 
 
+# ------------------------------------------------------------------ running steps
 def _run_step(step: dict[str, Any], repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return _bash(step["run"], repo, env)
+
+
+def _bash(script: str, repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
         cwd=repo,
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
+        check=False,
     )
 
 
-def _environment(job: dict[str, Any], tmp_path: Path, **extra: str) -> dict[str, str]:
+def _environment(
+    job: dict[str, Any], tmp_path: Path, bin_dir: Path | None = None, **extra: str
+) -> dict[str, str]:
     env = {
         key: value for key, value in os.environ.items() if not key.startswith(("DW_", "DURABLE_WORKFLOW_"))
     }
     env.update({key: str(value) for key, value in job.get("env", {}).items()})
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["PATH"] = f"{bin_dir or Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("VIRTUAL_ENV", None)
     env["GITHUB_STEP_SUMMARY"] = str(tmp_path / "step-summary.md")
     env.update(extra)
     return env
 
 
+def _result(repo: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((repo / "reports" / "result.json").read_text(encoding="utf-8"))
+    return document
+
+
+def _statuses(document: dict[str, Any]) -> dict[tuple[str, str], str]:
+    return {(case["fixture"], case["adapter"]): case["status"] for case in document["cases"]}
+
+
+def _pointers(case: dict[str, Any], key: str = "differences") -> set[str]:
+    return {difference["pointer"] for difference in case[key]}
+
+
+def _case(document: dict[str, Any], fixture: str, adapter: str) -> dict[str, Any]:
+    return next(c for c in document["cases"] if (c["fixture"], c["adapter"]) == (fixture, adapter))
+
+
+# ------------------------------------------------------------------ hermetic: the recipes' shape
 @pytest.mark.parametrize("repository", ["cli", "sdk"])
 def test_install_step_installs_this_distribution(repository: str) -> None:
     job = _jobs()[repository]
@@ -85,13 +133,62 @@ def test_install_step_installs_this_distribution(repository: str) -> None:
     assert upload["if"] == "always()" and upload["with"]["path"] == "reports/"
 
 
+@pytest.mark.parametrize("repository", ["cli", "sdk"])
+def test_every_action_is_pinned_by_a_full_commit_sha(repository: str) -> None:
+    job = _jobs()[repository]
+    used = [step["uses"] for step in job["steps"] if "uses" in step]
+    pins = _pins(_blocks()[repository])
+    assert used and len(pins) == len(used)
+    for action, (sha, release) in pins.items():
+        assert re.fullmatch(r"[0-9a-f]{40}", sha), (action, sha)
+        assert re.fullmatch(r"v\d+", release), (action, release)
+
+
+def test_the_starter_policy_declares_only_the_sdk_poll_fields() -> None:
+    policy = load_policy(STARTER_POLICY)
+    assert {entry.operation for entry in policy.entries} == {"workflow-task.poll", "query-task.poll"}
+    for entry in policy.entries:
+        assert entry.projection == "sdk_python"
+        assert set(entry.pointers) == POLL_EXTRAS
+        assert "poll_request_id" in entry.reason and "timeout_seconds" in entry.reason
+    run = " ".join(_step(_jobs()["sdk"], "Conformance: run")["run"].split())
+    assert f"--policy {POLICY_IN_REPOSITORY}" in run
+
+
+# ------------------------------------------------------------------ hermetic: exit codes with a fake dw
+def _write_output_manifest(repo: Path) -> None:
+    """A small output-schema manifest of the CLI's format, for the fake checkout (the real one is upstream)."""
+    schemas = repo / "schemas" / "output"
+    schemas.mkdir(parents=True)
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}
+    (schemas / "object.schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    manifest = {
+        "schema": "durable-workflow.cli.output-schema-manifest",
+        "version": 3,
+        "commands": {"schedule:history": {"output": "--json", "schema": "schemas/output/object.schema.json"}},
+    }
+    (schemas / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def _fake_cli_checkout(tmp_path: Path, job: dict[str, Any], *, with_dw: bool) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(shipped_corpus_dir(), repo / "tests" / "fixtures" / "control-plane")
+    _write_output_manifest(repo)
+    if with_dw:
+        binary = repo / job["env"]["DW_BIN"]
+        binary.parent.mkdir(parents=True)
+        shutil.copy2(FAKE_DW, binary)
+    return repo
+
+
 def test_cli_recipe_passes_with_a_conforming_dw(tmp_path: Path) -> None:
     job = _jobs()["cli"]
-    repo = _checkout(tmp_path, with_dw=True)
+    repo = _fake_cli_checkout(tmp_path, job, with_dw=True)
     env = _environment(job, tmp_path)
+    assert _run_step(_step(job, "Conformance: validate the corpus"), repo, env).returncode == 0
     run = _run_step(_step(job, "Conformance: run"), repo, env)
     assert run.returncode == 0, run.stdout + run.stderr
-    document = json.loads((repo / "reports" / "result.json").read_text(encoding="utf-8"))
+    document = _result(repo)
     assert document["conformance"]["level"] == "full"
     assert {case["adapter"] for case in document["cases"]} == {"cli"}
     assert all(case["status"] == "pass" for case in document["cases"])
@@ -102,32 +199,188 @@ def test_cli_recipe_passes_with_a_conforming_dw(tmp_path: Path) -> None:
 
 def test_cli_recipe_fails_the_job_when_dw_drifts(tmp_path: Path) -> None:
     job = _jobs()["cli"]
-    repo = _checkout(tmp_path, with_dw=True)
+    repo = _fake_cli_checkout(tmp_path, job, with_dw=True)
     env = _environment(job, tmp_path, FAKE_DW_DEFECT="double-for-long")
     run = _run_step(_step(job, "Conformance: run"), repo, env)
     assert run.returncode == 1, run.stdout + run.stderr
     summary = _run_step(_step(job, "Conformance: step summary"), repo, env)
     assert summary.returncode == 0
-    text = (tmp_path / "step-summary.md").read_text(encoding="utf-8")
-    assert "nonconforming" in text
+    assert "nonconforming" in (tmp_path / "step-summary.md").read_text(encoding="utf-8")
 
 
 def test_cli_recipe_is_red_when_the_binary_is_missing(tmp_path: Path) -> None:
     job = _jobs()["cli"]
-    repo = _checkout(tmp_path, with_dw=False)
+    repo = _fake_cli_checkout(tmp_path, job, with_dw=False)
     run = _run_step(_step(job, "Conformance: run"), repo, _environment(job, tmp_path))
     assert run.returncode == 2
     assert "cli" in run.stderr
 
 
-def test_sdk_recipe_passes_with_the_installed_sdk(tmp_path: Path) -> None:
+def test_sdk_recipe_passes_on_the_shipped_corpus_with_the_installed_sdk(tmp_path: Path) -> None:
     pytest.importorskip("durable_workflow")
     job = _jobs()["sdk"]
-    repo = _checkout(tmp_path, with_dw=False)
+    repo = tmp_path / "repo"
+    shutil.copytree(shipped_corpus_dir(), repo / "tests" / "fixtures" / "control-plane")
+    (repo / POLICY_IN_REPOSITORY).parent.mkdir(parents=True)
+    shutil.copy2(STARTER_POLICY, repo / POLICY_IN_REPOSITORY)
     env = _environment(job, tmp_path)
     run = _run_step(_step(job, "Conformance: run"), repo, env)
     assert run.returncode == 0, run.stdout + run.stderr
-    document = json.loads((repo / "reports" / "result.json").read_text(encoding="utf-8"))
+    document = _result(repo)
     assert {case["adapter"] for case in document["cases"]} == {"python-sdk", "canonical"}
     assert document["conformance"]["targets"]["official_sdk"] == "pass"
     assert _run_step(_step(job, "Conformance: step summary"), repo, env).returncode == 0
+
+
+# ------------------------------------------------------------------ the real repositories
+@pytest.mark.parametrize(("repository", "folder"), [("cli", "cli"), ("sdk", "sdk-python")])
+def test_action_pins_are_the_ones_the_repository_uses(repository: str, folder: str) -> None:
+    workflows = real_clients.upstream_cli().parent / folder / ".github" / "workflows"
+    theirs: dict[str, set[tuple[str, str]]] = {}
+    for workflow in sorted(workflows.glob("*.yml")):
+        for found in SHA_PIN.finditer(workflow.read_text(encoding="utf-8")):
+            theirs.setdefault(found["action"], set()).add((found["sha"], found["release"]))
+    for action, pin in _pins(_blocks()[repository]).items():
+        assert action in theirs, f"{folder}'s workflows do not use {action}"
+        assert pin in theirs[action], (action, pin, theirs[action])
+
+
+def test_cli_build_step_is_the_repositorys_phar_build() -> None:
+    job = _jobs()["cli"]
+    checkout = real_clients.upstream_cli()
+    build = _step(job, "Build dw")["run"].strip()
+    assert build == "scripts/build.sh phar"
+    script = (checkout / "scripts" / "build.sh").read_text(encoding="utf-8")
+    assert re.search(r"^\s*phar\)\s*build_phar", script, flags=re.M)
+    box = json.loads((checkout / "box.json.dist").read_text(encoding="utf-8"))
+    assert box["output"] == job["env"]["DW_BIN"]
+    composer = json.loads((checkout / "composer.json").read_text(encoding="utf-8"))
+    assert "build" not in composer.get("scripts", {}), "the CLI now has a composer build script: use it?"
+
+
+def test_cli_recipe_on_the_cli_snapshot(tmp_path: Path) -> None:
+    """The CLI's gate on its own corpus is red on exactly its real bug: workflow:repair sends ``[]``."""
+    job = _jobs()["cli"]
+    wrapper = real_clients.real_dw(tmp_path / "build")
+    repo = tmp_path / "build" / "dw-cli"  # the writable checkout real_dw runs from
+    # Replaces only `scripts/build.sh phar`: the same checkout, started by php, where the PHAR would be.
+    binary = repo / job["env"]["DW_BIN"]
+    binary.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(wrapper, binary)
+    env = _environment(job, tmp_path)
+
+    assert _run_step(_step(job, "Conformance: validate the corpus"), repo, env).returncode == 0
+    run = _run_step(_step(job, "Conformance: run"), repo, env)
+    assert run.returncode == 1, run.stdout + run.stderr
+    document = _result(repo)
+    assert [entry["identity"]["version"] for entry in document["implementations"]] == ["2.0.0-rc.35"]
+    fixtures = sorted(path.name for path in (repo / "tests" / "fixtures" / "control-plane").glob("*.json"))
+    assert len(fixtures) == 60
+    expected = {(fixture, "cli"): "pass" for fixture in fixtures}
+    expected[("workflow-repair-parity.json", "cli")] = "fail"
+    assert _statuses(document) == expected
+    repair = _case(document, "workflow-repair-parity.json", "cli")
+    assert [(d["pointer"], d["expected"], d["actual"]) for d in repair["differences"]] == [("/body", {}, [])]
+    assert re.search(r"FAIL\s+workflow-repair-parity\.json::cli", run.stdout)
+    assert re.search(r"/body: .*\{\}.*\[\]", run.stdout), run.stdout
+    assert document["conformance"]["level"] == "nonconforming"
+    assert _run_step(_step(job, "Conformance: step summary"), repo, env).returncode == 0
+    assert "workflow-repair-parity.json" in (tmp_path / "step-summary.md").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def sdk_recipe_python() -> Path:
+    """A venv set up by the SDK recipe's install steps (``pip install -e .`` in the checkout, the harness)."""
+    install = _step(_jobs()["sdk"], "Install the checked-out SDK")["run"].strip()
+    assert install == real_clients.SDK_CHECKOUT_INSTALL
+    return real_clients.harness_with_checkout_sdk(real_clients.cache_root())
+
+
+def _sdk_checkout(tmp_path: Path, policy: str | None) -> Path:
+    """A writable copy of the SDK snapshot, with ``policy`` (text) at the recipe's policy path."""
+    snapshot = real_clients.upstream_sdk()
+    repo = real_clients.writable_copy(snapshot, tmp_path / "sdk-python", "build", "*.egg-info")
+    if policy is not None:
+        (repo / POLICY_IN_REPOSITORY).write_text(policy, encoding="utf-8")
+    return repo
+
+
+def _sdk_corpus_fixtures(repo: Path) -> list[str]:
+    return sorted(path.name for path in (repo / "tests" / "fixtures" / "control-plane").glob("*.json"))
+
+
+def test_sdk_recipe_on_the_sdk_snapshot(tmp_path: Path, sdk_recipe_python: Path) -> None:
+    """Green with the starter policy: both adapters pass all 60 fixtures, the polls with diagnostics.
+
+    ``query-task-complete-parity.json::python-sdk`` passes only with the
+    harness reading ``sdk_python.request_body`` as the SDK's whole body (its
+    ``*_envelope`` keys are sent beside the plain field), issue 12 item 1.
+    """
+    job = _jobs()["sdk"]
+    repo = _sdk_checkout(tmp_path, STARTER_POLICY.read_text(encoding="utf-8"))
+    env = _environment(job, tmp_path, bin_dir=sdk_recipe_python.parent)
+
+    assert _run_step(_step(job, "Conformance: validate the corpus"), repo, env).returncode == 0
+    run = _run_step(_step(job, "Conformance: run"), repo, env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    document = _result(repo)
+    sdk = next(entry for entry in document["implementations"] if entry["adapter"] == "python-sdk")
+    assert sdk["identity"]["version"] == real_clients.sdk_version(sdk_recipe_python)
+    assert "editable" in sdk["identity"]["installed"]
+    fixtures = _sdk_corpus_fixtures(repo)
+    assert len(fixtures) == 60
+    expected = {(fixture, adapter): "pass" for fixture in fixtures for adapter in ("python-sdk", "canonical")}
+    assert _statuses(document) == expected
+    for fixture in POLL_FIXTURES:
+        case = _case(document, fixture, "python-sdk")
+        declared = {d["pointer"] for d in case["diagnostic_diff"] if "policy:" in d["message"]}
+        assert declared == POLL_EXTRAS, fixture
+    assert document["conformance"]["level"] == "full"
+
+
+def test_sdk_recipe_without_the_policy_fails_on_exactly_the_poll_extras(
+    tmp_path: Path, sdk_recipe_python: Path
+) -> None:
+    job = _jobs()["sdk"]
+    repo = _sdk_checkout(tmp_path, "deliberate_differences: []\n")
+    env = _environment(job, tmp_path, bin_dir=sdk_recipe_python.parent)
+    run = _run_step(_step(job, "Conformance: run"), repo, env)
+    assert run.returncode == 1, run.stdout + run.stderr
+    document = _result(repo)
+    failed = {key for key, status in _statuses(document).items() if status != "pass"}
+    assert failed == {(fixture, "python-sdk") for fixture in POLL_FIXTURES}
+    for fixture in POLL_FIXTURES:
+        assert _pointers(_case(document, fixture, "python-sdk")) == POLL_EXTRAS
+
+
+def _tox_commands(repo: Path, posargs: str) -> list[str]:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(TOX_SNIPPET, encoding="utf-8")
+    section = parser["testenv:conformance"]
+    assert "dw-conformance" in section["deps"]
+    lines = [line.strip() for line in section["commands"].splitlines() if line.strip()]
+    substituted = []
+    for line in lines:
+        line = line.replace("{tox_root}", shlex.quote(str(repo))).replace("{posargs}", posargs)
+        assert "{" not in line, f"{TOX_SNIPPET.name}: a tox substitution this test does not know: {line}"
+        substituted.append(line)
+    return substituted
+
+
+def test_tox_snippet_commands_on_the_sdk_snapshot(tmp_path: Path, sdk_recipe_python: Path) -> None:
+    repo = _sdk_checkout(tmp_path, STARTER_POLICY.read_text(encoding="utf-8"))
+    env = _environment({}, tmp_path, bin_dir=sdk_recipe_python.parent)
+    commands = _tox_commands(repo, "-k poll")
+    assert [command.split()[:2] for command in commands] == [
+        ["dw-conformance", "validate"], ["dw-conformance", "run"]
+    ]
+    for command in commands:
+        finished = _bash(command, repo, env)
+        assert finished.returncode == 0, command + "\n" + finished.stdout + finished.stderr
+    document = _result(repo)
+    assert _statuses(document) == {
+        (fixture, adapter): "pass" for fixture in POLL_FIXTURES for adapter in ("python-sdk", "canonical")
+    }
+    for fixture in POLL_FIXTURES:
+        case = _case(document, fixture, "python-sdk")
+        assert {d["pointer"] for d in case["diagnostic_diff"] if "policy:" in d["message"]} == POLL_EXTRAS

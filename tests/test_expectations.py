@@ -72,10 +72,12 @@ def test_bad_body_match_names_the_pointer() -> None:
 
 
 def test_payload_envelope_alone_gives_a_one_key_subset() -> None:
-    fx = shipped("workflow-signal-parity.json")
-    body = body_expectation(fx, "sdk_python")
+    data = json.loads(json.dumps(shipped("workflow-signal-parity.json").data))
+    del data["sdk_python"]["expected_body"]  # the shipped file states an empty one, as the clients' do
+    body = body_expectation(fixture(data), "sdk_python")
     assert body is not None
-    assert body.mode == "subset" and body.value == {"input": [{"carrier": "ups", "tracking": "1Z999"}]}
+    signal_input = [{"approved_by": "ada", "approved": True, "notes": "ship it"}]
+    assert body.mode == "subset" and body.value == {"input": signal_input}
     assert body.source == "sdk_python.payload_envelope"
 
 
@@ -136,10 +138,17 @@ def test_request_body_with_envelope_companion() -> None:
     body = body_expectation(fixture(data), "sdk_python")
     assert body is not None
     assert body.mode == "exact" and body.source == "sdk_python.request_body"
-    assert body.value == {"input": VALUE, "wait_for": "completed", "payload_envelope": {"not": "an envelope"}}
+    # The companion is sent *beside* the plain value (the SDK's own tests compare the whole body):
+    # it stays expected, decoded, and must travel as an envelope; the plain value stays plain.
+    assert body.value == {
+        "input": VALUE,
+        "input_envelope": VALUE,
+        "wait_for": "completed",
+        "payload_envelope": {"not": "an envelope"},
+    }
     (requirement,) = body.envelopes
     assert (requirement.pointer, requirement.source) == (
-        "/body/input",
+        "/body/input_envelope",
         "/sdk_python/request_body/input_envelope",
     )
 
@@ -269,3 +278,64 @@ def test_every_shipped_fixture_builds_for_every_projection() -> None:
 )
 def test_values_equal_is_type_exact(left: object, right: object, equal: bool) -> None:
     assert values_equal(left, right) is equal
+
+
+# ------------------------------------------- issue 12: projections as the real clients read them
+def test_projection_request_body_wins_and_its_companion_travels_beside_the_plain_value() -> None:
+    """``sdk_python.request_body`` is the SDK's whole body (the SDK's own test compares it whole)."""
+    data = minimal(
+        request={"method": "POST", "path": "/worker/query-tasks/q/complete", "body": {"result": {"ok": 1}}},
+        sdk_python={"request_body": {"result": {"ok": 1}, "result_envelope": make_envelope({"ok": 1})}},
+    )
+    body = body_expectation(fixture(data), "sdk_python")
+    assert body is not None and body.source == "sdk_python.request_body" and body.mode == "exact"
+    assert body.value == {"result": {"ok": 1}, "result_envelope": {"ok": 1}}
+    assert [requirement.pointer for requirement in body.envelopes] == ["/body/result_envelope"]
+    # the canonical body is the plain one: the companion is the SDK's own addition
+    assert body_expectation(fixture(data), CANONICAL) == pinned_body(fixture(data))
+    canonical = pinned_body(fixture(data))
+    assert canonical is not None and canonical.value == {"result": {"ok": 1}}
+
+
+def test_request_body_must_agree_with_request_body() -> None:
+    data = minimal(
+        request={"method": "POST", "path": "/x", "body": {"attempt": 1}},
+        sdk_python={"request_body": {"attempt": 2}},
+    )
+    with pytest.raises(InputError) as raised:
+        body_expectation(fixture(data), "sdk_python")
+    (problem,) = raised.value.problems
+    assert problem.pointer == "/sdk_python/request_body/attempt"
+    assert "/request/body/attempt" in problem.expected
+
+
+def test_a_client_without_a_projection_is_held_to_the_canonical_request() -> None:
+    data = minimal(
+        cli={"argv": {}, "expected_body": {"reason": "x"}, "expected_query": {"page_size": 25}},
+        sdk_python={"expected_body": {"reason": "x"}},
+    )
+    expectation = build_expectation(fixture(data), "sdk_go", SETTINGS)
+    assert expectation.body is not None
+    assert (expectation.body.mode, expectation.body.source) == ("exact", "canonical: cli.expected_body")
+    assert expectation.body.envelopes == ()  # plain JSON or an envelope of the same value: both match
+    assert expectation.query is not None and expectation.query.source == "canonical: cli.expected_query"
+    assert not any(entry.startswith(("body", "query")) for entry in expectation.not_asserted)
+
+
+def test_a_reference_client_is_not_held_to_the_other_ones_query() -> None:
+    """The SDK's own tests never hold it to ``cli.expected_query`` (e.g. the CLI's ``wait_new_event``)."""
+    data = minimal(cli={"argv": {}, "expected_query": {"wait_new_event": False}}, sdk_python={"args": {}})
+    assert query_expectation(fixture(data), "sdk_python") is None
+    assert "query (no request.query or expected_query)" in build_expectation(
+        fixture(data), "sdk_python", SETTINGS
+    ).not_asserted
+
+
+def test_a_projection_that_states_no_body_is_held_to_the_pinned_body() -> None:
+    """A projection holding only a call and its arguments cannot pass with nothing asserted."""
+    data = minimal(
+        cli={"argv": {}, "expected_body": {"execution_timeout_seconds": 300}},
+        sdk_go={"call": "StartWorkflow", "args": {"timeout": 300}},
+    )
+    body = body_expectation(fixture(data), "sdk_go")
+    assert body is not None and body.value == {"execution_timeout_seconds": 300}

@@ -16,7 +16,6 @@ from conformance.cli import main
 from conformance.fixture import load_fixture
 from conformance.fuzz import ExampleCheck, Fuzzer, FuzzSettings, render_report
 from conformance.runner import AdapterSlot, CasePlan, RunSettings, Session
-from conformance.validate import validate_document
 from conformance.variants import Variant
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "control-plane"
@@ -35,15 +34,6 @@ def canonical_session() -> Iterator[Session]:
         yield session
 
 
-def _valid_apart_from_the_name(path: Path) -> list[str]:
-    document = json.loads(path.read_text(encoding="utf-8"))
-    return [
-        problem.render()
-        for problem in validate_document(document, path)
-        if "a file named" not in problem.expected
-    ]
-
-
 def test_the_canonical_replay_passes_every_variant(
     canonical_session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -58,36 +48,119 @@ def test_the_canonical_replay_passes_every_variant(
     assert "54 examples over 9 seed fixture(s)" in render_report(report)
 
 
-def _slash_forgetting_target(self: CanonicalRequest, api_prefix: str = "/api") -> str:
-    """A client that forgets to percent-encode '/' inside an id."""
-    return CanonicalRequest.__dict__["_real_target"](self, api_prefix).replace("%2F", "/")
+class _SlashForgettingReplay(CanonicalAdapter):
+    """The canonical replay as a client that forgets to percent-encode '/' inside an id."""
+
+    name = "slashy"
+
+    def identity(self) -> ClientIdentity:
+        return ClientIdentity("slash-forgetting replay", "0", "test double")
+
+    def run(self, case: Any) -> Any:
+        real = CanonicalRequest.target
+
+        def target(request: CanonicalRequest, api_prefix: str = "/api") -> str:
+            return real(request, api_prefix).replace("%2F", "/")
+
+        CanonicalRequest.target = target  # type: ignore[method-assign]
+        try:
+            return super().run(case)
+        finally:
+            CanonicalRequest.target = real  # type: ignore[method-assign]
 
 
-def test_a_client_bug_is_found_shrunk_and_saved_as_a_fixture(
-    canonical_session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_client_bug_is_found_shrunk_and_saved_as_a_fixture_that_runs_as_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(CanonicalRequest, "_real_target", CanonicalRequest.target, raising=False)
-    monkeypatch.setattr(CanonicalRequest, "target", _slash_forgetting_target)
     seed = load_fixture(CORPUS / "workflow-cancel-parity.json")
-    fuzzer = Fuzzer(canonical_session, FuzzSettings(max_examples=150, seed=3, report_dir=tmp_path))
-    result = fuzzer.run([seed]).results[0]
-    assert len(result.findings) == 1, render_report(fuzzer.run([seed]))
-    finding = result.findings[0]
-    # shrunk: the id is the one character that matters, the other field is back to the seed's value
-    assert finding.values == {"workflow_id": "/", "reason": "customer request"}
-    assert finding.signature == ["canonical /path changed"]
-    assert finding.path is not None and finding.path.parent == tmp_path / "fuzz"
-    assert finding.path.name.startswith("workflow-cancel-") and finding.path.name.endswith("-parity.json")
-    assert _valid_apart_from_the_name(finding.path) == []
-    saved = json.loads(finding.path.read_text(encoding="utf-8"))
-    assert saved["request"]["path"] == "/workflows/%2F/cancel"
-    assert "Minimal failing variant of workflow-cancel-parity.json" in saved["description"]
-    # the saved file reproduces the failure with the broken client, and passes with a correct one
-    slot = next(slot for slot in canonical_session.slots if slot.label == "canonical")
-    replay = CasePlan(load_fixture(finding.path), slot)
-    assert canonical_session.run_case(replay).status == "fail"
-    monkeypatch.setattr(CanonicalRequest, "target", CanonicalRequest.__dict__["_real_target"])
-    assert canonical_session.run_case(replay).status == "pass"
+    reason = seed.data["semantic_body"]["reason"]
+    with _session(["canonical"]) as session:
+        session.settings.jobs = 1  # the double patches a class attribute: one case at a time
+        session.slots.append(AdapterSlot(_SlashForgettingReplay(), True, "", {"name": "slashy"}))
+        fuzzer = Fuzzer(session, FuzzSettings(max_examples=150, seed=3, report_dir=tmp_path, jobs=1))
+        report = fuzzer.run([seed])
+        result = report.results[0]
+        assert len(result.findings) == 1, render_report(report)
+        finding = result.findings[0]
+        # shrunk: the id is the one character that matters, the other field is back to the seed's value
+        assert finding.values == {"workflow_id": "/", "reason": reason}
+        assert finding.changes == {"workflow_id": ("wf-polyglot-231", "/")}
+        assert finding.signature == ["slashy /path changed"]
+        # its own directory, and the one name `validate` accepts for the operation
+        assert finding.path is not None
+        assert finding.path.name == "workflow-cancel-parity.json"
+        assert finding.path.parent.parent == tmp_path / "fuzz"
+        assert finding.path.parent.name.startswith("workflow-cancel-")
+        saved = json.loads(finding.path.read_text(encoding="utf-8"))
+        assert saved["request"]["path"] == "/workflows/%2F/cancel"
+        assert (
+            saved["cli"]["argv"]["workflow-id"] == "/" and saved["sdk_python"]["args"]["workflow_id"] == "/"
+        )
+        assert "Minimal failing variant of workflow-cancel-parity.json" in saved["description"]
+        readme = (finding.path.parent / "README.md").read_text(encoding="utf-8")
+        assert "`dw-conformance fuzz --seed 3`" in readme
+        assert '- `workflow_id`: `"wf-polyglot-231"` -> `"/"`' in readme
+        assert "- slashy: /path changed: expected" in readme
+        # the saved file reproduces the failure with the broken client, and passes with a correct one
+        by_label = {slot.label: slot for slot in session.slots}
+        replay = load_fixture(finding.path)
+        assert session.run_case(CasePlan(replay, by_label["slashy"])).status == "fail"
+        assert session.run_case(CasePlan(replay, by_label["canonical"])).status == "pass"
+    capsys.readouterr()
+    assert main(["validate", str(finding.path.parent)]) == 0
+    assert "1 fixture file(s) valid" in capsys.readouterr().out
+    code = main(
+        [
+            "run",
+            "--fixtures",
+            str(finding.path.parent),
+            "--adapter",
+            "canonical",
+            "--report-dir",
+            str(tmp_path / "r"),
+        ]
+    )
+    assert code == 0, capsys.readouterr().out
+    result_document = json.loads((tmp_path / "r" / "result.json").read_text(encoding="utf-8"))
+    assert [case["id"] for case in result_document["cases"]] == ["workflow-cancel-parity.json::canonical"]
+    assert result_document["input_problems"] == []
+
+
+class _ContradictingReplay(CanonicalAdapter):
+    """A 'canonical' replay that always sends a wrong method: as the gate, it rejects every variant."""
+
+    def run(self, case: Any) -> Any:
+        real = CanonicalRequest.__init__
+
+        def init(request: CanonicalRequest, *args: Any, **kwargs: Any) -> None:
+            real(request, *args, **kwargs)
+            object.__setattr__(request, "method", "PATCH")
+
+        CanonicalRequest.__init__ = init  # type: ignore[method-assign]
+        try:
+            return super().run(case)
+        finally:
+            CanonicalRequest.__init__ = real  # type: ignore[method-assign]
+
+
+def test_a_variant_the_canonical_replay_rejects_is_dropped_and_counted_never_judged(tmp_path: Path) -> None:
+    seed = load_fixture(CORPUS / "workflow-cancel-parity.json")
+    with _session(["canonical"]) as session:
+        session.settings.jobs = 1
+        session.slots[0] = AdapterSlot(_ContradictingReplay(), True, "", {"name": "canonical"})
+        session.slots.append(AdapterSlot(_SlashForgettingReplay(), True, "", {"name": "slashy"}))
+        report = Fuzzer(session, FuzzSettings(max_examples=20, seed=3, report_dir=tmp_path, jobs=1)).run(
+            [seed]
+        )
+    (result,) = report.results
+    assert report.passed and result.findings == []  # slashy's bug is never judged on a rejected variant
+    assert result.examples == 0
+    assert sum(result.rejected.values()) == 20
+    assert all(reason.startswith("fail: /method changed") for reason in result.rejected)
+    text = render_report(report)
+    assert "rejected by the canonical replay (20), not judged: fail: /method changed" in text
+    assert "20 rejected by the canonical replay (never judged)" in text
+    assert not (tmp_path / "fuzz").exists()
 
 
 class _ChattyReplay(CanonicalAdapter):
@@ -127,6 +200,31 @@ def test_differential_mode_compares_clients_independently_of_the_fixture(tmp_pat
     assert finding.signature == ["differential canonical~chatty /query/* unexpected"]
     assert finding.lines[0].startswith("differential canonical~chatty: /query/chatty unexpected")
     assert "not documented by the fixture" in finding.lines[0]
+
+
+class _BrokenAdapter(CanonicalAdapter):
+    """An adapter that crashes: the runner makes its case a harness error, which is no finding."""
+
+    name = "broken"
+
+    def identity(self) -> ClientIdentity:
+        return ClientIdentity("broken adapter", "0", "test double")
+
+    def run(self, case: Any) -> Any:
+        raise RuntimeError("the adapter itself is broken")
+
+
+def test_a_harness_error_is_counted_not_reported_as_a_client_finding(tmp_path: Path) -> None:
+    seed = load_fixture(CORPUS / "storage-test-parity.json")
+    with _session(["canonical"]) as session:
+        session.slots.append(AdapterSlot(_BrokenAdapter(), True, "", {"name": "broken"}))
+        report = Fuzzer(session, FuzzSettings(max_examples=4, seed=1, report_dir=tmp_path)).run([seed])
+    (result,) = report.results
+    assert report.passed and result.findings == []
+    assert result.examples == 4
+    assert sum(result.harness_errors.values()) == 4
+    assert all(reason.startswith("broken: harness error: RuntimeError") for reason in result.harness_errors)
+    assert "4 case(s) the harness could not serve (not findings)" in render_report(report)
 
 
 def _recording_check(names: list[str], fail_when: Any = None) -> Any:
@@ -177,11 +275,12 @@ def test_the_search_goes_on_past_a_known_finding(
         ("fake /path changed",),
     ]
     minimal = {tuple(finding.signature): finding.values for finding in outcome.findings}
-    assert minimal[("fake /path changed",)] == {"workflow_id": "/", "reason": "customer request"}
+    assert minimal[("fake /path changed",)] == {"workflow_id": "/", "reason": "customer requested refund"}
     assert minimal[("fake /body/reason changed",)]["reason"] == "x"
     assert outcome.examples == 300  # every generated example counted, shrinking apart
     assert outcome.shrink_runs > 0
-    assert len(list((tmp_path / "fuzz").glob("workflow-cancel-*-parity.json"))) == 2
+    saved = sorted((tmp_path / "fuzz").glob("workflow-cancel-*/workflow-cancel-parity.json"))
+    assert len(saved) == 2 and saved[0].parent != saved[1].parent
 
 
 def test_the_time_budget_stops_new_examples(

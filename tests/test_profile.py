@@ -77,7 +77,8 @@ def test_default_reply_for_start_is_built_from_semantic_ids() -> None:
     assert body["workflow_id"] == "wf-9"
     assert body["workflow_type"] == "orders.process"
     assert isinstance(body["run_id"], str) and body["run_id"]
-    assert body["control_plane"]["operation"] == "start"
+    # a payload: the contract object is added by the dressing (tests/test_stub_contracts.py)
+    assert "control_plane" not in body
 
 
 def test_unknown_operation_gets_the_star_default() -> None:
@@ -167,7 +168,8 @@ operation_defaults:
     start = profile.default_reply("workflow.start")
     assert start.status == 201 and start.render({"workflow_id": "w"}) == {"workflow_id": "w"}
     # other defaults are inherited untouched
-    assert profile.default_reply("workflow.signal").render({})["control_plane"]["operation"] == "signal"
+    assert profile.default_reply("workflow.signal").render({})["outcome"] == "signal_received"
+    assert profile.contracts.control_plane is not None  # and so is the dressing
 
 
 def test_extends_a_relative_file(tmp_path: Path) -> None:

@@ -202,10 +202,10 @@ def test_the_self_check_alone_does_not_call_a_self_contradicting_corpus_conformi
     shutil.copytree(shipped_corpus_dir(), corpus)
     path = corpus / "workflow-cancel-parity.json"
     data = json.loads(path.read_text(encoding="utf-8"))
-    data["request"]["body"]["reason"] = {"codec": "avro", "blob": "not base64!"}  # an undecodable pin
+    data["cli"]["expected_body"]["reason"] = {"codec": "avro", "blob": "not base64!"}  # an undecodable pin
     path.write_text(json.dumps(data), encoding="utf-8")
     code, document = run(tmp_path, "--adapter", "canonical", "--fixtures", str(corpus))
     assert code == 1 and document is not None
     errors = [case for case in document["cases"] if case["status"] == "error"]
     assert [case["fixture"] for case in errors] == ["workflow-cancel-parity.json"]
-    assert "/request/body/reason" in errors[0]["reason"]
+    assert "/cli/expected_body/reason" in errors[0]["reason"]

@@ -152,24 +152,98 @@ def test_a_failure_at_the_wrong_pointer_is_suspicious_not_caught(monkeypatch: py
     assert "failed instead at /method (changed)" in text
 
 
-def test_a_corpus_the_client_disagrees_with_gives_a_false_alarm(tmp_path: Path) -> None:
+def _drifted_corpus(tmp_path: Path) -> Path:
+    """The shipped cancel fixture with expected bodies the SDK's args do not say, and storage-test."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     source = json.loads((CORPUS / "workflow-cancel-parity.json").read_text(encoding="utf-8"))
     drifted = copy.deepcopy(source)
-    drifted["request"]["body"]["reason"] = "another reason"  # the SDK's kwargs still say "customer request"
+    for projection in ("cli", "sdk_python"):  # the SDK's args still say "customer requested refund"
+        drifted[projection]["expected_body"]["reason"] = "another reason"
     (corpus / "workflow-cancel-parity.json").write_text(json.dumps(drifted), encoding="utf-8")
     shutil.copy(CORPUS / "storage-test-parity.json", corpus)
-    report = _report(["canonical", "python-sdk"], corpus)
-    assert not report.passed
-    assert [case for case, _pointers in report.false_alarms] == ["workflow-cancel-parity.json::python-sdk"]
-    assert report.false_alarms[0][1] == ["/body/reason"]
-    # the mutants of the other cases are still judged (and caught)
-    assert report.counts()["total"].missed == 0
+    return corpus
+
+
+@pytest.mark.parametrize("with_canonical", [True, False], ids=["canonical-case", "private-replay"])
+def test_a_client_that_fails_a_self_consistent_fixture_already_differs_it_is_no_false_alarm(
+    tmp_path: Path, with_canonical: bool
+) -> None:
+    """The canonical replay passes the fixture (its own pieces agree), the real client does not: the
+    client differs, whether or not canonical is among the adapters (a private replay decides)."""
+    adapters = ["canonical", "python-sdk"] if with_canonical else ["python-sdk"]
+    report = _report(adapters, _drifted_corpus(tmp_path))
+    assert report.false_alarms == []
+    assert report.client_differences == [
+        (
+            "workflow-cancel-parity.json::python-sdk",
+            ['/body/reason changed: expected "another reason", sent "customer requested refund"'],
+        )
+    ]
+    assert report.passed  # the judge did its job; `run` is where the client is judged
+    counts = report.counts()["total"]
+    assert counts.missed == counts.suspicious == 0
+    text = render_report(report)
     assert (
-        "FALSE ALARM: workflow-cancel-parity.json::python-sdk fails unmutated at /body/reason"
-        in render_report(report)
+        "client already differs here: workflow-cancel-parity.json::python-sdk fails unmutated at "
+        '/body/reason changed: expected "another reason", sent "customer requested refund"'
+    ) in text
+    assert "FALSE ALARM" not in text
+    assert "1 client difference(s)" in text
+
+
+def test_a_fixture_the_canonical_replay_fails_gives_a_false_alarm(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A judge that objects to every request's method: the fixture's own request fails, so every
+    unmutated failure is the harness's, a false alarm, and none is a client difference."""
+    real = runner_module.judge
+
+    def objecting(*args: Any, **kwargs: Any) -> CaseVerdict:
+        verdict = real(*args, **kwargs)
+        verdict.failures = [*verdict.failures, Difference("/method", "changed", "GET", "POST")]
+        verdict.status = "fail"
+        return verdict
+
+    monkeypatch.setattr(runner_module, "judge", objecting)
+    report = _report(["canonical", "python-sdk"])
+    assert report.client_differences == []
+    assert len(report.false_alarms) == 18 and all(
+        pointers[-1] == "/method" for _case, pointers in report.false_alarms
     )
+    assert not report.passed
+    assert "FALSE ALARM: workflow-cancel-parity.json::python-sdk fails unmutated at" in render_report(report)
+
+
+def test_the_real_dw_repair_bug_is_a_client_difference_not_a_false_alarm(
+    real_dw_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On the CLI's own corpus the real dw sends [] for workflow:repair's {}: the client differs there,
+    and the mutant that adds a key below that body is neither missed nor suspicious."""
+    from support.real_clients import upstream_corpus
+
+    code, document = _selftest(
+        tmp_path,
+        "--adapter",
+        f"cli={real_dw_path}",
+        "--fixtures",
+        str(upstream_corpus()),
+        "-k",
+        "workflow-repair-parity.json",
+    )
+    printed = capsys.readouterr().out
+    assert document["false_alarms"] == []
+    assert document["client_differences"] == [
+        {
+            "case": "workflow-repair-parity.json::cli",
+            "differences": ["/body type_changed: expected {}, sent []"],
+        }
+    ]
+    added = [item for item in document["mutants"] if item["kind"] == "body_key_added"]
+    assert [item["outcome"] for item in added] == ["client_differs"]
+    assert document["counts"]["total"]["missed"] == document["counts"]["total"]["suspicious"] == 0
+    assert "client already differs here: workflow-repair-parity.json::cli fails unmutated at /body" in printed
+    assert "client already differs here: body_key_added workflow-repair-parity.json [cli]" in printed
+    assert "FALSE ALARM" not in printed and "SUSPICIOUS" not in printed
+    assert code == 0 and printed.rstrip().endswith("PASS")
 
 
 def test_no_fixtures_selected_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -20,6 +20,14 @@ def _fixture(name: str) -> Fixture:
     return load_fixture(CORPUS / name)
 
 
+def _query_with_request_body() -> Fixture:
+    """The shipped query fixture with its body stated once, in ``request.body``, beside the SDK's envelope."""
+    data = copy.deepcopy(_fixture("workflow-query-parity.json").data)
+    data["request"]["body"] = data["cli"].pop("expected_body")
+    del data["sdk_python"]["expected_body"]
+    return Fixture(Path("query-request-body-parity.json"), data)
+
+
 def _by(mutants: MutantSet, kind: str, target: str) -> Mutant:
     (found,) = [m for m in mutants.mutants if m.kind == kind and m.target == target]
     return found
@@ -36,17 +44,19 @@ def _value(mutant: Mutant, projection: str, target: str) -> Any:
 
 
 def test_an_sdk_payload_mutant_edits_request_body_and_the_envelope_together() -> None:
-    mutants = derive_mutants(_fixture("workflow-query-parity.json"), "sdk_python", SETTINGS)
+    mutants = derive_mutants(_query_with_request_body(), "sdk_python", SETTINGS)
     assert mutants.problems == []
-    mutant = _by(mutants, "body_value", "/body/input/0/include_items")
+    mutant = _by(mutants, "body_value", "/body/input/0/include_line_items")
     assert set(mutant.sites) == {"/request/body", "/sdk_python/payload_envelope/decoded"}
     assert mutant.fixture is not None
     envelope = mutant.fixture.data["sdk_python"]["payload_envelope"]
-    assert envelope["decoded"] == [{"include_items": False}]
-    assert decode_blob(envelope["blob"]) == [{"include_items": False}]  # the blob follows
+    mutated = [{"include_line_items": False, "currency": "USD"}]
+    assert envelope["decoded"] == mutated
+    assert decode_blob(envelope["blob"]) == mutated  # the blob follows
     # the clients' inputs are never mutated
-    assert mutant.fixture.data["sdk_python"]["kwargs"] == {"args": [{"include_items": True}]}
-    assert mutant.fixture.data["cli"]["argv"]["--input"] == '[{"include_items":true}]'
+    sdk_args = mutant.fixture.data["sdk_python"]["args"]
+    assert sdk_args["args"] == [{"include_line_items": True, "currency": "USD"}]
+    assert mutant.fixture.data["cli"]["argv"]["--input"] == '[{"include_line_items":true,"currency":"USD"}]'
 
 
 def test_the_canonical_projection_edits_every_projection_that_pins_the_value() -> None:
@@ -57,7 +67,7 @@ def test_the_canonical_projection_edits_every_projection_that_pins_the_value() -
 
 
 def test_removing_an_envelope_field_under_an_exact_body_drops_the_envelope() -> None:
-    mutants = derive_mutants(_fixture("workflow-query-parity.json"), "sdk_python", SETTINGS)
+    mutants = derive_mutants(_query_with_request_body(), "sdk_python", SETTINGS)
     mutant = _by(mutants, "body_key_removed", "/body/input")
     assert mutant.fixture is not None
     assert "payload_envelope" not in mutant.fixture.data["sdk_python"]
@@ -73,7 +83,7 @@ def test_adding_a_key_where_only_an_envelope_pins_the_body_creates_expected_body
 
 def test_request_body_companion_envelopes_and_inline_envelopes_are_re_encoded() -> None:
     data = copy.deepcopy(_fixture("workflow-signal-parity.json").data)
-    del data["sdk_python"]["payload_envelope"]
+    del data["sdk_python"]["payload_envelope"], data["sdk_python"]["expected_body"]
     data["sdk_python"]["request_body"] = {
         "input": [{"n": 1}],
         "input_envelope": make_envelope([{"n": 1}]),
@@ -114,7 +124,7 @@ def test_typed_cli_expected_query_values_change_and_disappear() -> None:
 
 def test_a_fixture_without_body_or_query_reports_those_kinds_as_not_applicable() -> None:
     data = copy.deepcopy(_fixture("workflow-cancel-parity.json").data)
-    del data["request"]["body"]
+    del data["cli"]["expected_body"], data["sdk_python"]["expected_body"]
     mutants = derive_mutants(Fixture(Path("nobody-parity.json"), data), "cli", SETTINGS)
     kinds = {item.kind for item in mutants.not_applicable}
     assert {"body_value", "body_key_added", "int_to_string", "query_value", "envelope_decoded"} <= kinds

@@ -66,9 +66,10 @@ def broken_corpus(corpus_copy: Path) -> Path:
     raw[0] = 0x00
     update["sdk_python"]["payload_envelope"]["blob"] = base64.b64encode(bytes(raw)).decode()
     _save(d / "workflow-update-parity.json", update)
-    # envelope sibling: result_envelope no longer matches result
+    # envelope sibling: result_envelope does not match result
     query = _load(d / "workflow-query-parity.json")
-    query["response_body"]["result"]["status"] = "shipped"
+    query["response_body"] = {"result": {"status": "shipped"}}
+    query["response_body"]["result_envelope"] = make_envelope({"status": "open"})
     _save(d / "workflow-query-parity.json", query)
     # path ids: workflow id and namespace name disagree with semantic_body
     cancel = _load(d / "workflow-cancel-parity.json")
@@ -141,7 +142,7 @@ def test_every_rule_reports_its_problem_while_the_other_files_are_still_checked(
         (
             "namespace-set-storage-driver-parity.json",
             "/request/path",
-            "expected 'billing' (semantic_body.name) after 'namespaces/'; found 'payments'",
+            "expected 'billing' (semantic_body.namespace) after 'namespaces/'; found 'payments'",
         ),
         # schema
         (

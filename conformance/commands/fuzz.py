@@ -1,8 +1,15 @@
 """``dw-conformance fuzz``: generated fixture variants through every client (see :mod:`conformance.fuzz`).
 
-Each finding is shrunk by hypothesis and saved as a fixture file under
-``<report dir>/fuzz/``; ``<report dir>/fuzz/fuzz-report.json`` holds the
-whole report. ``hypothesis`` is imported only here, when the command runs.
+The variable values of each fixture are derived from the fixture itself
+(:mod:`conformance.variant_derivation`; ``--fields`` extends the table of
+what cannot be derived). Every variant is replayed by the canonical adapter
+before any client is judged on it. Each finding is shrunk by hypothesis and
+saved in a directory of its own, ``<report dir>/fuzz/<operation>-<hash>/``,
+as ``<operation>-parity.json`` with a ``README.md``: ``dw-conformance run
+--fixtures <that directory>`` replays it as it is.
+``<report dir>/fuzz/fuzz-report.json`` holds the whole report.
+``hypothesis`` is imported only here, when the command runs. docs/fuzz.md
+has the details.
 
 Exit codes: 0 when no variant failed, 1 when some did (the findings are
 listed), 2 for usage or configuration errors (including hypothesis missing).
@@ -35,9 +42,10 @@ def register(subparsers: Any) -> None:
         "fuzz",
         help="generated fixture variants through every client (hypothesis)",
         description=(
-            "Derive valid variants of each fixture (payloads over the whole Avro Value union, ids that need "
-            "percent-encoding, names, memo and search attributes), run every adapter on each, and require a "
-            "pass. Failures are shrunk and saved as fixture files."
+            "Derive self-consistent variants of each fixture (every value a client input and an expectation "
+            "both hold changes everywhere at once: ids that need percent-encoding, JSON payloads, texts, "
+            "integers), vet each with the canonical replay, run every adapter on it and require a pass. "
+            "Failures are shrunk and saved as runnable fixture directories."
         ),
     )
     add_run_options(parser)
@@ -64,13 +72,13 @@ def register(subparsers: Any) -> None:
         type=Path,
         default=Path("reports"),
         metavar="DIR",
-        help="findings go to DIR/fuzz/ (default: reports/)",
+        help="findings go to DIR/fuzz/<operation>-<hash>/ (default: reports/)",
     )
     parser.add_argument(
         "--fields",
         type=Path,
         metavar="FILE",
-        help="YAML extending the variant field map (data/variant-fields.yaml)",
+        help="YAML extending the table of what cannot be derived (data/variant-fields.yaml)",
     )
     parser.set_defaults(handler=handle)
 

@@ -19,9 +19,10 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO
+from typing import Any
 
 from conformance.proxy.recorder import DEFAULT_MAX_BODY_BYTES
+from conformance.reporting.console import CaseLines, closing_sections, summary_table
 from conformance.runner import (
     DEFAULT_NAMESPACE,
     DEFAULT_TIMEOUT,
@@ -34,9 +35,6 @@ from conformance.runner import (
 )
 
 EXIT_OK, EXIT_NONCONFORMING, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-STATUS_MARKS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "skipped": "skip"}
-
 
 def positive_int(text: str) -> int:
     value = int(text)
@@ -113,6 +111,23 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         "-k", dest="select", metavar="PATTERN", help="select fixtures/operations/cases (see docs)"
     )
     parser.add_argument("--policy", type=Path, metavar="FILE", help="declared deliberate differences (YAML)")
+    parser.add_argument(
+        "--cli-output-schemas",
+        type=Path,
+        metavar="MANIFEST",
+        help="the dw CLI's output-schema manifest (schemas/output/manifest.json of a CLI checkout): "
+        "the cli adapter's --json output is validated against the schema of each command",
+    )
+    parser.add_argument(
+        "--overlay",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        dest="overlays",
+        help="directory of projection overlays: DIR/<fixture file> adds projections to that fixture "
+        "(repeatable)",
+    )
 
 
 def register(subparsers: Any) -> None:
@@ -130,6 +145,13 @@ def register(subparsers: Any) -> None:
         help="where result.json, junit.xml, summary.md, index.html and har/ go (default: reports/)",
     )
     parser.add_argument("--no-har", action="store_true", help="do not write per-case HAR files")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="print every case's whole verdict as it finishes (failing cases always print their first "
+        "differences)",
+    )
     parser.add_argument(
         "--max-body-bytes",
         type=positive_int,
@@ -159,60 +181,9 @@ def settings_from_args(args: argparse.Namespace, report_dir: Path) -> RunSetting
         verify_upstream_tls=not args.insecure_upstream,
         write_har=not getattr(args, "no_har", False),
         max_body_bytes=getattr(args, "max_body_bytes", DEFAULT_MAX_BODY_BYTES),
+        overlay_dirs=list(getattr(args, "overlays", []) or []),
+        cli_output_schemas=getattr(args, "cli_output_schemas", None),
     )
-
-
-class Progress:
-    """Cases done / total and failures so far: one updating line on a terminal, plain lines otherwise."""
-
-    def __init__(self, total: int, stream: TextIO) -> None:
-        self.total = total
-        self.done = 0
-        self.failed = 0
-        self.stream = stream
-        self.tty = stream.isatty()
-        self._lock = threading.Lock()
-
-    def case_done(self, run: CaseRun) -> None:
-        with self._lock:
-            self.done += 1
-            if run.status in ("fail", "error"):
-                self.failed += 1
-            mark = STATUS_MARKS.get(run.status, run.status)
-            if self.tty:
-                line = f"\r[{self.done}/{self.total}] {self.failed} failing  {mark:<5} {run.plan.case_id}"
-                self.stream.write(line[:120].ljust(120))
-                if self.done == self.total:
-                    self.stream.write("\n")
-            else:
-                self.stream.write(f"[{self.done}/{self.total}] {mark:<5} {run.plan.case_id}\n")
-            self.stream.flush()
-
-
-def summary_table(document: dict[str, Any]) -> str:
-    """Fixture x adapter table of statuses, for the terminal."""
-    adapters = [item["adapter"] for item in document["implementations"] if item["available"]]
-    cells: dict[tuple[str, str], str] = {}
-    fixtures: list[str] = []
-    for case in document["cases"]:
-        if case["fixture"] not in fixtures:
-            fixtures.append(case["fixture"])
-        cells[(case["fixture"], case["adapter"])] = STATUS_MARKS.get(case["status"], case["status"])
-    if not fixtures:
-        return "(no cases ran)"
-    first = max(len("fixture"), *(len(name) for name in fixtures))
-    widths = [max(len(adapter), 5) for adapter in adapters]
-    header = ["fixture".ljust(first), *(a.ljust(w) for a, w in zip(adapters, widths, strict=True))]
-    lines = ["  ".join(header).rstrip()]
-    lines.append("  ".join(["-" * first, *("-" * w for w in widths)]))
-    for name in fixtures:
-        row = [name.ljust(first)]
-        row.extend(
-            cells.get((name, adapter), "-").ljust(width)
-            for adapter, width in zip(adapters, widths, strict=True)
-        )
-        lines.append("  ".join(row).rstrip())
-    return "\n".join(lines)
 
 
 def _adapter_line(session: Session) -> str:
@@ -298,13 +269,17 @@ def handle(args: argparse.Namespace) -> int:
             session.close()
             print(f"dw-conformance: {error}", file=sys.stderr)
             return EXIT_USAGE
-        progress = Progress(len(session.plans), out)
+        lines = CaseLines(len(session.plans), out, verbose=bool(getattr(args, "verbose", False)))
+
+        def case_done(run: CaseRun) -> None:
+            lines.case_done(run.result)
+
         try:
             run_plans(
                 session,
                 session.plans,
                 jobs=args.jobs,
-                on_done=progress.case_done,
+                on_done=case_done,
                 should_stop=interrupted.event.is_set,
             )
         except KeyboardInterrupt:
@@ -320,6 +295,9 @@ def handle(args: argparse.Namespace) -> int:
     print(file=out)
     print(summary_table(document), file=out)
     print(file=out)
+    closing = closing_sections(document)
+    if closing:
+        print(closing, file=out)
     summary = document["summary"]
     level = document["conformance"]
     print(

@@ -3,11 +3,14 @@
 Runs every selected client once per fixture (the options of ``run``), then
 judges each mutant of each expectation against the captured traffic (see
 :mod:`conformance.selftest`). Prints counts per mutation kind, every missed
-or suspicious mutant with its fixture, adapter and pointer, and the false
-alarms of the unmutated corpus.
+or suspicious mutant with its fixture, adapter and pointer, the false alarms
+of the unmutated corpus, and the places where a real client already differs
+from a fixture the canonical replay passes ("client already differs here":
+neither a false alarm nor a miss).
 
-Exit codes: 0 when every mutant was caught with no false alarm and no error,
-1 otherwise, 2 for usage or configuration errors.
+Exit codes: 0 when every mutant was caught (or sits where the client already
+differs) with no false alarm and no error, 1 otherwise, 2 for usage or
+configuration errors.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Run each client once per fixture, then judge every mutant of every expectation against the "
             "captured traffic. Passes when every mutant is caught and the unmutated corpus has no "
-            "false alarm."
+            "false alarm; where a real client already fails a fixture the canonical replay passes, the "
+            "difference is listed as 'client already differs here'."
         ),
     )
     add_run_options(parser)

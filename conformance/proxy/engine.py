@@ -20,21 +20,59 @@ and answering are addons handed in by the caller):
 - Stopping is clean: every open client connection is cancelled, every
   listener closed (ports released), leftover tasks cancelled, the loop
   closed and the thread joined.
+- Import cost. The engine needs five of mitmproxy's addons (``core``,
+  ``proxyserver``, ``next_layer``, ``tlsconfig``, and ``termlog`` through
+  ``mitmproxy.master``), but ``mitmproxy/addons/__init__.py`` imports all
+  thirty-odd of them (flask for the onboarding app, ldap3 and passlib for
+  proxy authentication...): about 40 % of the harness's start-up. Unless
+  something imported ``mitmproxy.addons`` already, the package is set up
+  *without running its* ``__init__`` for the time of the engine's imports and
+  removed from ``sys.modules`` afterwards, so a later ``import
+  mitmproxy.addons`` elsewhere still gets the complete package (its
+  submodules already loaded are reused). When the package cannot be found
+  that way, the plain import runs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import logging
+import sys
 import threading
 import warnings
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 from conformance.proxy.ports import free_ports
 
-with warnings.catch_warnings():
+_ADDONS_PACKAGE = "mitmproxy.addons"
+
+
+@contextlib.contextmanager
+def _addons_package_without_catalogue() -> Iterator[None]:
+    """``mitmproxy.addons`` importable without its ``__init__`` (the catalogue of every addon), meanwhile."""
+    if _ADDONS_PACKAGE in sys.modules:
+        yield
+        return
+    try:
+        spec = importlib.util.find_spec(_ADDONS_PACKAGE)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or spec.submodule_search_locations is None:
+        yield
+        return
+    shell = importlib.util.module_from_spec(spec)
+    sys.modules[_ADDONS_PACKAGE] = shell
+    try:
+        yield
+    finally:
+        if sys.modules.get(_ADDONS_PACKAGE) is shell:
+            del sys.modules[_ADDONS_PACKAGE]
+
+
+with warnings.catch_warnings(), _addons_package_without_catalogue():
     # mitmproxy.addons (imported by mitmproxy.master too) imports every addon,
     # among them proxyauth -> ldap3 and passlib, which raise
     # DeprecationWarnings (pyasn1 names, the crypt module) at import time; not ours to fix.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-__all__ = ["is_worker_plane", "segments", "split_target", "strip_prefix"]
+__all__ = ["is_worker_plane", "match_path", "segments", "split_target", "strip_prefix"]
 
 
 def split_target(target: str) -> tuple[str, str]:
@@ -55,3 +55,26 @@ def is_worker_plane(path_without_prefix: str) -> bool:
     """True for worker-protocol paths (``/worker/...``), which carry the protocol-version header."""
     parts = segments(path_without_prefix)
     return bool(parts) and parts[0] == "worker"
+
+
+def match_path(pattern: str, path: str) -> dict[str, str] | None:
+    """The ``{name}`` values when ``path`` (no API prefix) fits ``pattern``, else None.
+
+    ``pattern`` is a path such as ``/workflows/{workflow_id}/runs``: a
+    ``{name}`` segment matches one non-empty decoded segment, any other
+    segment must equal the decoded path segment (the pattern's own
+    percent-escapes are decoded too).
+    """
+    wanted = pattern.strip("/").split("/") if pattern.strip("/") else []
+    actual = segments(path)
+    if len(wanted) != len(actual):
+        return None
+    params: dict[str, str] = {}
+    for part, segment in zip(wanted, actual, strict=True):
+        if len(part) > 2 and part.startswith("{") and part.endswith("}"):
+            if not segment:
+                return None
+            params[part[1:-1]] = segment
+        elif unquote(part) != segment:
+            return None
+    return params

@@ -20,6 +20,11 @@ A profile is a YAML file (the shipped one is ``profiles/v2.yaml``) with:
     per operation id, the reply (``status``, ``body`` template, ``headers``)
     to an operation request whose fixture has no ``response_body``; ``*`` is
     the reply for any other operation. See :mod:`conformance.proxy.template`.
+``response_contracts`` (optional)
+    how the server dresses an operation's payload before sending it: the
+    worker-plane fields, the control-plane contract object, per-route payload
+    defaults (:mod:`conformance.proxy.contracts`, applied by
+    :mod:`conformance.proxy.dressing`). Absent, payloads go out undressed.
 
 Decisions:
 
@@ -27,7 +32,13 @@ Decisions:
   path relative to the extending file) starts from another profile. Mappings
   merge key by key, other values are replaced; a ``null`` removes a key.
   A reply's or route's ``body`` is replaced whole, never merged, so a literal
-  ``null`` inside a body stays a ``null``.
+  ``null`` inside a body stays a ``null``; so is each field template of
+  ``response_contracts`` (``worker_plane.fields.<name>``,
+  ``payload_defaults.<entry>.fields.<name>``): overriding ``server_capabilities``
+  replaces the whole object, and ``null`` there means a JSON ``null``.
+- Header values are templates too, rendered per answer with the dressing's
+  values (``{protocol_version}``, ``{request.headers.<name>}``); a plain value
+  is sent as written.
 - Routing compares decoded path segments (:mod:`conformance.proxy.paths`);
   routes are tried in order, the handshake first, then the file's order.
 - Loading fails fast with :class:`InputError` naming file, pointer and what
@@ -44,12 +55,13 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 from conformance import jsonpointer
 from conformance.problems import InputError, Problem
 from conformance.proxy import template
-from conformance.proxy.paths import is_worker_plane, segments, split_target
+from conformance.proxy.contracts import ResponseContracts, contracts_from_document
+from conformance.proxy.dressing import render_header
+from conformance.proxy.paths import is_worker_plane, match_path, split_target
 from conformance.proxy.profile_schema import schema_problems
 from conformance.strict_yaml import load_yaml_file, load_yaml_text
 
@@ -90,19 +102,7 @@ class CannedRoute:
         """The ``{param}`` values when ``method`` and ``path`` (no API prefix) match, else None."""
         if self.method != "*" and method.upper() != self.method:
             return None
-        wanted = self.path.strip("/").split("/") if self.path.strip("/") else []
-        actual = segments(path)
-        if len(wanted) != len(actual):
-            return None
-        params: dict[str, str] = {}
-        for pattern, segment in zip(wanted, actual, strict=True):
-            if len(pattern) > 2 and pattern.startswith("{") and pattern.endswith("}"):
-                if not segment:
-                    return None
-                params[pattern[1:-1]] = segment
-            elif unquote(pattern) != segment:
-                return None
-        return params
+        return match_path(self.path, path)
 
     def reply_body(self, params: Mapping[str, Any]) -> Any:
         """The body with ``{param}`` placeholders filled from the matched path."""
@@ -142,6 +142,8 @@ class ServerProfile:
     source: str = ""
     #: The merged document (for reports and ``--show-profile`` style output).
     document: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: How operation payloads are dressed (empty: sent as they are).
+    contracts: ResponseContracts = field(default_factory=ResponseContracts)
 
     def ancillary_route(self, method: str, path: str) -> CannedRoute | None:
         """The canned route answering ``method path`` (path WITHOUT the API prefix), or None."""
@@ -154,10 +156,17 @@ class ServerProfile:
     def route_named(self, name: str) -> CannedRoute | None:
         return next((route for route in self.routes if route.name == name), None)
 
-    def response_headers(self, path: str) -> list[tuple[str, str]]:
-        """Headers of a stub response to ``path`` (no API prefix): common + the plane's."""
+    def response_headers(
+        self, path: str, values: Mapping[str, Any] | None = None, *extra: Headers
+    ) -> list[tuple[str, str]]:
+        """Headers of a stub response to ``path`` (no API prefix): common + the plane's + ``extra``.
+
+        Values are rendered as templates with ``values`` (the dressing's
+        values of the answer; none: every placeholder takes its fallback).
+        """
         plane = self.headers.worker_plane if is_worker_plane(path) else self.headers.control_plane
-        return merge_headers(self.headers.common, plane)
+        merged = merge_headers(self.headers.common, plane, *extra)
+        return [(name, render_header(value, values or {})) for name, value in merged]
 
     def default_reply(self, operation: str) -> ReplyTemplate:
         """The reply template for ``operation`` (its own, else ``*``, else 200 ``{}``)."""
@@ -236,7 +245,12 @@ def _load_shipped(name: str) -> tuple[Any, str]:
     return load_yaml_text(text, source), source
 
 
-_REPLACE_WHOLE = {("routes", "*", "body"), ("operation_defaults", "*", "body")}
+_REPLACE_WHOLE = {
+    ("routes", "*", "body"),
+    ("operation_defaults", "*", "body"),
+    ("response_contracts", "worker_plane", "fields", "*"),
+    ("response_contracts", "payload_defaults", "*", "fields", "*"),
+}
 
 
 def _replaces_whole(path: tuple[str, ...]) -> bool:
@@ -411,6 +425,7 @@ def profile_from_document(document: Any, source: str, file: Path | None = None) 
         operation_defaults=defaults,
         source=source,
         document=merged,
+        contracts=contracts_from_document(merged, source),
     )
 
 

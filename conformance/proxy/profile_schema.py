@@ -58,6 +58,70 @@ _REPLY: dict[str, Any] = {
     },
 }
 
+_CONTRACT_ROUTE = r"^([A-Za-z]+|\*) /[^?#\s]*$"
+_ENTRY_NAME = r"^[A-Za-z0-9_.-]+$"
+_FIELD_NAMES: dict[str, Any] = {"type": "array", "items": {"type": "string", "minLength": 1}}
+_CONTRACT_ROUTES: dict[str, Any] = {"type": "array", "items": {"type": "string", "pattern": _CONTRACT_ROUTE}}
+#: ``response_contracts``: no nested ``required`` (a partial overlay may set a single
+#: key); what a merged document lacks is reported by :mod:`conformance.proxy.contracts`.
+_RESPONSE_CONTRACTS: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "description": {"type": "string"},
+        "worker_plane": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "description": {"type": "string"},
+                "protocol_version": {"type": "string"},
+                "fields": {"type": "object"},
+            },
+        },
+        "control_plane": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "description": {"type": "string"},
+                "attach_as": {"type": "string", "minLength": 1},
+                "schema": {"type": "string", "minLength": 1},
+                "version": {"type": ["integer", "string"]},
+                "contract": {"type": "object"},
+                "projected_fields": _FIELD_NAMES,
+                "operations": {
+                    "type": "object",
+                    "propertyNames": {"pattern": _ENTRY_NAME},
+                    "additionalProperties": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {
+                            "description": {"type": "string"},
+                            "routes": _CONTRACT_ROUTES,
+                            "operation_name_field": {"type": "string", "minLength": 1},
+                            "required_fields": _FIELD_NAMES,
+                            "success_fields": _FIELD_NAMES,
+                        },
+                    },
+                },
+            },
+        },
+        "payload_defaults": {
+            "type": "object",
+            "propertyNames": {"pattern": _ENTRY_NAME},
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "description": {"type": "string"},
+                    "routes": _CONTRACT_ROUTES,
+                    "at": {"type": "string", "pattern": r"^(/.*)?$"},
+                    "fields": {"type": "object"},
+                },
+            },
+        },
+    },
+}
+
 PROFILE_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "dw-conformance server profile",
@@ -85,6 +149,7 @@ PROFILE_SCHEMA: dict[str, Any] = {
             "propertyNames": {"pattern": r"^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*)$"},
             "additionalProperties": _REPLY,
         },
+        "response_contracts": _RESPONSE_CONTRACTS,
     },
 }
 
@@ -111,8 +176,10 @@ _PATTERN_MEANING = {
     r"^([A-Za-z]+|\*)$": "an HTTP method such as GET or POST (or * for any)",
     r"^/[^?#\s]*$": "a path starting with '/', without query, fragment or spaces",
     r"^(/[^/?#\s]+)*/?$": "an API prefix such as /api (or empty)",
-    r"^[A-Za-z0-9_.-]+$": "a route name of letters, digits, '.', '_' or '-'",
+    r"^[A-Za-z0-9_.-]+$": "a name of letters, digits, '.', '_' or '-'",
     r"^(\*|[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*)$": "a dotted operation id such as workflow.start, or *",
+    _CONTRACT_ROUTE: "a route such as 'GET /workflows/{workflow_id}' (a method or *, one space, a path)",
+    r"^(/.*)?$": "a JSON pointer such as /task (or empty for the whole payload)",
 }
 
 

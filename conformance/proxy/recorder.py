@@ -402,6 +402,8 @@ class RecordingProxy:
         self._slots: list[_Slot] = []
         self._by_port: dict[int, _Slot] = {}
         self._free = threading.Condition()
+        #: Slots claimed ahead of ``open_case`` (:meth:`claim_slot`), by the claiming thread's id.
+        self._claims: dict[int, _Slot] = {}
         self._stray = _StrayLog()
         self._started = False
 
@@ -450,17 +452,57 @@ class RecordingProxy:
     def server_url(self, port: int) -> str:
         return f"http://{self.host}:{port}"
 
+    def _unclaimed_free_slot(self) -> _Slot | None:
+        claimed = {slot.index for slot in self._claims.values()}
+        return next((slot for slot in self._slots if slot.lease is None and slot.index not in claimed), None)
+
+    def claim_slot(self, timeout: float | None = None) -> bool:
+        """Reserve a free slot for the calling thread's next :meth:`open_case`; False if none came.
+
+        Blocks until a slot is neither leased nor claimed (False when the
+        proxy stops or ``timeout`` passes). A worker pool claims before it
+        starts a case, so it can keep one case more in flight than there are
+        slots and still decide, once a slot is really there, whether to start
+        it. A claim the thread does not use is given back with
+        :meth:`release_claim`; ``open_case`` consumes it.
+        """
+        ident = threading.get_ident()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._free:
+            if ident in self._claims:
+                return True
+            while self.running:
+                slot = self._unclaimed_free_slot()
+                if slot is not None:
+                    self._claims[ident] = slot
+                    return True
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._free.wait(remaining if remaining is not None else 1.0)
+            return False
+
+    def release_claim(self) -> None:
+        """Give back the calling thread's unused claim (nothing when it has none)."""
+        with self._free:
+            if self._claims.pop(threading.get_ident(), None) is not None:
+                self._free.notify_all()
+
     @contextlib.contextmanager
     def open_case(
         self, case_id: str, fixture: Fixture | None, timeout: float | None = None
     ) -> Iterator[CaseRecording]:
-        """Lease a free slot for one case; blocks while all are busy (TimeoutError after ``timeout``)."""
+        """Lease a free slot for one case; blocks while all are busy (TimeoutError after ``timeout``).
+
+        The slot is the one the calling thread claimed (:meth:`claim_slot`), if
+        it did; otherwise any slot neither leased nor claimed.
+        """
         if not self.running:
             raise RuntimeError("the recording proxy is not running (call start() first)")
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._free:
             while True:
-                slot = next((candidate for candidate in self._slots if candidate.lease is None), None)
+                slot = self._claims.pop(threading.get_ident(), None) or self._unclaimed_free_slot()
                 if slot is not None:
                     break
                 if not self.running:
@@ -507,7 +549,7 @@ class RecordingProxy:
                 slot.loop_lease = None
             with self._free:
                 slot.lease = None
-                self._free.notify()
+                self._free.notify_all()  # waiters for a lease and for a claim alike
 
     @property
     def stray_exchanges(self) -> list[CapturedExchange]:

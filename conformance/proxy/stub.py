@@ -18,7 +18,10 @@ Decisions, in order:
    as ``request.path``, query ignored) -> the fixture's ``response_body``
    with ``200``, or the profile's default reply for the operation rendered
    from the fixture's ``semantic_body`` (then ``request.body``) values
-   (``answered_by="fixture"``).
+   (``answered_by="fixture"``). Either payload is then *dressed* as the
+   server dresses it (:mod:`conformance.proxy.dressing`, driven by the
+   profile's ``response_contracts``): what the payload pins is kept, the
+   contract fields it lacks are added.
 4. Anything else -> ``404`` with a JSON error naming the method and path
    (``answered_by="not_found"``). Never an exception: whatever a client
    sends, it is answered and recorded.
@@ -26,18 +29,25 @@ Decisions, in order:
 Every answer carries the profile's headers for the path's plane
 (``X-Durable-Workflow-Control-Plane-Version`` outside ``/worker/``,
 ``X-Durable-Workflow-Protocol-Version`` under it) and a JSON content type.
+Header values are templates rendered with the answer's values, so the
+worker-protocol header carries the negotiated ``{protocol_version}`` (the
+version the client asked for, the same value the dressed body carries).
+Canned routes and ``404`` answers are sent as the profile writes them
+(headers rendered, bodies not dressed).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mitmproxy import http
 
+from conformance.proxy.dressing import RequestView, answer_values, dress, parse_body
 from conformance.proxy.paths import segments, split_target, strip_prefix
-from conformance.proxy.profile import ServerProfile, merge_headers
+from conformance.proxy.profile import ServerProfile
 
 if TYPE_CHECKING:
     from conformance.fixture import Fixture
@@ -124,52 +134,90 @@ class StubServer:
         self.profile = profile
         self.api_prefix = profile.api_prefix if api_prefix is None else api_prefix.rstrip("/")
 
-    def _headers(self, path: str, *extra: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
-        return merge_headers(self.profile.response_headers(path), *extra)
+    def _headers(
+        self, path: str, values: dict[str, Any], *extra: tuple[tuple[str, str], ...]
+    ) -> list[tuple[str, str]]:
+        return self.profile.response_headers(path, values, *extra)
 
-    def not_found(self, method: str, target: str, *, stray: bool = False) -> StubAnswer:
+    def _request(
+        self, method: str, target: str, headers: Mapping[str, str] | None, body: bytes | None
+    ) -> RequestView:
+        path, query = split_target(target)
+        stripped = strip_prefix(path, self.api_prefix)
+        return RequestView(
+            method=method.upper(),
+            path=path if stripped is None else stripped,
+            query=query,
+            headers={name.lower(): value for name, value in (headers or {}).items()},
+            body=parse_body(body),
+        )
+
+    def _values(self, request: RequestView, fixture: Fixture | None) -> dict[str, Any]:
+        fixture_values = template_values(fixture) if fixture is not None else {}
+        return answer_values(fixture_values, request, self.profile.contracts)
+
+    def not_found(
+        self,
+        method: str,
+        target: str,
+        *,
+        stray: bool = False,
+        headers: Mapping[str, str] | None = None,
+    ) -> StubAnswer:
         path = split_target(target)[0]
-        plane_path = strip_prefix(path, self.api_prefix) or path
+        request = self._request(method, target, headers, None)
         return StubAnswer(
             status=404,
             body=json_bytes(not_found_body(method, path, stray=stray)),
-            headers=self._headers(plane_path),
+            headers=self._headers(request.path, self._values(request, None)),
             answered_by=ANSWERED_BY_NOT_FOUND,
         )
 
-    def answer(self, method: str, target: str, fixture: Fixture | None) -> StubAnswer:
-        """The answer to ``method target`` (raw request target, prefix and query included)."""
+    def answer(
+        self,
+        method: str,
+        target: str,
+        fixture: Fixture | None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> StubAnswer:
+        """The answer to ``method target`` (raw request target, prefix and query included).
+
+        ``headers`` and ``body`` are the client's request; the dressing reads
+        them (the negotiated protocol version, the polling worker's id). Without
+        them the answer is what a request without headers or body would get.
+        """
         method = method.upper()
-        path = split_target(target)[0]
-        stripped = strip_prefix(path, self.api_prefix)
+        stripped = strip_prefix(split_target(target)[0], self.api_prefix)
         if stripped is None:
-            return self.not_found(method, target)
+            return self.not_found(method, target, headers=headers)
+        request = self._request(method, target, headers, body)
         route = self.profile.ancillary_route(method, stripped)
         if route is not None:
             params = route.match(method, stripped) or {}
             return StubAnswer(
                 status=route.status,
                 body=json_bytes(route.reply_body(params)),
-                headers=self._headers(stripped, route.headers),
+                headers=self._headers(stripped, self._values(request, fixture), route.headers),
                 answered_by=ANSWERED_BY_PROFILE,
                 route=route.name,
             )
         if fixture is not None and is_operation_request(fixture, method, stripped):
+            values = self._values(request, fixture)
+            extra: tuple[tuple[str, str], ...] = ()
             if fixture.has_response_body:
-                return StubAnswer(
-                    status=200,
-                    body=json_bytes(fixture.response_body),
-                    headers=self._headers(stripped),
-                    answered_by=ANSWERED_BY_FIXTURE,
-                )
-            reply = self.profile.default_reply(fixture.operation)
+                status, payload = 200, fixture.response_body
+            else:
+                reply = self.profile.default_reply(fixture.operation)
+                status, payload, extra = reply.status, reply.render(values), reply.headers
             return StubAnswer(
-                status=reply.status,
-                body=json_bytes(reply.render(template_values(fixture))),
-                headers=self._headers(stripped, reply.headers),
+                status=status,
+                body=json_bytes(dress(payload, self.profile.contracts, request, values)),
+                headers=self._headers(stripped, values, extra),
                 answered_by=ANSWERED_BY_FIXTURE,
             )
-        return self.not_found(method, target)
+        return self.not_found(method, target, headers=headers)
 
 
 class StubAddon:
@@ -191,11 +239,18 @@ class StubAddon:
             return
         method = flow.request.method
         target = flow.request.data.path.decode("utf-8", errors="replace")
+        headers = {name: flow.request.headers.get(name, "") for name in flow.request.headers}
         try:
             if case is None:
-                answer = self.stub.not_found(method, target, stray=True)
+                answer = self.stub.not_found(method, target, stray=True, headers=headers)
             else:
-                answer = self.stub.answer(method, target, getattr(case, "fixture", None))
+                answer = self.stub.answer(
+                    method,
+                    target,
+                    getattr(case, "fixture", None),
+                    headers=headers,
+                    body=flow.request.get_content(strict=False),
+                )
         except Exception as error:  # a stub bug must still produce an answer, never a dead proxy
             answer = StubAnswer(
                 status=500,

@@ -125,3 +125,61 @@ def identity_text(implementation: Mapping[str, Any]) -> str:
     installed = identity.get("installed", "")
     text = f"{name} {version}".strip()
     return f"{text} ({installed})" if installed else text
+
+
+#: ``not_asserted`` entries every judged case carries (a fixture never pins other headers):
+#: stated once per report instead of once per case.
+UNIVERSAL_UNASSERTED = frozenset({"other headers"})
+
+
+def unasserted_part(entry: str) -> str:
+    """The part an entry of ``not_asserted`` names: ``"body (no request.body...)"`` -> ``"body"``."""
+    return entry.split(" (", 1)[0].strip()
+
+
+def unasserted_groups(document: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
+    """``(part, case ids)`` for every part some judged case left unasserted, most cases first.
+
+    Only cases that were judged (pass or fail) count; the universal entries
+    (:data:`UNIVERSAL_UNASSERTED`) are left out. A pass with its body unasserted
+    is still a pass, but every report names it, so it never passes unnoticed.
+    """
+    groups: dict[str, list[str]] = {}
+    for case in document.get("cases") or []:
+        if case.get("status") not in ("pass", "fail"):
+            continue
+        for part in case_unasserted(case):
+            groups.setdefault(part, []).append(str(case.get("id", "")))
+    return sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+
+
+#: The part named when a case's response side checked nothing at all.
+RESPONSE_UNASSERTED = "response (nothing the client surfaced could be checked)"
+
+
+def case_unasserted(case: Mapping[str, Any]) -> list[str]:
+    """The parts of one case nobody checked, universal ones left out.
+
+    Request parts come from ``not_asserted``; a response side whose status is
+    ``not_asserted`` adds :data:`RESPONSE_UNASSERTED`.
+    """
+    parts: list[str] = []
+    for entry in case.get("not_asserted") or []:
+        if str(entry) not in UNIVERSAL_UNASSERTED and unasserted_part(str(entry)) not in parts:
+            parts.append(unasserted_part(str(entry)))
+    response = case.get("response")
+    if isinstance(response, Mapping) and response.get("status") == "not_asserted":
+        parts.append(RESPONSE_UNASSERTED)
+    return parts
+
+
+def response_lines(case: Mapping[str, Any]) -> list[str]:
+    """The response side of a non-passing case as plain lines (refusal, then differences)."""
+    response = case.get("response")
+    if not isinstance(response, Mapping) or response.get("status") not in ("fail", "error"):
+        return []
+    lines = [f"response {response.get('status')} (answer: {response.get('answer_source', '')})"]
+    if response.get("refusal"):
+        lines.append(f"the client said: {response['refusal']}")
+    lines.extend(difference_line(item, sent_word="surfaced") for item in response.get("differences") or [])
+    return lines

@@ -44,12 +44,15 @@ from conformance import jsonpointer
 from conformance.reporting.common import (
     STATUSES,
     TIMES,
+    UNIVERSAL_UNASSERTED,
     build_matrix,
     case_headline,
     case_text,
+    failing_parity,
     identity_text,
     short_value,
     truncate,
+    unasserted_groups,
 )
 from conformance.reporting.jsonview import REQUEST_ORDER, Line, json_lines, severity_at, with_ghosts
 
@@ -388,8 +391,7 @@ def _matrix_section(document: Mapping[str, Any], case_ids: Mapping[int, str]) ->
         '<p class="muted" id="how-to-read">Each row is one fixture (one operation), each column one client. '
         "A cell opens what that client sent, what the fixture says it should have sent, and every "
         "difference by JSON pointer into the request.</p>"
-        f"{body}"
-        f"{_not_passing_list(document, case_ids)}</section>"
+        f"{body}</section>"
     )
 
 
@@ -404,6 +406,39 @@ def _not_passing_list(document: Mapping[str, Any], case_ids: Mapping[int, str]) 
     if not items:
         return ""
     return f'<h3>Cases that did not pass</h3><ul class="notes" id="not-passing">{"".join(items)}</ul>'
+
+
+def _unasserted_list(document: Mapping[str, Any]) -> str:
+    groups = unasserted_groups(document)
+    if not groups:
+        return ""
+    items = "".join(
+        f"<li><strong>{esc(part)}</strong>: {len(cases)} case{'s' if len(cases) != 1 else ''} "
+        f"<span class=\"muted\">({esc(', '.join(cases[:8]))}{' …' if len(cases) > 8 else ''})</span></li>"
+        for part, cases in groups
+    )
+    universal = esc(", ".join(sorted(UNIVERSAL_UNASSERTED)))
+    return (
+        '<h3>Not asserted</h3><p class="muted">Parts of the requests the fixtures do not pin, so nobody '
+        f'checked them.</p><ul class="notes" id="not-asserted">{items}<li>in every case: {universal} '
+        "(only x-namespace, authorization and the version header are asserted)</li></ul>"
+    )
+
+
+def _attention_section(document: Mapping[str, Any], case_ids: Mapping[int, str]) -> str:
+    """What a reader must see first: failures and errors, failing parity, then what went unasserted."""
+    parts = [_not_passing_list(document, case_ids)]
+    parity = failing_parity(document)
+    if parity:
+        parts.append(
+            f'<p><a href="#parity">{len(parity)} client-versus-client difference'
+            f"{'s' if len(parity) != 1 else ''}</a> failed.</p>"
+        )
+    parts.append(_unasserted_list(document))
+    body = "".join(part for part in parts if part)
+    if not body:
+        return ""
+    return f'<section id="attention"><h2>Needs attention</h2>{body}</section>'
 
 
 def _differences_table(case: Mapping[str, Any]) -> str:
@@ -533,6 +568,39 @@ def _client_section(case: Mapping[str, Any]) -> str:
     return "".join(parts)
 
 
+def _response_section(case: Mapping[str, Any]) -> str:
+    """What the client did with the answer: the response verdict, its checks and differences."""
+    response = case.get("response")
+    if not isinstance(response, Mapping):
+        return ""
+    status = str(response.get("status", ""))
+    items = [f"<li>checked: {esc(line)}</li>" for line in response.get("asserted") or []]
+    items += [
+        f'<li class="muted">not asserted: {esc(line)}</li>' for line in response.get("not_asserted") or []
+    ]
+    if response.get("refusal"):
+        items.append(f"<li>the client said: <code>{esc(response['refusal'])}</code></li>")
+    rows = "".join(
+        f"<tr><td><code>{esc(item.get('pointer', ''))}</code></td><td>{esc(item.get('kind', ''))}</td>"
+        f"<td><code>{esc(short_value(item.get('expected')))}</code></td>"
+        f"<td><code>{esc(short_value(item.get('actual')))}</code></td>"
+        f"<td>{esc(item.get('message', ''))}</td></tr>"
+        for item in [*(response.get("differences") or []), *(response.get("diagnostic_diff") or [])]
+    )
+    table = (
+        '<table class="response-differences"><thead><tr><th>pointer</th><th>kind</th><th>expected</th>'
+        f"<th>surfaced</th><th>why</th></tr></thead><tbody>{rows}</tbody></table>"
+        if rows
+        else ""
+    )
+    return (
+        f'<section class="response-side" data-response-status="{esc(status)}"><h3>Response side: '
+        f"{esc(status.replace('_', ' '))}</h3><p class=\"muted\">The answer came from "
+        f"{esc(response.get('answer_source', ''))}.</p>"
+        f"<ul class=\"notes\">{''.join(items)}</ul>{table}</section>"
+    )
+
+
 def _case_article(case: Mapping[str, Any], anchor: str) -> str:
     status = str(case.get("status"))
     request = case.get("request")
@@ -601,6 +669,7 @@ def _case_article(case: Mapping[str, Any], anchor: str) -> str:
         )
         + "</div></div>"
         + _avro_section(request)
+        + _response_section(case)
         + _ancillary_section(case)
         + _client_section(case)
         + har_html
@@ -674,6 +743,8 @@ def page_parts(document: Mapping[str, Any]) -> Iterator[str]:
         f"<title>dw-conformance: {esc(level)}</title><style>{css}</style></head><body><main>"
     )
     yield _header(document)
+    yield _attention_section(document, case_ids)
+    yield _problems_section(document)
     yield _matrix_section(document, case_ids)
     yield (
         '<section id="cases"><p class="hint">Click a cell of the matrix to see what the client sent, '
@@ -683,7 +754,6 @@ def page_parts(document: Mapping[str, Any]) -> Iterator[str]:
         yield _case_article(case, case_ids[index])
     yield "</section>"
     yield _parity_section(document)
-    yield _problems_section(document)
     yield _implementations_section(document)
     yield _run_section(document)
     yield (

@@ -1,9 +1,10 @@
 """``summary.md``: a short Markdown page for a CI step summary or a pull-request comment.
 
 Contents, in order: the level and its one-sentence explanation, counts per
-adapter, the fixture x adapter matrix with status marks, the first
-differences of each failing case, the failing parity findings, and fixture
-files that could not be loaded. Lists are capped (:data:`MAX_LISTED`) so the
+adapter, then what needs a reader's attention (the first differences of each
+failing case, the failing parity findings, fixture files that could not be
+loaded, and the parts of the requests the fixtures did not assert), and only
+then the fixture x adapter matrix with status marks. Lists are capped (:data:`MAX_LISTED`) so the
 page stays well under the size limits of step summaries and comments; the
 full story is in ``index.html``.
 
@@ -28,15 +29,19 @@ from typing import Any
 from conformance.reporting.common import (
     STATUSES,
     TIMES,
+    UNIVERSAL_UNASSERTED,
     build_matrix,
     failing_parity,
     identity_text,
     short_value,
+    unasserted_groups,
 )
 
 MAX_LISTED = 30
 MAX_DIFFERENCES_PER_CASE = 5
 MAX_TEXT = 200
+#: Case ids named per unasserted part.
+MAX_NAMED = 8
 
 STATUS_MARKS = {"pass": "✅ pass", "fail": "❌ fail", "error": "⚠️ error", "skipped": "⏭️ skipped"}
 LEVEL_MARKS = {"full": "✅", "partial": "🟡", "provisional": "🟡", "nonconforming": "❌"}
@@ -159,6 +164,15 @@ def _failures_section(document: Mapping[str, Any]) -> list[str]:
             lines.append(f"  - {_difference_md(difference)}")
         if len(differences) > MAX_DIFFERENCES_PER_CASE:
             lines.append(f"  - … and {len(differences) - MAX_DIFFERENCES_PER_CASE} more (see index.html)")
+        response = case.get("response") or {}
+        if response.get("status") in ("fail", "error"):
+            lines.append(
+                f"  - response side: {md_text(response.get('status'))} "
+                f"(answer: {md_text(response.get('answer_source', ''))})"
+                + (f"; the client said {md_code(response['refusal'])}" if response.get("refusal") else "")
+            )
+            for difference in (response.get("differences") or [])[:MAX_DIFFERENCES_PER_CASE]:
+                lines.append(f"  - {_difference_md(difference, 'surfaced')}")
     if len(bad) > MAX_LISTED:
         lines.append(f"- … and {len(bad) - MAX_LISTED} more failing cases (see index.html)")
     lines.append("")
@@ -201,6 +215,26 @@ def _parity_section(document: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _unasserted_section(document: Mapping[str, Any]) -> list[str]:
+    groups = unasserted_groups(document)
+    if not groups:
+        return []
+    intro = "Parts of the requests the fixtures do not pin, so nobody checked them:"
+    lines = ["### Not asserted", "", intro, ""]
+    for part, cases in groups:
+        named = ", ".join(md_text(case) for case in cases[:MAX_NAMED])
+        more = f" and {len(cases) - MAX_NAMED} more" if len(cases) > MAX_NAMED else ""
+        plural = "s" if len(cases) != 1 else ""
+        lines.append(f"- **{md_text(part)}**: {len(cases)} case{plural} ({named}{more})")
+    lines.append(
+        "- in every case: "
+        + ", ".join(md_text(item) for item in sorted(UNIVERSAL_UNASSERTED))
+        + " (only x-namespace, authorization and the version header are asserted)"
+    )
+    lines.append("")
+    return lines
+
+
 def _problems_section(document: Mapping[str, Any]) -> list[str]:
     problems = document.get("input_problems") or []
     if not problems:
@@ -217,10 +251,11 @@ def render_markdown(document: Mapping[str, Any]) -> str:
     lines = [
         *_level_section(document),
         *_counts_section(document),
-        *_matrix_section(document),
         *_failures_section(document),
         *_parity_section(document),
         *_problems_section(document),
+        *_unasserted_section(document),
+        *_matrix_section(document),
         "Full report: `index.html` in the `reports/` artifact (open it in a browser).",
         "",
     ]

@@ -1,0 +1,194 @@
+"""What ``dw-conformance run`` prints: live case lines, the matrix, and the closing sections.
+
+Written for a CI log first, where nobody can open the HTML report without
+downloading an artifact, and for a terminal second.
+
+Design decisions:
+
+* **Every failing case says why, as it finishes.** A ``FAIL`` or ``ERROR``
+  line is followed by up to :data:`DIFFERENCES_SHOWN` indented differences
+  (pointer, kind, expected, sent) or the error's reason. With ``verbose`` every
+  case prints its whole rendered verdict.
+* **No overwritten lines in a log.** When the stream is not a terminal each
+  case is one plain line (plus its detail). On a terminal, passing cases share
+  one updating progress line; a failing case clears it and prints its lines
+  for good, so nothing that explains a failure is ever overwritten.
+* **Unasserted parts are never silent.** A pass whose fixture did not pin a
+  part (the body, the query) says ``not asserted: body`` on its line, and the
+  closing section counts every such part across the run.
+* **The closing section lists the failures again**, after the matrix, so the
+  end of a long log says what went wrong without scrolling back.
+
+Input is the result document and its case entries (plain JSON), the same
+data every other writer reads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+from conformance.reporting.common import (
+    UNIVERSAL_UNASSERTED,
+    case_unasserted,
+    difference_line,
+    response_lines,
+    unasserted_groups,
+)
+
+__all__ = ["DIFFERENCES_SHOWN", "STATUS_MARKS", "CaseLines", "closing_sections", "summary_table"]
+
+STATUS_MARKS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "skipped": "skip"}
+#: Differences printed under a failing case as it finishes (the reports have all of them).
+DIFFERENCES_SHOWN = 3
+#: Failing cases listed in the closing section.
+FAILURES_LISTED = 50
+#: Case ids named per unasserted part in the closing section.
+CASES_NAMED = 6
+_WIDTH = 120
+
+
+def case_detail(case: Mapping[str, Any], *, verbose: bool = False) -> list[str]:
+    """The indented lines under one case's status line."""
+    lines: list[str] = []
+    if verbose and case.get("rendered"):
+        if case.get("reason"):
+            lines.append(f"    reason: {case['reason']}")
+        lines.extend(f"    {line}" for line in str(case["rendered"]).splitlines())
+        return lines
+    status = case.get("status")
+    if status in ("error", "skipped") and case.get("reason"):
+        lines.append(f"    reason: {case['reason']}")
+    if status in ("fail", "error"):
+        differences = list(case.get("differences") or [])
+        lines.extend(f"    {difference_line(item)}" for item in differences[:DIFFERENCES_SHOWN])
+        if len(differences) > DIFFERENCES_SHOWN:
+            lines.append(f"    ... and {len(differences) - DIFFERENCES_SHOWN} more (see the reports)")
+        response = response_lines(case)
+        if response:
+            lines.extend(f"    {line}" for line in response[: DIFFERENCES_SHOWN + 2])
+        else:
+            client = case.get("client") or {}
+            refusal = client_message(client)
+            if status == "fail" and refusal:
+                lines.append(f"    client said: {refusal}")
+    return lines
+
+
+def client_message(client: Mapping[str, Any]) -> str:
+    """What the client itself said when it failed: its exception, its JSON ``error``, or stderr."""
+    if client.get("status") != "client_error":
+        return ""
+    output = client.get("output")
+    if client.get("exception"):
+        return str(client["exception"])[:300]
+    if isinstance(output, Mapping) and isinstance(output.get("error"), str):
+        return str(output["error"])[:300]
+    return _first_line(client.get("stderr"))
+
+
+def _first_line(text: Any) -> str:
+    for line in str(text or "").splitlines():
+        if line.strip():
+            return line.strip()[:200]
+    return ""
+
+
+def case_headline(case: Mapping[str, Any], index: int, total: int) -> str:
+    mark = STATUS_MARKS.get(str(case.get("status")), str(case.get("status")))
+    line = f"[{index}/{total}] {mark:<5} {case.get('id', '')}"
+    unasserted = case_unasserted(case) if case.get("status") == "pass" else []
+    if unasserted:
+        line += "  (not asserted: " + ", ".join(unasserted) + ")"
+    return line
+
+
+class CaseLines:
+    """Prints each case as it finishes (see the module docstring); safe to call from worker threads."""
+
+    def __init__(self, total: int, stream: TextIO, *, verbose: bool = False) -> None:
+        self.total = total
+        self.done = 0
+        self.failed = 0
+        self.stream = stream
+        self.verbose = verbose
+        self.tty = stream.isatty()
+        self._progress_shown = False
+        self._lock = threading.Lock()
+
+    def case_done(self, case: Mapping[str, Any]) -> None:
+        with self._lock:
+            self.done += 1
+            status = case.get("status")
+            if status in ("fail", "error"):
+                self.failed += 1
+            headline = case_headline(case, self.done, self.total)
+            detail = case_detail(case, verbose=self.verbose)
+            durable = not self.tty or status in ("fail", "error") or self.verbose
+            if durable:
+                if self._progress_shown:
+                    self.stream.write("\r" + " " * _WIDTH + "\r")
+                    self._progress_shown = False
+                self.stream.write("\n".join([headline, *detail]) + "\n")
+            else:
+                progress = f"[{self.done}/{self.total}] {self.failed} failing  {headline.split('] ', 1)[1]}"
+                self.stream.write("\r" + progress[:_WIDTH].ljust(_WIDTH))
+                self._progress_shown = True
+            if self.done == self.total and self._progress_shown:
+                self.stream.write("\n")
+                self._progress_shown = False
+            self.stream.flush()
+
+
+def summary_table(document: Mapping[str, Any]) -> str:
+    """Fixture x adapter table of statuses, for the terminal."""
+    adapters = [item["adapter"] for item in document.get("implementations") or [] if item.get("available")]
+    cells: dict[tuple[str, str], str] = {}
+    fixtures: list[str] = []
+    for case in document.get("cases") or []:
+        if case["fixture"] not in fixtures:
+            fixtures.append(case["fixture"])
+        cells[(case["fixture"], case["adapter"])] = STATUS_MARKS.get(case["status"], case["status"])
+    if not fixtures:
+        return "(no cases ran)"
+    first = max(len("fixture"), *(len(name) for name in fixtures))
+    widths = [max(len(adapter), 5) for adapter in adapters]
+    header = ["fixture".ljust(first), *(a.ljust(w) for a, w in zip(adapters, widths, strict=True))]
+    lines = ["  ".join(header).rstrip()]
+    lines.append("  ".join(["-" * first, *("-" * w for w in widths)]))
+    for name in fixtures:
+        row = [name.ljust(first)]
+        row.extend(
+            cells.get((name, adapter), "-").ljust(width)
+            for adapter, width in zip(adapters, widths, strict=True)
+        )
+        lines.append("  ".join(row).rstrip())
+    return "\n".join(lines)
+
+
+def closing_sections(document: Mapping[str, Any]) -> str:
+    """Failures and errors (first differences each), then what went unasserted."""
+    lines: list[str] = []
+    bad = [case for case in document.get("cases") or [] if case.get("status") in ("fail", "error")]
+    if bad:
+        lines.append(f"failures and errors ({len(bad)}):")
+        for case in bad[:FAILURES_LISTED]:
+            lines.append(f"  {STATUS_MARKS.get(str(case['status']), case['status'])}  {case.get('id', '')}")
+            lines.extend("  " + line for line in case_detail(case))
+        if len(bad) > FAILURES_LISTED:
+            lines.append(f"  ... and {len(bad) - FAILURES_LISTED} more (see the reports)")
+        lines.append("")
+    groups = unasserted_groups(document)
+    if groups:
+        lines.append("not asserted by the fixtures (these parts were not checked):")
+        for part, cases in groups:
+            named = ", ".join(cases[:CASES_NAMED]) + (" ..." if len(cases) > CASES_NAMED else "")
+            lines.append(f"  {part}: {len(cases)} case{'s' if len(cases) != 1 else ''} ({named})")
+        lines.append(
+            "  in every case: "
+            + ", ".join(sorted(UNIVERSAL_UNASSERTED))
+            + " (only x-namespace, authorization and the version header are asserted)"
+        )
+        lines.append("")
+    return "\n".join(lines)

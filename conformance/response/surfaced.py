@@ -1,0 +1,162 @@
+"""Do the values a client surfaced agree with the answer it was given?
+
+A client's *surfaced value* is what it hands its user: the SDK's return
+value (made JSON-safe by the adapter), the ``output`` an exec program
+reports, the JSON ``dw --json`` prints. Clients reshape answers (typed
+objects, renamed or added fields, defaults for what is absent), so the
+comparison is deliberately about the *values they share*, never about shape:
+
+* Both sides are decoded (payload envelopes become their values); keys of the
+  output that start with ``$`` (an adapter's type markers) are ignored.
+* **Anchor.** The answer, or one of its object members (``{"task": {...}}``
+  answered, the task returned), whichever shares the most keys with the
+  output; the anchor is named in the verdict.
+* From the anchor down, every key present on both sides is compared, type
+  exactly (``42`` is not ``"42"`` nor ``42.0``); lists are compared item by
+  item and their lengths must agree. A key only one side has is not compared:
+  that is reshaping, not a wrong value.
+* A value the client surfaces where the answer holds another one (including
+  ``null`` for a value the answer gave) is a ``changed`` or ``type_changed``
+  failure, pointed at in the output: ``/output/outcome``.
+* Nothing shared (the client returned ``None``, or only fields the answer
+  does not have) means nothing was checked: the comparison says so and is
+  never counted as a pass of anything.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance import jsonpointer
+from conformance.findings import Difference
+from conformance.normalize import decode_envelopes
+from conformance.textsafe import json_type
+
+__all__ = ["SurfacedComparison", "compare_surfaced"]
+
+#: Deepest level compared (answers are shallow; this bounds hostile output).
+MAX_DEPTH = 64
+
+
+@dataclass
+class SurfacedComparison:
+    """The outcome of :func:`compare_surfaced`."""
+
+    #: Where in the answer the output was anchored ("" = the whole answer).
+    anchor: str = ""
+    #: How many scalar values both sides hold and were compared.
+    compared: int = 0
+    differences: list[Difference] = field(default_factory=list)
+    #: Each compared scalar: (pointer in the output, pointer in the answer).
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _plain(value: Any) -> Any:
+    decoded, _records, _findings = decode_envelopes(copy.deepcopy(value), "")
+    return decoded
+
+
+def _without_markers(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_markers(item) for key, item in value.items() if not str(key).startswith("$")}
+    if isinstance(value, list):
+        return [_without_markers(item) for item in value]
+    return value
+
+
+def _shared(a: Any, b: Any) -> int:
+    return len(set(a) & set(b)) if isinstance(a, dict) and isinstance(b, dict) else 0
+
+
+def _anchor(output: Any, answer: Any) -> tuple[str, Any]:
+    best: tuple[int, str, Any] = (_shared(output, answer), "", answer)
+    if isinstance(answer, dict):
+        for key, member in answer.items():
+            score = _shared(output, member)
+            if score > best[0]:
+                best = (score, jsonpointer.join("", key), member)
+    return best[1], best[2]
+
+
+def compare_surfaced(output: Any, answer: Any, *, base: str = "/output") -> SurfacedComparison:
+    """Compare a client's surfaced ``output`` with the ``answer`` it received (see the module docstring)."""
+    output = _without_markers(_plain(output))
+    answer = _plain(answer)
+    anchor, expected = _anchor(output, answer)
+    comparison = SurfacedComparison(anchor=anchor)
+    stack: list[tuple[Any, Any, str, int, str]] = [(expected, output, base, 0, anchor)]
+    while stack:
+        want, got, where, depth, there = stack.pop()
+        if depth > MAX_DEPTH:
+            continue
+        if isinstance(want, dict) and isinstance(got, dict):
+            for key in sorted(set(want) & set(got), key=str, reverse=True):
+                stack.append(
+                    (
+                        want[key],
+                        got[key],
+                        jsonpointer.join(where, key),
+                        depth + 1,
+                        jsonpointer.join(there, key),
+                    )
+                )
+            continue
+        if isinstance(want, list) and isinstance(got, list):
+            if len(want) != len(got):
+                comparison.differences.append(
+                    Difference(
+                        where,
+                        "changed",
+                        len(want),
+                        len(got),
+                        "failure",
+                        f"the answer holds {len(want)} items here, the client surfaced {len(got)}",
+                    )
+                )
+            for index in reversed(range(min(len(want), len(got)))):
+                stack.append(
+                    (
+                        want[index],
+                        got[index],
+                        jsonpointer.join(where, index),
+                        depth + 1,
+                        jsonpointer.join(there, index),
+                    )
+                )
+            continue
+        if depth == 0:
+            continue  # an output of another shape than the answer shares nothing with it
+        if isinstance(want, dict | list) or isinstance(got, dict | list):
+            if json_type(want) != json_type(got):
+                comparison.differences.append(
+                    Difference(
+                        where,
+                        "type_changed",
+                        want,
+                        got,
+                        "failure",
+                        f"the answer holds {json_type(want)}, the client surfaced {json_type(got)}",
+                    )
+                )
+            continue
+        comparison.compared += 1
+        comparison.pairs.append((where, there))
+        if json_type(want) != json_type(got):
+            comparison.differences.append(
+                Difference(
+                    where,
+                    "type_changed",
+                    want,
+                    got,
+                    "failure",
+                    f"the answer holds {json_type(want)}, the client surfaced {json_type(got)}",
+                )
+            )
+        elif want != got:
+            comparison.differences.append(
+                Difference(where, "changed", want, got, "failure", "the client surfaced another value")
+            )
+    comparison.differences.sort(key=lambda item: item.pointer)
+    return comparison

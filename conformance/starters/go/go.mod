@@ -1,0 +1,3 @@
+module dwconformance/starter
+
+go 1.19
