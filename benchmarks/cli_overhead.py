@@ -152,6 +152,12 @@ class BareStub:
 
 
 # ---------------------------------------------------------------- child roles
+def _cpu(who: int) -> float:
+    """User + system CPU seconds of this process (RUSAGE_SELF) or of its reaped children."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def floor(corpus: Path, dw: Path) -> int:
     """Child role: every fixture's ``dw`` call, sequentially, against the bare stub; prints JSON figures."""
     from conformance.adapters.child_env import client_environment
@@ -184,7 +190,9 @@ def floor(corpus: Path, dw: Path) -> int:
     finally:
         stub.close()
         shutil.rmtree(work, ignore_errors=True)
-    print(json.dumps({"seconds": elapsed, "calls": len(calls), "requests": stub.requests, "exits": exits}))
+    dw_cpu = _cpu(resource.RUSAGE_CHILDREN)
+    print(json.dumps({"seconds": elapsed, "calls": len(calls), "requests": stub.requests, "exits": exits,
+                      "dw_cpu": dw_cpu}))
     return 0
 
 
@@ -208,7 +216,8 @@ def harness(corpus: Path, dw: Path, jobs: int, report_dir: Path) -> int:
                  "--token", TOKEN, "--report-dir", str(report_dir)])
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"code": code, "peak_mb": peak_kb / 1024, "first_case": min(marks),
-                      "last_case": max(marks), "exit": time.time()}), file=sys.stderr)
+                      "last_case": max(marks), "exit": time.time(), "cpu": _cpu(resource.RUSAGE_SELF),
+                      "dw_cpu": _cpu(resource.RUSAGE_CHILDREN)}), file=sys.stderr)
     return 0
 
 
@@ -244,6 +253,10 @@ class Figures:
     startup: list[float] = field(default_factory=list)
     finish: list[float] = field(default_factory=list)
     client: list[float] = field(default_factory=list)
+    #: CPU seconds: the dw processes of the floor; the harness process and its dw processes at jobs 1.
+    floor_cpu: list[float] = field(default_factory=list)
+    harness_cpu: list[float] = field(default_factory=list)
+    harness_dw_cpu: list[float] = field(default_factory=list)
     peak_mb: list[float] = field(default_factory=list)
     calls: int = 0
     floor_requests: int = 0
@@ -268,6 +281,8 @@ def _harness_run(figures: Figures, corpus: Path, dw: Path, jobs: int, base: Path
         figures.startup.append(child["first_case"] - spawned)
         figures.finish.append(spawned + wall - child["last_case"])
         figures.client.append(sum((case["client"] or {}).get("duration_seconds", 0.0) for case in cases))
+        figures.harness_cpu.append(child["cpu"])
+        figures.harness_dw_cpu.append(child["dw_cpu"])
     else:
         figures.j2.append(wall)
     shutil.rmtree(report_dir, ignore_errors=True)
@@ -281,6 +296,7 @@ def measure(label: str, dw: Path, corpus: Path, repeat: int, base: Path) -> Figu
         figures.floor.append(floor_figures["seconds"])
         figures.calls = floor_figures["calls"]
         figures.floor_requests = floor_figures["requests"]
+        figures.floor_cpu.append(floor_figures["dw_cpu"])
         for jobs in (1, 2):
             _harness_run(figures, corpus, dw, jobs, base)
     return figures
@@ -346,6 +362,8 @@ def report(rows: list[Figures]) -> None:
               f"jobs 2 {_seconds(row.j2)}, start-up {_seconds(row.startup)}; jobs 1 / floor per round "
               f"{ratios}; requests floor {row.floor_requests} / harness {row.harness_requests}; "
               f"outcomes {row.summary}")
+        print(f"  {row.label}: CPU (best) dw in the floor {_best(row.floor_cpu):.2f} s; jobs 1: dw "
+              f"{_best(row.harness_dw_cpu):.2f} s, harness process {_best(row.harness_cpu):.2f} s")
     real = next((row for row in rows if row.label == "real dw"), None)
     if real is None:
         return

@@ -4,6 +4,8 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/harness_overhead.py [--scales 1,10,100]
 
+(For the real ``dw`` on the CLI's own corpus, see ``cli_overhead.py``.)
+
 Corpora: the shipped corpus (1x, 9 fixtures) and synthetic copies of it at
 10x and 100x: each copy gets its own file name and its own ids (workflow id,
 task id, schedule id, namespace name get a ``-xNNNN`` suffix everywhere they

@@ -19,7 +19,17 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 #: Sub-command modules under ``conformance.commands``, in help order.
-COMMAND_MODULES = ("run", "validate", "drift", "selftest", "fuzz", "handbook", "init_adapter")
+COMMAND_MODULES = (
+    "run",
+    "validate",
+    "drift",
+    "selftest",
+    "fuzz",
+    "handbook",
+    "init_adapter",
+    "known_failures",
+    "merge",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

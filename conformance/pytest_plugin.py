@@ -2,15 +2,40 @@
 
 Registered through the ``pytest11`` entry point, so it is active wherever
 dw-conformance is installed, and does nothing unless ``--conformance`` is
-given. With ``--conformance`` the run is the conformance suite only: the
-other tests pytest collected are deselected (run them in a separate pytest
-call), so that a client repository's CI step means exactly one thing.
+given.
 
-Each test's failure message is the rendered verdict (expected vs sent, the
-differences by pointer). Cases run one after another in the pytest process
-(use ``dw-conformance run --jobs N`` for parallel runs); at the end the same
-reports as ``dw-conformance run`` are written to ``--conformance-report-dir``.
-pytest's own ``-k`` selects cases by their id (``<fixture file>::<adapter>``).
+Decisions (so that the ordinary pytest habits work):
+
+- **Fixture files are collected like test files.** Each fixture file of the
+  corpus is a collector (``pytest.File``) and each adapter of the run one
+  test in it, so a node id is ``<path to the fixture file>::<adapter>``
+  (``…/workflow-repair-parity.json::cli``) and can be rerun as printed
+  (``pytest --conformance "…/workflow-repair-parity.json::cli"``, with the
+  same ``--conformance-*`` options). ``--lf``, ``--ff``, ``-x``, ``-k`` and
+  the collection counts are pytest's own. ``-k`` sees the fixture file name,
+  the adapter label and the operation id (``-k "workflow.start and cli"``).
+- **What is collected.** ``pytest --conformance`` with no paths collects the
+  conformance cases only: the fixture directories replace the paths pytest
+  would have collected (``testpaths`` or the current directory), so the
+  project's own tests do not run in that session and are not "deselected"
+  either; the report header says so. Run them in a separate pytest call, or
+  name both: with explicit paths (``pytest --conformance tests/
+  path/to/fixtures``) pytest collects exactly what was named, the fixture
+  files among it as conformance cases. A fixture file of the corpus that
+  could not be loaded is listed in the header and the reports.
+- **Parallel runs.** With pytest-xdist (``-n auto``) each worker runs its
+  share of the cases through its own recording proxy; at the end every
+  worker hands its result to the controller, which joins them with
+  :func:`conformance.merge.merge_documents` (the same merge as
+  ``dw-conformance merge``) and writes one complete ``result.json`` and one
+  set of reports, equal to a serial run's apart from ``run``.
+- **Failures read like assertion diffs**: the case id, then per difference
+  the pointer and kind, ``- expected`` and ``+ sent`` lines, the response
+  side's refusal or surfaced values, and the error reason for an error.
+- ``result.json`` is complete only when every collected (selected) case ran:
+  ``-x``, ``--maxfail`` and Ctrl-C leave it incomplete, level ``incomplete``.
+- The session's exit status is pytest's (any failing case fails it); use
+  ``dw-conformance run`` where the gate should follow the conformance level.
 """
 
 from __future__ import annotations
@@ -33,6 +58,13 @@ from conformance.runner import (
 
 _SESSION_KEY = pytest.StashKey[Session]()
 _STARTED_KEY = pytest.StashKey[bool]()
+_FIXTURES_KEY = pytest.StashKey[dict[Path, list[CasePlan]]]()
+_WORKER_RESULTS_KEY = pytest.StashKey[list[tuple[str, dict[str, Any]]]]()
+_REPLACED_ARGS_KEY = pytest.StashKey[bool]()
+_WANTED_KEY = pytest.StashKey[set[tuple[Path, str | None]]]()
+#: Key of a worker's result document in xdist's ``workeroutput``.
+WORKER_OUTPUT_KEY = "dw_conformance_result"
+_SHOWN_DIFFERENCES = 10
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -83,7 +115,50 @@ def _settings(config: pytest.Config) -> RunSettings:
 
 
 class ConformanceFailure(Exception):
-    """A case that did not pass; its message is the rendered verdict."""
+    """A case that did not pass; carries its result entry for :meth:`ConformanceItem.repr_failure`."""
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        super().__init__(str(result.get("id", "")))
+        self.result = result
+
+
+def _short(value: Any) -> str:
+    from conformance.reporting.common import short_value
+
+    return short_value(value, 200)
+
+
+def failure_text(result: dict[str, Any]) -> str:
+    """A case's failure as an assertion-style diff (see the module docstring)."""
+    from conformance.reporting.common import known_failure_note, response_lines
+
+    differences = list(result.get("differences") or [])
+    status = result.get("status")
+    head = f"{result.get('id', '')}: {status}"
+    if differences:
+        head += f", {len(differences)} difference{'s' if len(differences) != 1 else ''} (- expected by the "
+        head += "fixture, + sent by the client)"
+    lines = [head]
+    if result.get("reason"):
+        lines.append(f"reason: {result['reason']}")
+    note = known_failure_note(result)
+    if note:
+        lines.append(note)
+    for difference in differences[:_SHOWN_DIFFERENCES]:
+        kind = str(difference.get("kind", ""))
+        lines.append(f"  {difference.get('pointer') or '(whole request)'}  [{kind}]")
+        if kind != "unexpected":
+            lines.append(f"    - {_short(difference.get('expected'))}")
+        if kind != "missing":
+            lines.append(f"    + {_short(difference.get('actual'))}")
+        if difference.get("message"):
+            lines.append(f"    ({difference['message']})")
+    if len(differences) > _SHOWN_DIFFERENCES:
+        lines.append(f"  ... and {len(differences) - _SHOWN_DIFFERENCES} more (see the reports)")
+    lines.extend(f"  {line}" for line in response_lines(result))
+    for note_line in result.get("response_diagnostics") or []:
+        lines.append(f"  response: {note_line}")
+    return "\n".join(lines)
 
 
 class ConformanceItem(pytest.Item):
@@ -91,6 +166,7 @@ class ConformanceItem(pytest.Item):
         super().__init__(**kwargs)
         self.plan = plan
         self.add_marker(pytest.mark.conformance)
+        self.extra_keyword_matches.update({plan.fixture.operation, plan.case_id})
 
     def runtest(self) -> None:
         session = self.config.stash[_SESSION_KEY]
@@ -101,24 +177,24 @@ class ConformanceItem(pytest.Item):
         status = run.status
         if status == "skipped":
             pytest.skip(run.result["reason"] or "skipped")
-        if status in ("fail", "error"):
-            text = run.result["rendered"] or ""
-            reason = run.result["reason"]
-            raise ConformanceFailure("\n".join(part for part in (reason, text) if part))
+        if status in ("fail", "error", "interrupted"):
+            raise ConformanceFailure(run.result)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ConformanceFailure):
-            return f"{self.plan.case_id}\n{excinfo.value}"
+            return failure_text(excinfo.value.result)
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.plan.fixture.path, None, f"conformance: {self.plan.case_id}"
 
 
-class ConformanceCollector(pytest.Collector):
+class ConformanceFile(pytest.File):
+    """One fixture file: one test per adapter of the run."""
+
     def collect(self) -> list[pytest.Item]:
-        session = self.config.stash[_SESSION_KEY]
-        return [ConformanceItem.from_parent(self, name=plan.case_id, plan=plan) for plan in session.plans]
+        plans = self.config.stash[_FIXTURES_KEY].get(self.path.resolve(), [])
+        return [ConformanceItem.from_parent(self, name=plan.slot.label, plan=plan) for plan in plans]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -131,19 +207,136 @@ def pytest_configure(config: pytest.Config) -> None:
     except ConfigurationError as error:
         raise pytest.UsageError(f"dw-conformance: {error}") from error
     config.stash[_SESSION_KEY] = session
+    by_file: dict[Path, list[CasePlan]] = {}
+    for plan in session.plans:
+        by_file.setdefault(plan.fixture.path.resolve(), []).append(plan)
+    config.stash[_FIXTURES_KEY] = by_file
+    config.stash[_WORKER_RESULTS_KEY] = []
+    replaced = config.args_source != pytest.Config.ArgsSource.ARGS
+    config.stash[_REPLACED_ARGS_KEY] = replaced
+    if replaced:  # no paths named: the conformance cases only (module docstring)
+        config.args = [str(directory) for directory in session.settings.effective_fixture_dirs()]
+    else:
+        config.args, wanted = _fixture_arguments(config.args, session)
+        if wanted:
+            config.stash[_WANTED_KEY] = wanted
+
+
+def _fixture_arguments(args: list[str], session: Session) -> tuple[list[str], set[tuple[Path, str | None]]]:
+    """Arguments naming fixture files or cases -> their fixture directories, and the cases wanted.
+
+    A node id as printed (``workflow-start-parity.json::cli``, or the fixture
+    file's path with ``::cli``) is collected through its fixture directory,
+    then every other case is deselected: the node ids stay those of a full
+    run (so ``--lf`` and ``--ff`` find them), whatever the current directory.
+    """
+    wanted: set[tuple[Path, str | None]] = set()
+    kept: list[str] = []
+    directories: list[str] = []
+    for arg in args:
+        path, _, tail = arg.partition("::")
+        fixture = _fixture_named(path, session)
+        if fixture is None:
+            kept.append(arg)
+            continue
+        wanted.add((fixture.path.resolve(), tail or None))
+        directory = str(fixture.path.parent)
+        if directory not in directories:
+            directories.append(directory)
+    return kept + [d for d in directories if d not in kept], wanted
+
+
+def _fixture_named(path: str, session: Session) -> Any:
+    if not path.endswith(".json"):
+        return None
+    candidate = Path(path)
+    for fixture in session.fixtures:
+        if candidate.exists():
+            if candidate.resolve() == fixture.path.resolve():
+                return fixture
+        elif fixture.name == path or fixture.path.as_posix().endswith("/" + path):
+            return fixture
+    return None
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(
-    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
-) -> None:
-    if _SESSION_KEY not in config.stash:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep only the cases named on the command line (see :func:`_fixture_arguments`)."""
+    wanted = config.stash.get(_WANTED_KEY, None)
+    if not wanted:
         return
-    collector = ConformanceCollector.from_parent(session, name="dw-conformance")
-    conformance_items = collector.collect()
-    if items:
-        config.hook.pytest_deselected(items=list(items))
-    items[:] = conformance_items
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        if isinstance(item, ConformanceItem):
+            path = item.plan.fixture.path.resolve()
+            chosen = (path, None) in wanted or (path, item.plan.slot.label) in wanted
+            (keep if chosen else dropped).append(item)
+        else:
+            keep.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    if _SESSION_KEY not in config.stash:
+        return None
+    session = config.stash[_SESSION_KEY]
+    adapters = [slot.label for slot in session.slots if slot.available]
+    lines = [
+        f"dw-conformance: {len(session.fixtures)} fixture file(s) x {len(adapters)} adapter(s) "
+        f"({', '.join(adapters)}) from {', '.join(map(str, session.settings.effective_fixture_dirs()))}",
+    ]
+    if config.stash.get(_REPLACED_ARGS_KEY, False):
+        lines.append(
+            "dw-conformance: collecting the conformance cases only; this project's own tests are not "
+            "collected in this session (run them without --conformance, or name their paths and the "
+            "fixture directories together)"
+        )
+    else:
+        lines.append(
+            "dw-conformance: collecting the paths named; fixture files among them are conformance cases"
+        )
+    lines.extend(f"dw-conformance: not loaded: {problem.render()}" for problem in session.input_problems)
+    return lines
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    config = parent.config
+    if _FIXTURES_KEY not in config.stash or file_path.suffix != ".json":
+        return None
+    if file_path.resolve() not in config.stash[_FIXTURES_KEY]:
+        return None
+    collector: ConformanceFile = ConformanceFile.from_parent(parent, path=file_path)
+    return collector
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """xdist, on the controller: keep what a worker ran."""
+    output = getattr(node, "workeroutput", None) or {}
+    document = output.get(WORKER_OUTPUT_KEY)
+    if document is None:
+        return
+    config: pytest.Config = node.config
+    if _WORKER_RESULTS_KEY in config.stash:
+        gateway = getattr(node, "gateway", None)
+        worker = str(gateway.id if gateway is not None else "worker")
+        config.stash[_WORKER_RESULTS_KEY].append((worker, document))
+
+
+def _document_of(conformance_session: Session, complete: bool) -> dict[str, Any]:
+    from conformance.result import rebuild_document
+    from conformance.sharding import corpus_identity
+
+    document = conformance_session.document(complete=complete)
+    run = {**document["run"], "corpus": corpus_identity(conformance_session.fixtures)}
+    return rebuild_document(document, run=run)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -152,14 +345,40 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     conformance_session = config.stash[_SESSION_KEY]
     conformance_session.close()
-    if not conformance_session.runs:
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    selected = [item.plan.case_id for item in session.items if isinstance(item, ConformanceItem)]
+    if _is_worker(config):
+        document = _document_of(conformance_session, complete=not interrupted)
+        document["run"]["selected"] = selected  # the controller checks completeness against these
+        config.workeroutput[WORKER_OUTPUT_KEY] = document  # type: ignore[attr-defined]
         return
     from conformance.reporting import write_reports
 
-    # Complete only when every selected case ran: ``-x``/``--maxfail`` and Ctrl-C stop the session early.
-    selected = [item.plan.case_id for item in session.items if isinstance(item, ConformanceItem)]
-    complete = exitstatus != pytest.ExitCode.INTERRUPTED and all(
-        case_id in conformance_session.runs for case_id in selected
-    )
-    document = conformance_session.document(complete=complete)
+    workers = config.stash.get(_WORKER_RESULTS_KEY, [])
+    if workers:
+        document = _merged_worker_results(workers, interrupted)
+    else:
+        if not conformance_session.runs:
+            return
+        # Complete only when every selected case ran: ``-x``/``--maxfail`` and Ctrl-C stop the session early.
+        complete = not interrupted and all(case_id in conformance_session.runs for case_id in selected)
+        document = _document_of(conformance_session, complete)
     write_reports(document, conformance_session.settings.report_dir)
+
+
+def _merged_worker_results(workers: list[tuple[str, dict[str, Any]]], interrupted: bool) -> dict[str, Any]:
+    """The workers' documents joined (:mod:`conformance.merge`); complete iff every selected case ran."""
+    from conformance.merge import ShardResult, merge_documents
+    from conformance.result import rebuild_document
+
+    selected: set[str] = set()
+    results = []
+    for worker, document in sorted(workers):
+        selected.update(document["run"].pop("selected", []))
+        results.append(ShardResult(Path(f"<xdist worker {worker}>"), document))
+    merged = merge_documents(results)
+    ran = {case["id"] for case in merged["cases"]}
+    run = {key: value for key, value in merged["run"].items() if key != "merged_from"}
+    run["complete"] = bool(run.get("complete", True)) and not interrupted and selected <= ran
+    run["interrupted"] = bool(run.get("interrupted", False)) or interrupted
+    return rebuild_document(merged, run=run)

@@ -35,8 +35,20 @@ Conformance level (:func:`conformance_level`), the decisions:
      required of it);
   5. otherwise (a required fixture failed for every deciding target) ->
      ``nonconforming``.
-- An interrupted run keeps the level of the cases that finished; the
-  explanation says the run was incomplete.
+- **Known failures** (``--known-failures``, :mod:`conformance.known_failures`):
+  a case whose ``known_failure.outcome`` is ``known`` (it failed exactly where
+  the file says) counts as passing for the level, and the explanation says how
+  many were excused. A known case failing elsewhere, or erroring, counts like
+  any failure. With ``strict`` set in the document's ``known_failures``
+  section, a listed case that now passes (``fixed``) makes the level
+  ``nonconforming``: the file is out of date and the gate says so.
+- **Interrupted runs.** A case cut short by an interruption (Ctrl-C, SIGTERM)
+  has the status ``interrupted``: it is no verdict on its client and takes
+  no part in the level. An incomplete run (``run.complete`` false) has the
+  level ``incomplete``: it claims nothing about any target; the explanation
+  says how many cases finished and cut short, and what the finished cases
+  alone would give. ``exit_code_for`` gives 0 for it (the ``run`` command
+  exits 130 for an interrupted run anyway).
 
 The harness exits 1 exactly when the level is ``nonconforming``
 (:func:`exit_code_for`).
@@ -48,11 +60,14 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 
 from conformance import SUITE_VERSION, __version__, jsonpointer
+from conformance.compatibility import compatibility
+from conformance.known_failures import EXCUSED, annotate_cases, known_outcome
 from conformance.schema_files import checked_validator, packaged_schema
 
 SCHEMA_ID = "durable-workflow.v2.platform-conformance.result"
@@ -66,8 +81,10 @@ DEFAULT_CATEGORY = "control_plane_request_response"
 CATEGORY_STABILITY: Mapping[str, str] = {DEFAULT_CATEGORY: "stable"}
 
 CASE_STATUSES = ("pass", "fail", "error", "skipped")
-LEVELS = ("full", "partial", "provisional", "nonconforming")
-Level = Literal["full", "partial", "provisional", "nonconforming"]
+#: The status of a case cut short by an interruption (counted only when some case has it).
+INTERRUPTED = "interrupted"
+LEVELS = ("full", "partial", "provisional", "nonconforming", "incomplete")
+Level = Literal["full", "partial", "provisional", "nonconforming", "incomplete"]
 TargetStatus = Literal["pass", "fail", "not_run"]
 
 
@@ -285,8 +302,73 @@ def conformance_level(
     categories: Mapping[str, str] = CATEGORY_STABILITY,
     *,
     complete: bool = True,
+    strict_known_failures: bool = False,
 ) -> Conformance:
     """The run's conformance level from its cases (JSON form); rules in the module docstring."""
+    cut_short = [str(case.get("id", "")) for case in cases if case.get("status") == INTERRUPTED]
+    cases = [case for case in cases if case.get("status") != INTERRUPTED]
+    if not complete:
+        finished = _level_with_known_failures(cases, implementations, categories, strict_known_failures)
+        cut = (
+            f"; {_plural(len(cut_short), 'case')} cut short ({', '.join(cut_short[:5])}"
+            f"{' ...' if len(cut_short) > 5 else ''})"
+            if cut_short
+            else ""
+        )
+        return Conformance(
+            "incomplete",
+            finished.targets,
+            f"The run is incomplete (interrupted or stopped early): {_plural(len(cases), 'case')} "
+            f"finished{cut}. Nothing is claimed about any client; the finished cases alone would give "
+            f"{finished.level!r}: {finished.explanation}",
+        )
+    return _level_with_known_failures(cases, implementations, categories, strict_known_failures)
+
+
+def _level_with_known_failures(
+    cases: Sequence[Mapping[str, Any]],
+    implementations: Sequence[Mapping[str, Any]],
+    categories: Mapping[str, str],
+    strict_known_failures: bool,
+) -> Conformance:
+    excused = [case for case in cases if known_outcome(case) == EXCUSED]
+    fixed = [str(case.get("id", "")) for case in cases if known_outcome(case) == "fixed"]
+    if excused:  # a known failure, failing as described, counts as passing
+        cases = [{**case, "status": "pass"} if known_outcome(case) == EXCUSED else case for case in cases]
+    level = _level_of(cases, implementations, categories)
+    notes = []
+    if excused:
+        notes.append(f"{_plural(len(excused), 'known failure')} excused by the known-failures file")
+    if fixed:
+        notes.append(f"{_plural(len(fixed), 'listed known failure')} now passing ({', '.join(fixed[:5])})")
+    if fixed and strict_known_failures:
+        return Conformance(
+            "nonconforming",
+            level.targets,
+            f"{_plural(len(fixed), 'case')} listed as known failures now "
+            f"{'passes' if len(fixed) == 1 else 'pass'} and --strict-known-failures is set: "
+            f"remove {'it' if len(fixed) == 1 else 'them'} from the known-failures file "
+            f"({', '.join(fixed[:5])}). Otherwise: {level.explanation}",
+        )
+    if excused and level.explanation.startswith("Every case passed for "):
+        level = Conformance(
+            level.level,
+            level.targets,
+            "Every case passed, or failed only where the known-failures file says, for "
+            + level.explanation.removeprefix("Every case passed for "),
+        )
+    if notes:
+        return Conformance(
+            level.level, level.targets, level.explanation.rstrip(".") + "; " + "; ".join(notes) + "."
+        )
+    return level
+
+
+def _level_of(
+    cases: Sequence[Mapping[str, Any]],
+    implementations: Sequence[Mapping[str, Any]],
+    categories: Mapping[str, str],
+) -> Conformance:
     self_check = {str(impl["adapter"]) for impl in implementations if _is_self_check(impl)}
     target_of = {str(impl["adapter"]): str(impl.get("target", "")) for impl in implementations}
     for case in cases:  # cases of adapters the implementations list forgot still count
@@ -303,7 +385,7 @@ def conformance_level(
             continue
         targets.setdefault(target, "not_run")
 
-    suffix = "" if complete else " (the run was interrupted: only the cases that finished count)"
+    suffix = ""
     if not deciding:
         return Conformance("nonconforming", targets, "Nothing ran: every case was skipped." + suffix)
 
@@ -354,14 +436,27 @@ def conformance_level(
     )
 
 
-def summarize(cases: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Counts of case statuses, overall and per adapter."""
+def summarize(cases: Sequence[Mapping[str, Any]], *, known_failures: bool = False) -> dict[str, Any]:
+    """Counts of case statuses, overall and per adapter.
+
+    ``known_failures`` and ``fixed`` count the listed cases that failed as
+    described and that now pass; they are part of ``fail`` and ``pass``, and
+    are there only when the run had a known-failures file (``known_failures``).
+    """
     summary: dict[str, Any] = {"total": len(cases), **{status: 0 for status in CASE_STATUSES}}
+    interrupted = any(case.get("status") == INTERRUPTED for case in cases)
+    if interrupted:
+        summary[INTERRUPTED] = 0
+    if known_failures:
+        summary["known_failures"] = sum(1 for case in cases if known_outcome(case) == EXCUSED)
+        summary["fixed"] = sum(1 for case in cases if known_outcome(case) == "fixed")
     by_adapter: dict[str, dict[str, int]] = {}
     for case in cases:
         status = str(case["status"])
         summary[status] = summary.get(status, 0) + 1
-        counts = by_adapter.setdefault(str(case["adapter"]), {s: 0 for s in CASE_STATUSES})
+        counts = by_adapter.setdefault(
+            str(case["adapter"]), {s: 0 for s in (*CASE_STATUSES, *((INTERRUPTED,) if interrupted else ()))}
+        )
         counts[status] = counts.get(status, 0) + 1
     summary["by_adapter"] = by_adapter
     return summary
@@ -379,12 +474,15 @@ class ResultDocument:
     suite: Mapping[str, str] | None = None
     fixture_category: str = DEFAULT_CATEGORY
     categories: Mapping[str, str] = field(default_factory=lambda: dict(CATEGORY_STABILITY))
+    #: The ``known_failures`` section (a ``KnownFailures`` or its JSON), or None when no file was given.
+    known_failures: Any = None
 
     def to_json(self) -> dict[str, Any]:
         implementations = [dict(_jsonable(item)) for item in self.implementations]
         cases = [dict(_jsonable(item)) for item in self.cases]
         for case in cases:
             case.setdefault("category", self.fixture_category)
+        known = known_failures_section(cases, self.known_failures)
         run = dict(_jsonable(self.run))
         run.setdefault("policy", None)
         suite = dict(self.suite) if self.suite else {}
@@ -392,9 +490,13 @@ class ResultDocument:
         suite.setdefault("version", __version__)
         suite.setdefault("suite_version", SUITE_VERSION)
         level = conformance_level(
-            cases, implementations, self.categories, complete=bool(run.get("complete", True))
+            cases,
+            implementations,
+            self.categories,
+            complete=bool(run.get("complete", True)),
+            strict_known_failures=bool(known and known.get("strict")),
         )
-        return {
+        document = {
             "schema": SCHEMA_ID,
             "version": SCHEMA_VERSION,
             "suite": suite,
@@ -405,9 +507,31 @@ class ResultDocument:
             "cases": cases,
             "parity": group_parity(self.parity),
             "input_problems": list(self.input_problems),
-            "summary": summarize(cases),
+            "summary": summarize(cases, known_failures=known is not None),
             "conformance": level.to_json(),
         }
+        if known is not None:
+            document["known_failures"] = known
+        matrix = compatibility(cases, implementations)
+        if matrix:
+            document["compatibility"] = matrix
+        return document
+
+
+def known_failures_section(cases: Sequence[dict[str, Any]], given: Any) -> dict[str, Any] | None:
+    """Annotate ``cases`` (in place) from ``given`` and return the document's section (None: no file)."""
+    if given is None:
+        annotate_cases(cases, None)
+        return None
+    section = dict(_jsonable(given))
+    section.pop("not_in_run", None)
+    section = {
+        "source": str(section.get("source", "")),
+        "strict": bool(section.get("strict", False)),
+        "entries": [dict(entry) for entry in section.get("entries") or []],
+    }
+    section["not_in_run"] = annotate_cases(cases, section)
+    return section
 
 
 def build_document(
@@ -419,9 +543,11 @@ def build_document(
     input_problems: Sequence[str] = (),
     suite: Mapping[str, str] | None = None,
     categories: Mapping[str, str] | None = None,
+    known_failures: Any = None,
 ) -> dict[str, Any]:
     """The JSON form of a :class:`ResultDocument` built from parts (dataclasses or dicts)."""
     return ResultDocument(
+        known_failures=known_failures,
         run=run,
         implementations=implementations,
         cases=cases,
@@ -430,6 +556,26 @@ def build_document(
         suite=suite,
         categories=dict(categories) if categories is not None else dict(CATEGORY_STABILITY),
     ).to_json()
+
+
+def rebuild_document(document: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
+    """``document`` built again from its parts (derived parts recomputed), with ``changes`` applied.
+
+    ``changes`` takes the keyword arguments of :func:`build_document`
+    (``known_failures=...``, ``cases=...``, ``run=...``).
+    """
+    parts: dict[str, Any] = {
+        "run": document["run"],
+        "implementations": document.get("implementations") or [],
+        "cases": document.get("cases") or [],
+        "parity": document.get("parity") or [],
+        "input_problems": document.get("input_problems") or [],
+        "suite": document.get("suite"),
+        "categories": document.get("categories"),
+        "known_failures": document.get("known_failures"),
+    }
+    parts.update(changes)
+    return build_document(**parts)
 
 
 def exit_code_for(document: Mapping[str, Any]) -> int:
@@ -465,11 +611,34 @@ def _consistency_problems(document: Mapping[str, Any]) -> list[str]:
     for index, case in enumerate(cases):
         if case["adapter"] not in adapters:
             problems.append(f"/cases/{index}/adapter: {case['adapter']!r} is not in /implementations")
-    if document["summary"] != summarize(cases):
+    known = document.get("known_failures")
+    rederived = [dict(case) for case in cases]
+    expected_known = known_failures_section(rederived, known) if known is not None else None
+    if expected_known is None:
+        annotate_cases(rederived, None)
+    for index, (case, again) in enumerate(zip(cases, rederived, strict=True)):
+        if case.get("known_failure") != again.get("known_failure"):
+            problems.append(f"/cases/{index}/known_failure: does not follow from /known_failures")
+    if (
+        known is not None
+        and expected_known is not None
+        and known.get("not_in_run") != expected_known["not_in_run"]
+    ):
+        problems.append("/known_failures/not_in_run: does not match the cases")
+    matrix = compatibility(cases, document["implementations"])
+    if document.get("compatibility", []) != matrix:
+        problems.append("/compatibility: does not follow from /cases and /implementations")
+    if document["summary"] != summarize(cases, known_failures=known is not None):
         problems.append("/summary: does not match the counts of /cases")
     categories = document.get("categories", CATEGORY_STABILITY)
     complete = bool(document["run"].get("complete", True))
-    level = conformance_level(cases, document["implementations"], categories, complete=complete)
+    level = conformance_level(
+        cases,
+        document["implementations"],
+        categories,
+        complete=complete,
+        strict_known_failures=bool(known and known.get("strict")),
+    )
     if document["conformance"] != level.to_json():
         problems.append(
             f"/conformance: says {document['conformance'].get('level')!r}, the cases give {level.level!r}"
@@ -491,3 +660,31 @@ def validate_result(document: Any) -> list[str]:
     if problems:
         return problems
     return _consistency_problems(document)
+
+
+class ResultFileError(Exception):
+    """A ``result.json`` that cannot be used: unreadable, not JSON, or not a result document."""
+
+
+def load_result_file(path: Path) -> dict[str, Any]:
+    """A saved result document, checked against the schema and its own derived parts.
+
+    Every problem is a :class:`ResultFileError` naming the file and the JSON
+    pointer, so ``merge`` and ``known-failures --from`` fail with one clear message.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ResultFileError(f"{path}: expected a readable result.json; found {error}") from error
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ResultFileError(f"{path}: expected JSON; found {error}") from error
+    if not isinstance(document, dict) or document.get("schema") != SCHEMA_ID:
+        found = document.get("schema") if isinstance(document, dict) else type(document).__name__
+        raise ResultFileError(f"{path}: /schema: expected {SCHEMA_ID!r}; found {found!r}")
+    problems = validate_result(document)
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise ResultFileError(f"{path}: not a valid result document: " + "; ".join(problems[:3]) + more)
+    return document

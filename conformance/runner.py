@@ -31,8 +31,9 @@ Decisions written down here:
   are replaced by placeholders (:mod:`conformance.stabilize`).
 - An interrupted run (the ``run`` command's SIGINT/SIGTERM handling sets
   :attr:`Session.interrupted`, kills every client process and starts no new
-  case): a case that was running when it happened is an ``error`` whose
-  reason says so, never a verdict on a client that was killed mid-way.
+  case): a case that was running when it happened is ``interrupted`` (not an
+  ``error``: no verdict on a client that was killed mid-way), its reason says
+  so, and what it did until then is kept.
 - When the run ends, every process a client left behind (found by the tag
   :mod:`conformance.processes` gives each child) is killed.
 """
@@ -445,7 +446,7 @@ class Session:
         elif skip is not None:
             result["reason"] = skip
         elif self.interrupted:
-            result["status"] = "error"
+            result["status"] = "interrupted"
             result["reason"] = "the run was interrupted before this case started"
         else:
             try:
@@ -454,11 +455,13 @@ class Session:
                 result["status"] = "error"
                 result["reason"] = f"harness error: {type(error).__name__}: {error}"
             if self.interrupted and result["status"] != "skipped":
-                result["status"] = "error"
+                result["status"] = "interrupted"
                 result["reason"] = (
                     "the run was interrupted while this case ran; its client was stopped "
                     "(what it did until then is kept below)"
                 )
+        if result["response"] is None:  # skipped, or stopped before a verdict: every case carries one
+            result["response"] = ResponseVerdict("not_reached").to_json()
         result["duration_seconds"] = round(time.monotonic() - started, 6)
         redacted: dict[str, Any] = stabilizer.value(redact_value(result, run.secrets))
         run.result = redacted

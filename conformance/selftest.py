@@ -43,10 +43,20 @@ that is neither a miss nor a suspicious verdict. A *false alarm* is an
 unmutated failure of a fixture the canonical replay itself fails (or of the
 canonical case): the judge objects to the fixture's own request.
 
+**The response side** is measured the same way: the captured outcome of
+each case is judged again against mutants of what the response verdict relies
+on (:mod:`conformance.response.mutants`): each value of the fixture's
+``response_body`` that the client surfaced, changed and retyped, and, with
+``--cli-output-schemas``, the command's output schema with a property retyped
+or a missing property required. Each must fail at its pointer in the
+client's output. An unmutated case whose response side fails is a response
+false alarm.
+
 **Passing** means: at least one mutant ran, every mutant was caught (or sits
 where the client already differs), the unmutated corpus gave no false alarm,
-no case ended in error (a client that could not be exercised proves nothing)
-and the mutator had no problem. Client differences are listed, and do not
+no case ended in error (a client that could not be exercised proves nothing),
+the mutator had no problem, and every response-side mutant was caught with no
+response false alarm. Client differences are listed, and do not
 fail the self-test: it measures the judge, ``run`` judges the clients.
 Cases an adapter skips (no projection) and mutants a fixture cannot express
 are reported, not counted. A ``--policy`` file applies to mutants too: a
@@ -67,6 +77,7 @@ from conformance.expectations import CANONICAL
 from conformance.mutation import MUTATION_KINDS, Mutant, derive_mutants, is_under
 from conformance.problems import InputError
 from conformance.redact import redact_value
+from conformance.response.mutants import RESPONSE_MUTATION_KINDS, ResponseSelftest
 from conformance.runner import CaseRun, Session, run_plans
 from conformance.textsafe import json_safe
 
@@ -139,6 +150,8 @@ class SelftestReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     cases: int = 0
     input_problems: list[str] = field(default_factory=list)
+    #: The response side's mutants (response_body values and types, CLI output schemas).
+    response: ResponseSelftest = field(default_factory=ResponseSelftest)
 
     def counts(self) -> dict[str, KindCounts]:
         """Counts per mutation kind, in :data:`MUTATION_KINDS` order, plus ``total``."""
@@ -168,6 +181,7 @@ class SelftestReport:
             and total.caught + total.client_differs == total.run
             and not self.false_alarms
             and not self.errors
+            and self.response.passed
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -189,6 +203,7 @@ class SelftestReport:
                 for f, a, k, r, t in self.not_applicable
             ],
             "mutants": [result.to_json() for result in self.results],
+            "response": self.response.to_json(),
         }
 
 
@@ -318,6 +333,8 @@ def run_selftest(
     for run in sorted(runs, key=lambda item: order.get(item.plan.case_id, len(order))):
         report.cases += 1
         judge_case(session, run, report, canonical_passes=canonical.get(str(run.plan.fixture.path), False))
+        if run.verdict is not None and run.outcome is not None:
+            report.response.add_case(run.plan.case_id, session.response_case(run, run.verdict))
     redacted: list[str] = redact_value(report.errors, [session.settings.token])
     report.errors = redacted
     return report
@@ -346,6 +363,26 @@ def _canonical_verdicts(session: Session, runs: list[CaseRun]) -> dict[str, bool
 
 def _percent(part: int, whole: int) -> str:
     return "n/a" if whole == 0 else f"{100.0 * part / whole:.1f} %"
+
+
+def _response_lines(report: SelftestReport) -> list[str]:
+    """The response side's table: mutants of response_body values and types, and of CLI output schemas."""
+    response = report.response
+    if not response.counts and not response.false_alarms:
+        return ["response side: no mutant (no client surfaced a value the fixture's response_body holds)", ""]
+    rows = [("response kind", "run", "caught", "missed")]
+    for kind in RESPONSE_MUTATION_KINDS:
+        caught, total = response.counts.get(kind, [0, 0])
+        rows.append((kind, str(total), str(caught), str(total - caught)))
+    widths = [max(len(row[index]) for row in rows) for index in range(4)]
+    lines = [
+        "  ".join([row[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True))])
+        for row in rows
+    ]
+    lines.extend(f"MISSED (response): {item}" for item in response.missed)
+    lines.extend(f"FALSE ALARM (response): {item}" for item in response.false_alarms)
+    lines.append("")
+    return lines
 
 
 def render_report(report: SelftestReport, *, verbose: bool = False) -> str:
@@ -383,6 +420,7 @@ def render_report(report: SelftestReport, *, verbose: bool = False) -> str:
         lines.append("  ".join(cells))
     total = counts["total"]
     lines.append("")
+    lines.extend(_response_lines(report))
     for result in report.results:
         if result.outcome == "client_differs":
             lines.append(
@@ -413,6 +451,11 @@ def render_report(report: SelftestReport, *, verbose: bool = False) -> str:
         for fixture, adapter, kind, reason, target in report.not_applicable:
             where = f" {target}" if target else ""
             lines.append(f"n/a: {kind} {fixture} [{adapter}]{where}: {reason}")
+    response = report.response
+    lines.append(
+        f"response side: caught {response.caught} of {response.total} mutants "
+        f"({_percent(response.caught, response.total)}), {len(response.false_alarms)} false alarm(s)"
+    )
     lines.append(
         f"caught {total.caught} of {total.run} mutants ({_percent(total.caught, total.run)}), "
         + (f"{total.client_differs} where the client already differs, " if total.client_differs else "")

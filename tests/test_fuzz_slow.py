@@ -62,6 +62,8 @@ def _check_finding(session: Session, finding: Finding, client: str) -> None:
     assert (finding.path.parent / "README.md").is_file()
     if not finding.replayable or finding.flaky:
         return
+    if all(item.startswith("differential ") for item in finding.signature):
+        return  # the clients differ from each other where the fixture is silent: no verdict fails
     saved = load_fixture(finding.path)
     by_label = {slot.label: slot for slot in session.slots}
     assert session.run_case(CasePlan(saved, by_label[client])).status in ("fail", "error")

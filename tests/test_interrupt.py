@@ -5,8 +5,9 @@ that passes, then a client that hangs with a child in its process group and
 a grandchild that escaped it. Once that client has signalled it is hanging,
 the test sends the signal to the harness and checks: the exit code says
 interrupted (130), the reports are written and marked incomplete, the case
-that finished keeps its verdict and its HAR, the hanging case is an error
-that says it was interrupted, the cases that never started are not reported,
+that finished keeps its verdict and its HAR, the hanging case is
+``interrupted`` (no verdict on its client) and says so, the level is
+``incomplete`` rather than a verdict on a target, the cases that never started are not reported,
 and none of the run's processes is alive afterwards.
 """
 
@@ -67,8 +68,13 @@ def test_an_interrupted_run_keeps_its_reports_and_leaves_no_process(
     assert finished["status"] == "pass"
     assert (report_dir / finished["har"]).is_file()
     hung = cases["workflow-cancel-parity.json::mb-hang"]
-    assert hung["status"] == "error"
+    assert hung["status"] == "interrupted"
     assert hung["reason"].startswith("the run was interrupted while this case ran")
+    assert document["conformance"]["level"] == "incomplete"
+    assert "nonconforming" not in document["conformance"]["explanation"]
+    assert document["summary"]["error"] == 0 and document["summary"]["interrupted"] == 1
+    assert "INTR   workflow-cancel-parity.json::mb-hang" in stdout
+    assert "conformance level: incomplete" in stdout
     assert "partial stdout before hanging" in hung["client"]["stdout"]
     for name in ("junit.xml", "summary.md", "index.html"):
         assert (report_dir / name).is_file()

@@ -30,8 +30,9 @@ def test_collects_one_test_per_fixture_and_adapter(pytester: pytest.Pytester) ->
     result = _run(
         pytester, "--conformance-adapter", "canonical", "--conformance-adapter", f"cli={FAKE_DW}", "-v"
     )
-    result.assert_outcomes(passed=18, deselected=1)
-    result.stdout.fnmatch_lines(["*workflow-start-parity.json::cli PASSED*"])
+    result.assert_outcomes(passed=18)  # the project's own test is not collected, not even deselected
+    result.stdout.fnmatch_lines(["collected 18 items", "*workflow-start-parity.json::cli PASSED*"])
+    result.stdout.fnmatch_lines(["dw-conformance: collecting the conformance cases only*"])
     document = json.loads((pytester.path / "reports" / "result.json").read_text(encoding="utf-8"))
     assert validate_result(document) == []
     assert len(document["cases"]) == 18
@@ -44,7 +45,15 @@ def test_a_failure_message_is_the_rendered_diff(
     monkeypatch.setenv("FAKE_DW_DEFECT", "double-for-long")
     result = _run(pytester, "--conformance-adapter", f"cli={FAKE_DW}", "-k", "workflow-start")
     result.assert_outcomes(failed=1, deselected=9)
-    result.stdout.fnmatch_lines(["*workflow-start-parity.json::cli*", "*/body/input/0/order_id*"])
+    result.stdout.fnmatch_lines(
+        [
+            "workflow-start-parity.json::cli: fail, 1 difference (- expected by the fixture, + sent by the client)",
+            "  /body/input/0/order_id  [type_changed]",
+            "    - 42",
+            "    + 42.0",
+            "    (expected integer, found double)",
+        ]
+    )
 
 
 def test_without_the_flag_the_plugin_stays_out_of_the_way(pytester: pytest.Pytester) -> None:
@@ -66,16 +75,17 @@ def test_a_session_stopped_early_writes_reports_marked_incomplete(
     # Review: ``-x`` (or Ctrl-C) stopped the session after one case, yet result.json said complete.
     monkeypatch.setenv("FAKE_DW_DEFECT", "missing-field")
     result = _run(pytester, "--conformance-adapter", f"cli={FAKE_DW}", "-x")
-    result.assert_outcomes(failed=1, deselected=1)
+    result.assert_outcomes(failed=1)
     document = json.loads((pytester.path / "reports" / "result.json").read_text(encoding="utf-8"))
     assert len(document["cases"]) == 1
     assert document["run"]["complete"] is False
+    assert document["conformance"]["level"] == "incomplete"
     assert validate_result(document) == []
 
 
 def test_a_k_selection_that_ran_every_selected_case_is_complete(pytester: pytest.Pytester) -> None:
     result = _run(pytester, "--conformance-adapter", f"cli={FAKE_DW}", "-k", "workflow-start")
-    result.assert_outcomes(passed=1, deselected=9)
+    result.assert_outcomes(passed=1, deselected=8)
     document = json.loads((pytester.path / "reports" / "result.json").read_text(encoding="utf-8"))
     assert document["run"]["complete"] is True
 
@@ -83,3 +93,79 @@ def test_a_k_selection_that_ran_every_selected_case_is_complete(pytester: pytest
 def test_a_timeout_that_is_not_a_positive_finite_number_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = _run(pytester, "--conformance-timeout", "nan")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+# ------------------------------------------------------------------ pytest habits (issue 15, item 4)
+def _cached_run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """Like :func:`_run`, with pytest's cache (``--lf`` needs it)."""
+    return pytester.runpytest_subprocess(
+        "--conformance",
+        "--conformance-report-dir",
+        str(pytester.path / "reports"),
+        "--conformance-adapter",
+        "canonical",
+        "--conformance-adapter",
+        f"cli={FAKE_DW}",
+        *args,
+    )
+
+
+def _failed_ids(result: pytest.RunResult) -> list[str]:
+    return [line.split()[1] for line in result.outlines if line.startswith("FAILED ")]
+
+
+def test_a_failing_node_id_reruns_as_printed_and_lf_reruns_only_it(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_DW_DEFECT", "double-for-long")
+    first = _cached_run(pytester, "-k", "workflow-start or workflow-signal")
+    first.assert_outcomes(failed=1, passed=3, deselected=14)
+    [node_id] = _failed_ids(first)
+    assert node_id == "workflow-start-parity.json::cli"
+    again = _cached_run(pytester, node_id)  # copied from the summary line, as a user would
+    again.assert_outcomes(failed=1, deselected=17)
+    assert _failed_ids(again) == [node_id]
+    last_failed = _cached_run(pytester, "--lf")
+    last_failed.assert_outcomes(failed=1, deselected=17)
+    last_failed.stdout.fnmatch_lines(
+        ["collected 18 items / 17 deselected / 1 selected", "run-last-failure: *"]
+    )
+    monkeypatch.delenv("FAKE_DW_DEFECT")
+    fixed = _cached_run(pytester, "--lf")
+    fixed.assert_outcomes(passed=1, deselected=17)
+    after = _cached_run(pytester, "--lf")  # nothing failed last time: everything runs
+    after.assert_outcomes(passed=18)
+
+
+def test_named_paths_run_the_project_tests_beside_the_cases(pytester: pytest.Pytester) -> None:
+    from conformance.fixture import shipped_corpus_dir
+
+    pytester.makepyfile(test_own="def test_own():\n    assert True\n")
+    result = _cached_run(pytester, "test_own.py", str(shipped_corpus_dir()), "-k", "workflow-start or own")
+    result.assert_outcomes(passed=3, deselected=16)
+    result.stdout.fnmatch_lines(["dw-conformance: collecting the paths named*"])
+
+
+def test_xdist_gives_one_complete_result_equal_to_the_serial_one(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_DW_DEFECT", "double-for-long")
+    serial = _cached_run(pytester, "-p", "no:cacheprovider")
+    serial.assert_outcomes(failed=5, passed=13)
+    serial_document = json.loads((pytester.path / "reports" / "result.json").read_text(encoding="utf-8"))
+    parallel = _cached_run(pytester, "-p", "no:cacheprovider", "-n", "2")
+    parallel.assert_outcomes(failed=5, passed=13)
+    document = json.loads((pytester.path / "reports" / "result.json").read_text(encoding="utf-8"))
+    assert validate_result(document) == []
+    assert document["run"]["complete"] is True and len(document["cases"]) == 18
+
+    def comparable(data: dict[str, object]) -> dict[str, object]:
+        data = json.loads(json.dumps(data))
+        data.pop("run")
+        for case in data["cases"]:  # type: ignore[attr-defined]
+            case["duration_seconds"] = 0
+            if case["client"] is not None:
+                case["client"]["duration_seconds"] = 0
+        return data
+
+    assert comparable(document) == comparable(serial_document)

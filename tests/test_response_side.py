@@ -268,3 +268,98 @@ def test_the_real_dw_output_matches_its_published_schemas(tmp_path: Path, real_d
         assert any(
             line.startswith("--json output against schemas/output/") for line in case["response"]["asserted"]
         )
+
+
+def test_a_policy_declares_a_deliberate_response_side_difference(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "- operation: workflow-task.history\n"
+        "  projection: sdk_double\n"
+        "  pointers: /output/next_history_page_token\n"
+        "  reason: the double decorates the page token on purpose\n",
+        encoding="utf-8",
+    )
+    done = run_command(
+        tmp_path / "reports",
+        "--adapter",
+        f"exec={exec_manifest(tmp_path)}",
+        "-k",
+        "workflow-task-history",
+        "--policy",
+        str(policy),
+        CANONICAL_CLIENT_DEFECT="wrong-output",
+    )
+    assert done.code == 0, done.stdout + done.stderr
+    (case,) = done.cases().values()
+    assert case["status"] == "pass" and case["response"]["status"] == "pass"
+    (diagnostic,) = case["response"]["diagnostic_diff"]
+    assert diagnostic["pointer"] == "/output/next_history_page_token"
+    assert "policy: the double decorates the page token on purpose" in diagnostic["message"]
+
+
+def test_every_case_carries_a_response_verdict_even_a_skipped_one(tmp_path: Path) -> None:
+    import shutil
+
+    from conformance.fixture import shipped_corpus_dir
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("storage-test-parity.json", "schedule-history-parity.json"):
+        shutil.copy2(shipped_corpus_dir() / name, corpus / name)
+    data = json.loads((corpus / "storage-test-parity.json").read_text(encoding="utf-8"))
+    del data["cli"]  # the cli adapter cannot express this fixture any more: skipped
+    (corpus / "storage-test-parity.json").write_text(json.dumps(data), encoding="utf-8")
+    fake_dw = ROOT / "tests" / "support" / "fake_dw.py"
+    done = run_command(tmp_path / "reports", "--adapter", f"cli={fake_dw}", "--fixtures", str(corpus))
+    cases = done.cases()
+    skipped = cases["storage-test-parity.json::cli"]
+    assert skipped["status"] == "skipped" and skipped["response"]["status"] == "not_reached"
+    judged = cases["schedule-history-parity.json::cli"]
+    assert judged["response"]["status"] == "pass", judged["rendered"]
+
+
+# ------------------------------------------------------------------------------ the self-test
+def test_the_selftest_catches_every_response_mutant_of_the_real_dw(
+    tmp_path: Path, real_dw_path: Path
+) -> None:
+    from conformance.cli import main
+
+    corpus = cli_manifest().parents[2] / "tests" / "fixtures" / "control-plane"
+    out = tmp_path / "selftest.json"
+    args = ["selftest", "--jobs", "2", "--json", str(out), "--adapter", f"cli={real_dw_path}"]
+    args += [
+        "--fixtures",
+        str(corpus),
+        "--cli-output-schemas",
+        str(cli_manifest()),
+        "-k",
+        "schedule-,namespace-",
+    ]
+    assert main(args) == 0
+    response = json.loads(out.read_text(encoding="utf-8"))["response"]
+    counts = response["counts"]
+    assert set(counts) == {"response_value", "response_type", "schema_type", "schema_required"}
+    assert all(row["caught"] == row["total"] > 0 for row in counts.values()), counts
+    assert response["false_alarms"] == [] and response["missed"] == []
+
+
+def test_a_response_judge_blind_to_surfaced_values_makes_the_selftest_fail(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from conformance.cli import main
+    from conformance.response import verdict as verdict_module
+    from conformance.response.surfaced import SurfacedComparison
+
+    def blind(output: object, answer: object, *, base: str = "/output") -> SurfacedComparison:
+        result = compare_surfaced(output, answer, base=base)
+        result.differences = []
+        return result
+
+    monkeypatch.setattr(verdict_module, "compare_surfaced", blind)
+    out = tmp_path / "selftest.json"
+    code = main(
+        ["selftest", "--json", str(out), "--adapter", "canonical", "-k", "schedule-history,storage-test"]
+    )
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert code == 1 and document["passed"] is False
+    assert document["response"]["missed"] and document["counts"]["total"]["missed"] == 0

@@ -146,8 +146,29 @@ def test_an_interrupted_run_says_so() -> None:
     builder = ResultBuilder(complete=False, interrupted=True)
     builder.case("workflow-start-parity.json", "cli")
     level = _level(builder)
-    assert level["level"] == "full"
-    assert "interrupted" in level["explanation"]
+    assert level["level"] == "incomplete"
+    assert "interrupted" in level["explanation"] and "would give 'full'" in level["explanation"]
+
+
+def test_a_case_cut_short_blames_no_client() -> None:
+    """An interrupted case is no verdict: the level says incomplete, not nonconforming."""
+    builder = ResultBuilder(complete=False, interrupted=True)
+    builder.case("workflow-start-parity.json", "cli")
+    builder.case("workflow-signal-parity.json", "cli", "interrupted", reason="the run was interrupted")
+    document = builder.build()
+    level = document["conformance"]
+    assert level["level"] == "incomplete" and exit_code_for(document) == 0
+    assert level["targets"] == {"cli_json_client": "pass"}
+    assert "1 case cut short (workflow-signal-parity.json::cli)" in level["explanation"]
+    assert document["summary"]["interrupted"] == 1 and document["summary"]["error"] == 0
+    assert document["summary"]["by_adapter"]["cli"]["interrupted"] == 1
+
+
+def test_an_incomplete_run_with_a_failure_does_not_claim_a_level_either() -> None:
+    builder = ResultBuilder(complete=False, interrupted=True)
+    builder.case("workflow-start-parity.json", "cli", "fail")
+    level = _level(builder)
+    assert level["level"] == "incomplete" and "would give 'nonconforming'" in level["explanation"]
 
 
 _STATUSES = st.sampled_from(["pass", "fail", "error", "skipped"])

@@ -89,11 +89,28 @@ def test_run_process_keeps_its_results_whatever_the_wait(wait_variant: str, tmp_
     assert (stuck.exit_code, stuck.timed_out, stuck.stdout.strip()) == (None, True, "partial")
 
 
+def _open_pidfds() -> int:
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            count += os.readlink(f"/proc/self/fd/{fd}") == "anon_inode:[pidfd]"
+        except OSError:  # closed meanwhile (the listing's own descriptor)
+            continue
+    return count
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="os.pidfd_open is not available on this platform")
 def test_no_pidfd_is_left_open_by_the_waits(tmp_path: Path) -> None:
-    before = len(os.listdir("/proc/self/fd"))
-    for _ in range(20):
+    before = _open_pidfds()
+    for _ in range(10):
         processes.run_process([sys.executable, "-c", "pass"], env=dict(os.environ), cwd=tmp_path, timeout=60)
-    assert len(os.listdir("/proc/self/fd")) <= before
+    stuck = _start(sys.executable, "-c", "import time; time.sleep(60)")
+    try:
+        assert processes.wait_for_exit(stuck, timeout=0.1) is False
+    finally:
+        stuck.kill()
+        stuck.wait()
+    assert _open_pidfds() == before
 
 
 # ---------------------------------------------------------------- importing the proxy
@@ -242,8 +259,9 @@ def test_a_case_waiting_for_a_slot_starts_no_client_once_the_run_is_interrupted(
         document = session.document(complete=False)
     assert len(spy.started) == 1  # the case that waited for the slot never started its client
     assert [run.plan.case_id for run in runs] == spy.started  # and it is not reported
-    assert [(case["id"], case["status"]) for case in document["cases"]] == [(spy.started[0], "error")]
-    assert "while this case ran" in document["cases"][0]["reason"]
+    assert [case["id"] for case in document["cases"]] == spy.started
+    assert document["cases"][0]["status"] not in ("pass", "fail")  # no verdict on a stopped client
+    assert "interrupted while this case ran" in document["cases"][0]["reason"]
 
 
 # ---------------------------------------------------------------- the benchmark's floor

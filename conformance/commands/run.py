@@ -21,6 +21,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from conformance.annotations import ANNOTATION_FORMATS, github_annotations
+from conformance.known_failures import KnownFailures, annotate_cases, load_known_failures
+from conformance.problems import InputError
 from conformance.proxy.recorder import DEFAULT_MAX_BODY_BYTES
 from conformance.reporting.console import CaseLines, closing_sections, summary_table
 from conformance.runner import (
@@ -33,8 +36,10 @@ from conformance.runner import (
     Session,
     run_plans,
 )
+from conformance.sharding import Shard, corpus_identity, parse_shard, shard_fixtures
 
 EXIT_OK, EXIT_NONCONFORMING, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
 
 def positive_int(text: str) -> int:
     value = int(text)
@@ -146,6 +151,32 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--no-har", action="store_true", help="do not write per-case HAR files")
     parser.add_argument(
+        "--known-failures",
+        type=Path,
+        metavar="FILE",
+        help="YAML list of cases known to fail (known_failures: [{case, reason, pointers}]): a listed case "
+        "failing as described does not make the run nonconforming",
+    )
+    parser.add_argument(
+        "--shard",
+        type=parse_shard,
+        metavar="I/N",
+        help="run shard I of N: a deterministic, balanced share of the fixtures (all clients of a fixture "
+        "together); join the results with dw-conformance merge",
+    )
+    parser.add_argument(
+        "--annotations",
+        choices=ANNOTATION_FORMATS,
+        metavar="FORMAT",
+        help="also print one CI annotation per failing case: github "
+        "(::error file=<fixture>,title=<case>::<first pointer> ...)",
+    )
+    parser.add_argument(
+        "--strict-known-failures",
+        action="store_true",
+        help="a listed known failure that now passes makes the run nonconforming (like strict xfail)",
+    )
+    parser.add_argument(
         "-v",
         "--verbose",
         action="store_true",
@@ -243,14 +274,57 @@ class _Interrupted:
             signal.signal(signum, handler)
 
 
+def _apply_shard(session: Session, shard: Shard | None, out: Any) -> dict[str, Any] | None:
+    """Keep only the shard's plans (:mod:`conformance.sharding`); what ``run.shard`` records."""
+    if shard is None:
+        return None
+    names = shard_fixtures((plan.fixture.name for plan in session.plans), shard)
+    if not names:
+        raise ConfigurationError(
+            f"shard {shard} has no case: only {len({p.fixture.name for p in session.plans})} fixture(s) "
+            "are selected; use fewer shards"
+        )
+    chosen = set(names)
+    session.plans = [plan for plan in session.plans if plan.fixture.name in chosen]
+    print(f"shard {shard}: {len(names)} fixture(s), {len(session.plans)} case(s)", file=out)
+    return {"index": shard.index, "count": shard.count, "fixtures": names}
+
+
+def _known_failures(args: argparse.Namespace) -> KnownFailures | None:
+    path = getattr(args, "known_failures", None)
+    strict = bool(getattr(args, "strict_known_failures", False))
+    if path is None:
+        if strict:
+            raise ConfigurationError("--strict-known-failures needs --known-failures FILE")
+        return None
+    try:
+        return load_known_failures(path, strict=strict)
+    except InputError as error:
+        raise ConfigurationError(str(error)) from error
+
+
+def _with_known_failure(case: dict[str, Any], known: KnownFailures | None) -> dict[str, Any]:
+    """A copy of ``case`` carrying its ``known_failure`` annotation, for its live console line."""
+    if known is None:
+        return case
+    copy = dict(case)
+    annotate_cases([copy], known.to_json())
+    return copy
+
+
 def handle(args: argparse.Namespace) -> int:
     from conformance.reporting import write_reports
-    from conformance.result import exit_code_for
+    from conformance.result import exit_code_for, rebuild_document
 
     report_dir: Path = args.report_dir
     out = sys.stdout
     settings = settings_from_args(args, report_dir)
     settings.keep_evidence = False  # reports need only each case's result (see RunSettings)
+    try:
+        known = _known_failures(args)
+    except ConfigurationError as error:
+        print(f"dw-conformance: {error}", file=sys.stderr)
+        return EXIT_USAGE
     session = Session(settings, notify=lambda m: print(m, file=sys.stderr))
     # Signals are caught from here to the last report byte: a SIGTERM during
     # start-up or report writing must not kill the process half-way.
@@ -264,6 +338,7 @@ def handle(args: argparse.Namespace) -> int:
                     "nothing to run: no available adapter matched any selected fixture"
                     + (f" (-k {args.select!r})" if args.select else "")
                 )
+            shard_info = _apply_shard(session, getattr(args, "shard", None), out)
             session.start()
         except ConfigurationError as error:
             session.close()
@@ -272,7 +347,7 @@ def handle(args: argparse.Namespace) -> int:
         lines = CaseLines(len(session.plans), out, verbose=bool(getattr(args, "verbose", False)))
 
         def case_done(run: CaseRun) -> None:
-            lines.case_done(run.result)
+            lines.case_done(_with_known_failure(run.result, known))
 
         try:
             run_plans(
@@ -287,6 +362,10 @@ def handle(args: argparse.Namespace) -> int:
         finally:
             session.close()
         document = session.document(complete=not session.interrupted)
+        run_info = {**document["run"], "corpus": corpus_identity(session.fixtures)}
+        if shard_info is not None:
+            run_info["shard"] = shard_info
+        document = rebuild_document(document, run=run_info, known_failures=known)
         try:
             paths = write_reports(document, report_dir)
         except OSError as error:
@@ -300,13 +379,19 @@ def handle(args: argparse.Namespace) -> int:
         print(closing, file=out)
     summary = document["summary"]
     level = document["conformance"]
+    known_note = f" ({summary['known_failures']} known)" if summary.get("known_failures") else ""
+    fixed_note = f" ({summary['fixed']} listed as known failures)" if summary.get("fixed") else ""
     print(
-        f"{summary['total']} cases: {summary['pass']} passed, {summary['fail']} failed, "
-        f"{summary['error']} errors, {summary['skipped']} skipped",
+        f"{summary['total']} cases: {summary['pass']} passed{fixed_note}, "
+        f"{summary['fail']} failed{known_note}, {summary['error']} errors, {summary['skipped']} skipped"
+        + (f", {summary['interrupted']} interrupted" if summary.get("interrupted") else ""),
         file=out,
     )
     print(f"conformance level: {level['level']} ({level['explanation']})", file=out)
     print("reports: " + ", ".join(str(path) for path in paths.values()), file=out)
+    if getattr(args, "annotations", None) == "github":
+        for line in github_annotations(document):
+            print(line, file=out)
     if session.interrupted:
         print("dw-conformance: run interrupted; the reports cover the cases that finished", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -18,7 +18,57 @@ from typing import Any
 TIMES = "\u00d7"
 STATUSES = ("pass", "fail", "error", "skipped")
 #: How a status reads in a sentence.
-STATUS_WORDS = {"pass": "passed", "fail": "failed", "error": "error", "skipped": "skipped"}
+STATUS_WORDS = {
+    "pass": "passed",
+    "fail": "failed",
+    "error": "error",
+    "skipped": "skipped",
+    "interrupted": "interrupted",
+}
+
+
+#: Display statuses of listed known failures (:mod:`conformance.known_failures`), beside the case statuses.
+KNOWN_STATUSES = ("known_failure", "fixed")
+#: How each display status reads in a sentence.
+DISPLAY_WORDS = {**STATUS_WORDS, "known_failure": "known failure", "fixed": "fixed (listed as known failure)"}
+
+
+def display_status(case: Mapping[str, Any]) -> str:
+    """What a report shows for a case: its status, or ``known_failure`` / ``fixed`` for a listed case.
+
+    A listed case failing exactly as its entry says shows as ``known_failure``;
+    a listed case that passed shows as ``fixed``; anything else (a listed case
+    failing elsewhere, an error) shows its own status, since it counts.
+    """
+    annotation = case.get("known_failure")
+    if isinstance(annotation, Mapping):
+        if annotation.get("outcome") == "known":
+            return "known_failure"
+        if annotation.get("outcome") == "fixed":
+            return "fixed"
+    return str(case.get("status"))
+
+
+def counts_against(case: Mapping[str, Any]) -> bool:
+    """Whether a case is a failure or error that counts (known failures failing as described do not)."""
+    return case.get("status") in ("fail", "error") and display_status(case) != "known_failure"
+
+
+def known_failure_note(case: Mapping[str, Any]) -> str:
+    """One line on a listed case: why it is listed, and what this run made of the listing ("" if unlisted)."""
+    annotation = case.get("known_failure")
+    if not isinstance(annotation, Mapping):
+        return ""
+    reason = str(annotation.get("reason", ""))
+    outcome = annotation.get("outcome")
+    if outcome == "known":
+        return f"known failure: {reason}"
+    if outcome == "fixed":
+        return f"listed as a known failure ({reason}) but passed: remove it from the known-failures file"
+    if outcome == "other_pointers":
+        where = ", ".join(str(p) for p in annotation.get("unexpected_pointers") or [])
+        return f"listed as a known failure ({reason}), but it now also fails at {where}: this counts"
+    return f"listed as a known failure ({reason}); this run: {outcome}"
 
 
 def short_value(value: Any, limit: int = 80) -> str:
@@ -72,12 +122,21 @@ def case_headline(case: Mapping[str, Any]) -> str:
     differences, but what matters first is that the client could not be
     exercised); a failure by its first difference.
     """
-    if case.get("status") in ("error", "skipped") and case.get("reason"):
+    if case.get("status") in ("error", "skipped", "interrupted") and case.get("reason"):
         return str(case["reason"])
     differences = case.get("differences") or []
     if differences:
         more = len(differences) - 1
         return difference_line(differences[0]) + (f" (+{more} more)" if more > 0 else "")
+    response = case.get("response")
+    if isinstance(response, Mapping) and response.get("status") in ("fail", "error"):
+        surfaced = response.get("differences") or []
+        if surfaced:
+            more = len(surfaced) - 1
+            line = difference_line(surfaced[0], sent_word="surfaced")
+            return "response: " + line + (f" (+{more} more)" if more > 0 else "")
+        if response.get("refusal"):
+            return f"response: the client refused the answer: {response['refusal']}"
     return str(case.get("reason") or STATUS_WORDS.get(str(case.get("status")), ""))
 
 

@@ -32,14 +32,25 @@ from typing import Any, TextIO
 from conformance.reporting.common import (
     UNIVERSAL_UNASSERTED,
     case_unasserted,
+    counts_against,
     difference_line,
+    display_status,
+    known_failure_note,
     response_lines,
     unasserted_groups,
 )
 
 __all__ = ["DIFFERENCES_SHOWN", "STATUS_MARKS", "CaseLines", "closing_sections", "summary_table"]
 
-STATUS_MARKS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "skipped": "skip"}
+STATUS_MARKS = {
+    "pass": "PASS",
+    "fail": "FAIL",
+    "error": "ERROR",
+    "skipped": "skip",
+    "interrupted": "INTR",
+    "known_failure": "KNOWN",
+    "fixed": "FIXED",
+}
 #: Differences printed under a failing case as it finishes (the reports have all of them).
 DIFFERENCES_SHOWN = 3
 #: Failing cases listed in the closing section.
@@ -52,13 +63,16 @@ _WIDTH = 120
 def case_detail(case: Mapping[str, Any], *, verbose: bool = False) -> list[str]:
     """The indented lines under one case's status line."""
     lines: list[str] = []
+    note = known_failure_note(case)
+    if note:
+        lines.append(f"    {note}")
     if verbose and case.get("rendered"):
         if case.get("reason"):
             lines.append(f"    reason: {case['reason']}")
         lines.extend(f"    {line}" for line in str(case["rendered"]).splitlines())
         return lines
     status = case.get("status")
-    if status in ("error", "skipped") and case.get("reason"):
+    if status in ("error", "skipped", "interrupted") and case.get("reason"):
         lines.append(f"    reason: {case['reason']}")
     if status in ("fail", "error"):
         differences = list(case.get("differences") or [])
@@ -96,7 +110,7 @@ def _first_line(text: Any) -> str:
 
 
 def case_headline(case: Mapping[str, Any], index: int, total: int) -> str:
-    mark = STATUS_MARKS.get(str(case.get("status")), str(case.get("status")))
+    mark = STATUS_MARKS.get(display_status(case), str(case.get("status")))
     line = f"[{index}/{total}] {mark:<5} {case.get('id', '')}"
     unasserted = case_unasserted(case) if case.get("status") == "pass" else []
     if unasserted:
@@ -121,11 +135,13 @@ class CaseLines:
         with self._lock:
             self.done += 1
             status = case.get("status")
-            if status in ("fail", "error"):
+            if counts_against(case):
                 self.failed += 1
             headline = case_headline(case, self.done, self.total)
             detail = case_detail(case, verbose=self.verbose)
-            durable = not self.tty or status in ("fail", "error") or self.verbose
+            durable = (
+                not self.tty or status in ("fail", "error") or self.verbose or display_status(case) == "fixed"
+            )
             if durable:
                 if self._progress_shown:
                     self.stream.write("\r" + " " * _WIDTH + "\r")
@@ -149,7 +165,7 @@ def summary_table(document: Mapping[str, Any]) -> str:
     for case in document.get("cases") or []:
         if case["fixture"] not in fixtures:
             fixtures.append(case["fixture"])
-        cells[(case["fixture"], case["adapter"])] = STATUS_MARKS.get(case["status"], case["status"])
+        cells[(case["fixture"], case["adapter"])] = STATUS_MARKS.get(display_status(case), case["status"])
     if not fixtures:
         return "(no cases ran)"
     first = max(len("fixture"), *(len(name) for name in fixtures))
@@ -167,10 +183,68 @@ def summary_table(document: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _known_failure_section(document: Mapping[str, Any]) -> list[str]:
+    """Known failures that failed as described, listed cases now passing, listed cases not in the run."""
+    cases = document.get("cases") or []
+    known = [case for case in cases if display_status(case) == "known_failure"]
+    fixed = [case for case in cases if display_status(case) == "fixed"]
+    section = document.get("known_failures") or {}
+    lines: list[str] = []
+    if known:
+        lines.append(
+            f"known failures ({len(known)}, excused by {section.get('source', 'the known-failures file')}):"
+        )
+        lines.extend(
+            f"  KNOWN  {case.get('id', '')}: {case['known_failure'].get('reason', '')}" for case in known
+        )
+        lines.append("")
+    if fixed:
+        strict = " (--strict-known-failures: this fails the run)" if section.get("strict") else ""
+        lines.append(f"fixed: listed as known failures but passed ({len(fixed)}){strict}:")
+        lines.extend(
+            f"  FIXED  {case.get('id', '')}: remove it from the known-failures file" for case in fixed
+        )
+        lines.append("")
+    absent = section.get("not_in_run") or []
+    if absent:
+        lines.append(f"listed as known failures but not in this run ({len(absent)}): " + ", ".join(absent))
+        lines.append("")
+    return lines
+
+
+def compatibility_lines(document: Mapping[str, Any]) -> list[str]:
+    """The version matrix (``compatibility``): per adapter with several instances, one row per operation."""
+    from conformance.compatibility import since_text
+
+    lines: list[str] = []
+    for entry in document.get("compatibility") or []:
+        instances = entry.get("instances") or []
+        heads = [f"{item['adapter']} ({item.get('version') or '?'})" for item in instances]
+        lines.append(f"version matrix of {entry['adapter']} (oldest first):")
+        operations = entry.get("operations") or []
+        first = max([len("operation"), *(len(str(op["operation"])) for op in operations)])
+        widths = [max(len(head), 5) for head in heads]
+        header = ["operation".ljust(first), *(h.ljust(w) for h, w in zip(heads, widths, strict=True))]
+        lines.append("  " + "  ".join(header) + "  conforming")
+        for operation in operations:
+            statuses = operation.get("statuses") or {}
+            marks = [STATUS_MARKS.get(str(statuses.get(item["adapter"])), "-") for item in instances]
+            row = [
+                str(operation["operation"]).ljust(first),
+                *(m.ljust(w) for m, w in zip(marks, widths, strict=True)),
+            ]
+            lines.append("  " + "  ".join(row) + "  " + since_text(entry, operation))
+        everywhere = sum(1 for op in operations if since_text(entry, op) == "all versions")
+        lines.append(f"  {everywhere} of {len(operations)} operations conform in every version")
+        lines.append("")
+    return lines
+
+
 def closing_sections(document: Mapping[str, Any]) -> str:
     """Failures and errors (first differences each), then what went unasserted."""
     lines: list[str] = []
-    bad = [case for case in document.get("cases") or [] if case.get("status") in ("fail", "error")]
+    cases = document.get("cases") or []
+    bad = [case for case in cases if counts_against(case)]
     if bad:
         lines.append(f"failures and errors ({len(bad)}):")
         for case in bad[:FAILURES_LISTED]:
@@ -179,9 +253,16 @@ def closing_sections(document: Mapping[str, Any]) -> str:
         if len(bad) > FAILURES_LISTED:
             lines.append(f"  ... and {len(bad) - FAILURES_LISTED} more (see the reports)")
         lines.append("")
+    lines.extend(_known_failure_section(document))
+    cut_short = [case for case in cases if case.get("status") == "interrupted"]
+    if cut_short:
+        lines.append(f"cut short by the interruption ({len(cut_short)}; no verdict on their clients):")
+        lines.extend(f"  INTR   {case.get('id', '')}" for case in cut_short)
+        lines.append("")
+    lines.extend(compatibility_lines(document))
     groups = unasserted_groups(document)
     if groups:
-        lines.append("not asserted by the fixtures (these parts were not checked):")
+        lines.append("not asserted (nobody checked these parts):")
         for part, cases in groups:
             named = ", ".join(cases[:CASES_NAMED]) + (" ..." if len(cases) > CASES_NAMED else "")
             lines.append(f"  {part}: {len(cases)} case{'s' if len(cases) != 1 else ''} ({named})")

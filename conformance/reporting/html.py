@@ -48,8 +48,11 @@ from conformance.reporting.common import (
     build_matrix,
     case_headline,
     case_text,
+    counts_against,
+    display_status,
     failing_parity,
     identity_text,
+    known_failure_note,
     short_value,
     truncate,
     unasserted_groups,
@@ -59,7 +62,15 @@ from conformance.reporting.jsonview import REQUEST_ORDER, Line, json_lines, seve
 MAX_STREAM_CHARS = 64 * 1024
 _UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _SAFE_RELATIVE = re.compile(r"^[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)*$")
-STATUS_LABELS = {"pass": "pass", "fail": "fail", "error": "error", "skipped": "skipped"}
+STATUS_LABELS = {
+    "pass": "pass",
+    "fail": "fail",
+    "error": "error",
+    "skipped": "skipped",
+    "interrupted": "interrupted",
+    "known_failure": "known failure",
+    "fixed": "fixed",
+}
 
 
 def esc(value: Any) -> str:
@@ -266,6 +277,10 @@ def _header(document: Mapping[str, Any]) -> str:
     level = str(conformance.get("level", "unknown"))
     summary = document.get("summary") or {}
     counts = ", ".join(f"{summary.get(status, 0)} {status}" for status in STATUSES)
+    if summary.get("known_failures"):
+        counts += f" · {summary['known_failures']} of the failures are known failures"
+    if summary.get("fixed"):
+        counts += f", {summary['fixed']} listed known failure(s) fixed"
     targets = ", ".join(f"{esc(t)}: {esc(s)}" for t, s in sorted((conformance.get("targets") or {}).items()))
     return (
         f'<header class="banner level-{esc(level)}"><h1>dw-conformance report'
@@ -361,11 +376,12 @@ def _matrix_section(document: Mapping[str, Any], case_ids: Mapping[int, str]) ->
                     "<span>—</span></td>"
                 )
                 continue
-            status = str(case.get("status"))
+            status = display_status(case)
             anchor = case_ids[index_of[id(case)]]
             count = len(case.get("differences") or [])
             label = esc(STATUS_LABELS.get(status, status)) + (f" <small>({count})</small>" if count else "")
-            title = "" if status == "pass" else case_headline(case)
+            title = known_failure_note(case) if status in ("known_failure", "fixed") else ""
+            title = title or ("" if status == "pass" else case_headline(case))
             cells.append(
                 f'<td class="cell status-{esc(status)}" data-adapter="{esc(adapter)}" '
                 f'data-status="{esc(status)}">'
@@ -395,17 +411,74 @@ def _matrix_section(document: Mapping[str, Any], case_ids: Mapping[int, str]) ->
     )
 
 
+def _compatibility_section(document: Mapping[str, Any]) -> str:
+    """The version matrix: per adapter run as several instances, operations x versions (oldest first)."""
+    from conformance.compatibility import since_text
+
+    parts = []
+    for entry in document.get("compatibility") or []:
+        instances = entry.get("instances") or []
+        head = "".join(
+            f'<th scope="col" data-adapter="{esc(i["adapter"])}">{esc(i["adapter"])}<br>'
+            f'<small class="muted">{esc(i.get("version") or "?")}</small></th>'
+            for i in instances
+        )
+        rows = []
+        for operation in entry.get("operations") or []:
+            statuses = operation.get("statuses") or {}
+            cells = "".join(
+                f'<td class="cell status-{esc(statuses.get(i["adapter"], "none"))}">'
+                f"<span>{esc(STATUS_LABELS.get(str(statuses.get(i['adapter'])), '—'))}</span></td>"
+                for i in instances
+            )
+            rows.append(
+                f'<tr data-operation="{esc(operation["operation"])}"><th scope="row">'
+                f"<code>{esc(operation['operation'])}</code></th>{cells}"
+                f"<td>{esc(since_text(entry, operation))}</td></tr>"
+            )
+        parts.append(
+            f"<h3>{esc(entry['adapter'])}</h3>"
+            f'<table class="matrix compatibility" data-adapter="{esc(entry["adapter"])}"><thead><tr>'
+            f'<th scope="col">operation</th>{head}<th scope="col">conforming</th></tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
+    if not parts:
+        return ""
+    return (
+        '<section id="compatibility"><h2>Version matrix</h2><p class="muted">Several versions of one client '
+        "in one run, oldest first: which conform, operation by operation, and since which version.</p>"
+        + "".join(parts)
+        + "</section>"
+    )
+
+
 def _not_passing_list(document: Mapping[str, Any], case_ids: Mapping[int, str]) -> str:
     items = []
+    listed: list[str] = []
     for index, case in enumerate(document.get("cases") or []):
-        if case.get("status") in ("fail", "error"):
+        link = f'<a href="#{case_ids[index]}">{esc(case["fixture"])} {TIMES} {esc(case["adapter"])}</a> '
+        if counts_against(case):
+            note = known_failure_note(case)
             items.append(
-                f'<li><a href="#{case_ids[index]}">{esc(case["fixture"])} {TIMES} {esc(case["adapter"])}</a> '
-                f"{_badge(str(case['status']))} {esc(case_headline(case))}</li>"
+                f"<li>{link}{_badge(str(case['status']))} {esc(case_headline(case))}"
+                + (f' <span class="muted">({esc(note)})</span>' if note else "")
+                + "</li>"
             )
-    if not items:
-        return ""
-    return f'<h3>Cases that did not pass</h3><ul class="notes" id="not-passing">{"".join(items)}</ul>'
+        elif display_status(case) in ("known_failure", "fixed"):
+            listed.append(f"<li>{link}{_badge(display_status(case))} {esc(known_failure_note(case))}</li>")
+    html_parts = []
+    if items:
+        html_parts.append(
+            f'<h3>Cases that did not pass</h3><ul class="notes" id="not-passing">{"".join(items)}</ul>'
+        )
+    if listed:
+        source = (document.get("known_failures") or {}).get("source", "")
+        html_parts.append(
+            f'<h3>Known failures</h3><p class="muted">Listed in <code>{esc(source)}</code>; a known failure '
+            "failing as described does not count against the level.</p>"
+            f'<ul class="notes" id="known-failures">{"".join(listed)}</ul>'
+        )
+    return "".join(html_parts)
 
 
 def _unasserted_list(document: Mapping[str, Any]) -> str:
@@ -414,13 +487,14 @@ def _unasserted_list(document: Mapping[str, Any]) -> str:
         return ""
     items = "".join(
         f"<li><strong>{esc(part)}</strong>: {len(cases)} case{'s' if len(cases) != 1 else ''} "
-        f"<span class=\"muted\">({esc(', '.join(cases[:8]))}{' …' if len(cases) > 8 else ''})</span></li>"
+        f'<span class="muted">({esc(", ".join(cases[:8]))}{" …" if len(cases) > 8 else ""})</span></li>'
         for part, cases in groups
     )
     universal = esc(", ".join(sorted(UNIVERSAL_UNASSERTED)))
     return (
-        '<h3>Not asserted</h3><p class="muted">Parts of the requests the fixtures do not pin, so nobody '
-        f'checked them.</p><ul class="notes" id="not-asserted">{items}<li>in every case: {universal} '
+        '<h3>Not asserted</h3><p class="muted">What nobody checked: parts of the requests the fixtures '
+        "do not pin, and answers no client surfaced.</p>"
+        f'<ul class="notes" id="not-asserted">{items}<li>in every case: {universal} '
         "(only x-namespace, authorization and the version header are asserted)</li></ul>"
     )
 
@@ -467,12 +541,21 @@ def _why(case: Mapping[str, Any]) -> str:
     failures = len(case.get("differences") or [])
     diagnostics = len(case.get("diagnostic_diff") or [])
     tolerated = f" {diagnostics} tolerated difference(s) are listed as diagnostics." if diagnostics else ""
+    response = case.get("response") if isinstance(case.get("response"), Mapping) else {}
+    response_failed = isinstance(response, Mapping) and response.get("status") == "fail"
     if status == "pass":
         text = "The client sent what the fixture asks for." + tolerated
-    elif status == "fail":
+    elif status == "fail" and failures:
         text = (
             f"The request the client sent differs from the fixture at {failures} place(s) "
             "(pointers below address the normalized request)." + tolerated
+        )
+        if response_failed:
+            text += " Its handling of the answer failed too (see the response side)."
+    elif status == "fail" and response_failed:
+        text = (
+            "The client sent what the fixture asks for, but did not handle the answer right: "
+            "see the response side below (pointers address the client's output)." + tolerated
         )
     elif status == "error":
         text = f"The client could not be exercised: {case.get('reason', '')}"
@@ -595,14 +678,16 @@ def _response_section(case: Mapping[str, Any]) -> str:
     )
     return (
         f'<section class="response-side" data-response-status="{esc(status)}"><h3>Response side: '
-        f"{esc(status.replace('_', ' '))}</h3><p class=\"muted\">The answer came from "
+        f'{esc(status.replace("_", " "))}</h3><p class="muted">The answer came from '
         f"{esc(response.get('answer_source', ''))}.</p>"
-        f"<ul class=\"notes\">{''.join(items)}</ul>{table}</section>"
+        f'<ul class="notes">{"".join(items)}</ul>{table}</section>'
     )
 
 
 def _case_article(case: Mapping[str, Any], anchor: str) -> str:
     status = str(case.get("status"))
+    note = known_failure_note(case)
+    note_html = f'<p class="known-failure-note"><strong>{esc(note)}</strong></p>' if note else ""
     request = case.get("request")
     expected = case.get("expected")
     differences = [*(case.get("differences") or []), *(case.get("diagnostic_diff") or [])]
@@ -646,8 +731,9 @@ def _case_article(case: Mapping[str, Any], anchor: str) -> str:
     return (
         f'<article class="case case-{esc(status)}" id="{anchor}" data-case-id="{esc(case.get("id", ""))}" '
         f'data-status="{esc(status)}"><h2>{esc(case["fixture"])} {TIMES} {esc(case["adapter"])} '
-        f"{_badge(status)}"
-        f' <small><a href="#matrix">↑ matrix</a></small></h2>{facts}{_why(case)}{_differences_table(case)}'
+        f"{_badge(display_status(case))}"
+        f' <small><a href="#matrix">↑ matrix</a></small></h2>{note_html}{facts}{_why(case)}'
+        f"{_differences_table(case)}"
         f"{not_asserted_html}"
         '<div class="side-by-side"><div class="pane expected">'
         "<h3>What it should have sent (from the fixture)</h3>"
@@ -746,6 +832,7 @@ def page_parts(document: Mapping[str, Any]) -> Iterator[str]:
     yield _attention_section(document, case_ids)
     yield _problems_section(document)
     yield _matrix_section(document, case_ids)
+    yield _compatibility_section(document)
     yield (
         '<section id="cases"><p class="hint">Click a cell of the matrix to see what the client sent, '
         "what it should have sent, and why.</p>"

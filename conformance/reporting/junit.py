@@ -8,6 +8,14 @@ Layout decisions:
 - ``fail`` -> ``<failure>``, ``error`` -> ``<error>``, ``skipped`` ->
   ``<skipped message=reason>``; the element's ``message`` is the first
   difference (or the reason), its text the full plain-text verdict;
+- ``interrupted`` (a case cut short by Ctrl-C/SIGTERM) -> ``<skipped
+  message="interrupted: ...">``: no verdict either way;
+- a known failure failing as listed (``--known-failures``) -> ``<skipped
+  message="known failure: <reason>">``: CI pages show it, it is not counted
+  as a failure (the gate does not count it either) and its text keeps the
+  whole verdict; a listed case that now passes is a passing test case whose
+  ``<system-out>`` starts with a note, except under ``--strict-known-failures``
+  where it is a ``<failure type="conformance.fixed_known_failure">``;
 - the client's stdout/stderr go to ``<system-out>``/``<system-err>``, cut to
   :data:`MAX_STREAM_CHARS` (result.json keeps them whole);
 - characters XML 1.0 forbids (most C0 controls, lone surrogates, U+FFFE/F)
@@ -24,7 +32,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from conformance.reporting.common import build_matrix, case_headline, case_text, truncate
+from conformance.reporting.common import (
+    build_matrix,
+    case_headline,
+    case_text,
+    display_status,
+    known_failure_note,
+    truncate,
+)
 
 MAX_STREAM_CHARS = 64 * 1024
 MAX_MESSAGE_CHARS = 500
@@ -54,16 +69,35 @@ def _stream(case: Mapping[str, Any], key: str) -> str:
     return text + ("\n[... cut; the whole output is in result.json]" if cut else "")
 
 
-def _testcase(parent: ET.Element, case: Mapping[str, Any]) -> None:
+def junit_status(case: Mapping[str, Any], strict: bool) -> str:
+    """The JUnit outcome of a case: its status, ``known_failure``, or ``fixed_strict``."""
+    shown = display_status(case)
+    if shown == "known_failure":
+        return shown
+    if shown == "fixed" and strict:
+        return "fixed_strict"
+    return str(case.get("status"))
+
+
+def _testcase(parent: ET.Element, case: Mapping[str, Any], strict: bool = False) -> None:
     element = ET.SubElement(parent, "testcase")
     _set(element, "classname", case["adapter"])
     _set(element, "name", case["fixture"])
     _set(element, "time", _seconds(case.get("duration_seconds")))
     if case.get("fixture_path"):
         _set(element, "file", case["fixture_path"])
-    status = case.get("status")
+    status = junit_status(case, strict)
     message, _ = truncate(case_headline(case), MAX_MESSAGE_CHARS)
-    if status in ("fail", "error"):
+    note = known_failure_note(case)
+    if status == "known_failure":
+        child = ET.SubElement(element, "skipped")
+        _set(child, "message", truncate(note, MAX_MESSAGE_CHARS)[0])
+        child.text = xml_text(case_text(case))
+    elif status == "fixed_strict":
+        child = ET.SubElement(element, "failure")
+        _set(child, "message", truncate(note, MAX_MESSAGE_CHARS)[0])
+        _set(child, "type", "conformance.fixed_known_failure")
+    elif status in ("fail", "error"):
         tag = "failure" if status == "fail" else "error"
         child = ET.SubElement(element, tag)
         _set(child, "message", message)
@@ -71,8 +105,12 @@ def _testcase(parent: ET.Element, case: Mapping[str, Any]) -> None:
         child.text = xml_text(case_text(case))
     elif status == "skipped":
         _set(ET.SubElement(element, "skipped"), "message", message)
+    elif status == "interrupted":
+        _set(ET.SubElement(element, "skipped"), "message", "interrupted: " + message)
     for key, tag in (("stdout", "system-out"), ("stderr", "system-err")):
         text = _stream(case, key)
+        if key == "stdout" and note and status != "known_failure":
+            text = f"[dw-conformance] {note}\n" + text
         if text:
             ET.SubElement(element, tag).text = xml_text(text)
 
@@ -93,6 +131,7 @@ def junit_tree(document: Mapping[str, Any]) -> ET.ElementTree[ET.Element]:
     total_time = 0.0
     run = document.get("run") or {}
     level = (document.get("conformance") or {}).get("level", "")
+    strict = bool((document.get("known_failures") or {}).get("strict"))
     for adapter in matrix.adapters:
         cases = [c for f in matrix.fixtures if (c := matrix.cell(f, adapter)) is not None]
         if not cases:
@@ -104,7 +143,10 @@ def junit_tree(document: Mapping[str, Any]) -> ET.ElementTree[ET.Element]:
         counts: dict[str, int] = {}
         duration = 0.0
         for case in cases:
-            counts[str(case["status"])] = counts.get(str(case["status"]), 0) + 1
+            outcome = {"known_failure": "skipped", "fixed_strict": "fail", "interrupted": "skipped"}.get(
+                junit_status(case, strict)
+            )
+            counts[outcome or str(case["status"])] = counts.get(outcome or str(case["status"]), 0) + 1
             duration += float(case.get("duration_seconds") or 0.0)
         _count(suite, counts, duration)
         properties = ET.SubElement(suite, "properties")
@@ -113,7 +155,7 @@ def junit_tree(document: Mapping[str, Any]) -> ET.ElementTree[ET.Element]:
             _set(prop, "name", name)
             _set(prop, "value", value)
         for case in cases:
-            _testcase(suite, case)
+            _testcase(suite, case, strict)
         for status, number in counts.items():
             totals[status] = totals.get(status, 0) + number
         total_time += duration

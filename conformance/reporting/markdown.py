@@ -31,8 +31,11 @@ from conformance.reporting.common import (
     TIMES,
     UNIVERSAL_UNASSERTED,
     build_matrix,
+    counts_against,
+    display_status,
     failing_parity,
     identity_text,
+    known_failure_note,
     short_value,
     unasserted_groups,
 )
@@ -43,8 +46,16 @@ MAX_TEXT = 200
 #: Case ids named per unasserted part.
 MAX_NAMED = 8
 
-STATUS_MARKS = {"pass": "✅ pass", "fail": "❌ fail", "error": "⚠️ error", "skipped": "⏭️ skipped"}
-LEVEL_MARKS = {"full": "✅", "partial": "🟡", "provisional": "🟡", "nonconforming": "❌"}
+STATUS_MARKS = {
+    "pass": "✅ pass",
+    "fail": "❌ fail",
+    "error": "⚠️ error",
+    "skipped": "⏭️ skipped",
+    "interrupted": "⏸️ interrupted",
+    "known_failure": "🔶 known failure",
+    "fixed": "✨ fixed",
+}
+LEVEL_MARKS = {"full": "✅", "partial": "🟡", "provisional": "🟡", "nonconforming": "❌", "incomplete": "⏸️"}
 
 #: Characters Markdown/HTML act on anywhere in a line (``:`` stops URL autolinks, ``@`` mentions).
 _SPECIAL = frozenset("\\`*[]<>|&~@#")
@@ -139,7 +150,7 @@ def _matrix_section(document: Mapping[str, Any]) -> list[str]:
         marks = []
         for adapter in matrix.adapters:
             case = matrix.cell(fixture, adapter)
-            marks.append(STATUS_MARKS.get(str(case["status"]), "") if case else "—")
+            marks.append(STATUS_MARKS.get(display_status(case), "") if case else "—")
         lines.append(
             f"| {md_text(fixture)} | {md_code(matrix.operations[fixture])} | " + " | ".join(marks) + " |"
         )
@@ -148,7 +159,7 @@ def _matrix_section(document: Mapping[str, Any]) -> list[str]:
 
 
 def _failures_section(document: Mapping[str, Any]) -> list[str]:
-    bad = [case for case in document.get("cases") or [] if case.get("status") in ("fail", "error")]
+    bad = [case for case in document.get("cases") or [] if counts_against(case)]
     if not bad:
         return []
     lines = ["### Failures", ""]
@@ -158,6 +169,8 @@ def _failures_section(document: Mapping[str, Any]) -> list[str]:
         )
         if case.get("status") == "error" and case.get("reason"):
             title += f": {md_text(case['reason'])}"
+        if case.get("known_failure"):
+            title += f" ({md_text(known_failure_note(case), 400)})"
         lines.append(title)
         differences = case.get("differences") or []
         for difference in differences[:MAX_DIFFERENCES_PER_CASE]:
@@ -176,6 +189,63 @@ def _failures_section(document: Mapping[str, Any]) -> list[str]:
     if len(bad) > MAX_LISTED:
         lines.append(f"- … and {len(bad) - MAX_LISTED} more failing cases (see index.html)")
     lines.append("")
+    return lines
+
+
+def _known_failures_section(document: Mapping[str, Any]) -> list[str]:
+    """Known failures that failed as described, listed cases that now pass, listed cases not run."""
+    section = document.get("known_failures")
+    if not section:
+        return []
+    cases = document.get("cases") or []
+    known = [case for case in cases if display_status(case) == "known_failure"]
+    fixed = [case for case in cases if display_status(case) == "fixed"]
+    absent = section.get("not_in_run") or []
+    if not (known or fixed or absent):
+        return []
+    lines = [
+        "### Known failures",
+        "",
+        f"Listed in {md_code(section.get('source', ''))}; a known failure "
+        "failing where it is listed does not count against the level.",
+        "",
+    ]
+    for case in known[:MAX_LISTED]:
+        pointers = ", ".join(md_code(p) for p in case["known_failure"].get("pointers") or []) or "any pointer"
+        lines.append(
+            f"- 🔶 **{md_text(case['fixture'])}** {TIMES} {md_text(case['adapter'])}: known failure "
+            f"({pointers}): {md_text(case['known_failure'].get('reason', ''), 400)}"
+        )
+    strict = " **(--strict-known-failures: this fails the run)**" if section.get("strict") else ""
+    for case in fixed[:MAX_LISTED]:
+        lines.append(
+            f"- ✨ **{md_text(case['fixture'])}** {TIMES} {md_text(case['adapter'])}: fixed, it passed; "
+            f"remove it from the file{strict}"
+        )
+    if absent:
+        lines.append("- not in this run: " + ", ".join(md_text(case_id) for case_id in absent[:MAX_LISTED]))
+    lines.append("")
+    return lines
+
+
+def _compatibility_section(document: Mapping[str, Any]) -> list[str]:
+    """One table per adapter run as several instances: operations x versions, and since when they conform."""
+    from conformance.compatibility import since_text
+
+    lines: list[str] = []
+    for entry in document.get("compatibility") or []:
+        instances = entry.get("instances") or []
+        heads = " | ".join(f"{md_text(i['adapter'])} ({md_code(i.get('version') or '?')})" for i in instances)
+        lines.extend([f"### Version matrix: {md_text(entry['adapter'])}", "", "Oldest version first.", ""])
+        lines.append(f"| operation | {heads} | conforming |")
+        lines.append("|---|" + "---|" * len(instances) + "---|")
+        for operation in entry.get("operations") or []:
+            statuses = operation.get("statuses") or {}
+            marks = " | ".join(STATUS_MARKS.get(str(statuses.get(i["adapter"])), "—") for i in instances)
+            lines.append(
+                f"| {md_code(operation['operation'])} | {marks} | {md_text(since_text(entry, operation))} |"
+            )
+        lines.append("")
     return lines
 
 
@@ -219,7 +289,7 @@ def _unasserted_section(document: Mapping[str, Any]) -> list[str]:
     groups = unasserted_groups(document)
     if not groups:
         return []
-    intro = "Parts of the requests the fixtures do not pin, so nobody checked them:"
+    intro = "What nobody checked: request parts the fixtures do not pin, and answers no client surfaced:"
     lines = ["### Not asserted", "", intro, ""]
     for part, cases in groups:
         named = ", ".join(md_text(case) for case in cases[:MAX_NAMED])
@@ -252,8 +322,10 @@ def render_markdown(document: Mapping[str, Any]) -> str:
         *_level_section(document),
         *_counts_section(document),
         *_failures_section(document),
+        *_known_failures_section(document),
         *_parity_section(document),
         *_problems_section(document),
+        *_compatibility_section(document),
         *_unasserted_section(document),
         *_matrix_section(document),
         "Full report: `index.html` in the `reports/` artifact (open it in a browser).",
