@@ -185,6 +185,10 @@ def test_the_documented_matrix_recipe_runs_and_merges_to_the_unsharded_result(tm
     workflow = _recipe()
     shard_job, merge_job = workflow["jobs"]["conformance-shard"], workflow["jobs"]["conformance"]
     assert merge_job["needs"] == "conformance-shard"
+    for job in (shard_job, merge_job):  # every action pinned by a full commit SHA
+        for step in job["steps"]:
+            if "uses" in step:
+                assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
     matrix = shard_job["strategy"]["matrix"]["shard"]
     assert _step(shard_job, "Build dw") == "scripts/build.sh phar"
     # a checkout of the CLI repository: its corpus, and build/dw.phar where the build leaves it

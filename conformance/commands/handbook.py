@@ -16,8 +16,6 @@ from typing import Any
 
 from conformance.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from conformance.fixture import shipped_corpus_dir
-from conformance.handbook import HandbookUsageError, Sources, build_handbook
-from conformance.handbook.measured import load_measurements, load_policies
 from conformance.operations import load_tables
 from conformance.problems import InputError
 from conformance.proxy.profile import load_profile
@@ -52,6 +50,10 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: every `dw-conformance run` builds this command's parser too.
+    from conformance.handbook import HandbookUsageError, Sources, build_handbook
+    from conformance.handbook.measured import load_measurements, load_policies
+
     directories: list[Path] = list(args.fixtures or []) or [shipped_corpus_dir()]
     missing = [directory for directory in directories if not directory.is_dir()]
     if missing:

@@ -425,7 +425,10 @@ def _compatibility_section(document: Mapping[str, Any]) -> str:
         )
         rows = []
         for operation in entry.get("operations") or []:
-            statuses = operation.get("statuses") or {}
+            statuses = {
+                adapter: ("none" if status == "—" else status)
+                for adapter, status in (operation.get("statuses") or {}).items()
+            }
             cells = "".join(
                 f'<td class="cell status-{esc(statuses.get(i["adapter"], "none"))}">'
                 f"<span>{esc(STATUS_LABELS.get(str(statuses.get(i['adapter'])), '—'))}</span></td>"

@@ -80,6 +80,20 @@ def _anchor(output: Any, answer: Any) -> tuple[str, Any]:
     return best[1], best[2]
 
 
+def _compare_leaf(comparison: SurfacedComparison, want: Any, got: Any, where: str, there: str) -> None:
+    """One place both sides hold that is not a pair of containers: equal, and of one JSON type."""
+    if json_type(want) != json_type(got):
+        message = f"the answer holds {json_type(want)}, the client surfaced {json_type(got)}"
+        comparison.differences.append(Difference(where, "type_changed", want, got, "failure", message))
+    elif not isinstance(want, dict | list) and want != got:
+        comparison.differences.append(
+            Difference(where, "changed", want, got, "failure", "the client surfaced another value")
+        )
+    if not isinstance(want, dict | list) and not isinstance(got, dict | list):
+        comparison.compared += 1
+        comparison.pairs.append((where, there))
+
+
 def compare_surfaced(output: Any, answer: Any, *, base: str = "/output") -> SurfacedComparison:
     """Compare a client's surfaced ``output`` with the ``answer`` it received (see the module docstring)."""
     output = _without_markers(_plain(output))
@@ -91,72 +105,29 @@ def compare_surfaced(output: Any, answer: Any, *, base: str = "/output") -> Surf
         want, got, where, depth, there = stack.pop()
         if depth > MAX_DEPTH:
             continue
+        shared: list[str | int] = []
         if isinstance(want, dict) and isinstance(got, dict):
-            for key in sorted(set(want) & set(got), key=str, reverse=True):
-                stack.append(
-                    (
-                        want[key],
-                        got[key],
-                        jsonpointer.join(where, key),
-                        depth + 1,
-                        jsonpointer.join(there, key),
-                    )
-                )
-            continue
-        if isinstance(want, list) and isinstance(got, list):
+            shared = sorted(set(want) & set(got), key=str)
+        elif isinstance(want, list) and isinstance(got, list):
             if len(want) != len(got):
+                message = f"the answer holds {len(want)} items here, the client surfaced {len(got)}"
                 comparison.differences.append(
-                    Difference(
-                        where,
-                        "changed",
-                        len(want),
-                        len(got),
-                        "failure",
-                        f"the answer holds {len(want)} items here, the client surfaced {len(got)}",
-                    )
+                    Difference(where, "changed", len(want), len(got), "failure", message)
                 )
-            for index in reversed(range(min(len(want), len(got)))):
-                stack.append(
-                    (
-                        want[index],
-                        got[index],
-                        jsonpointer.join(where, index),
-                        depth + 1,
-                        jsonpointer.join(there, index),
-                    )
-                )
-            continue
-        if depth == 0:
+            shared = list(range(min(len(want), len(got))))
+        elif depth == 0:
             continue  # an output of another shape than the answer shares nothing with it
-        if isinstance(want, dict | list) or isinstance(got, dict | list):
-            if json_type(want) != json_type(got):
-                comparison.differences.append(
-                    Difference(
-                        where,
-                        "type_changed",
-                        want,
-                        got,
-                        "failure",
-                        f"the answer holds {json_type(want)}, the client surfaced {json_type(got)}",
-                    )
-                )
+        else:
+            _compare_leaf(comparison, want, got, where, there)
             continue
-        comparison.compared += 1
-        comparison.pairs.append((where, there))
-        if json_type(want) != json_type(got):
-            comparison.differences.append(
-                Difference(
-                    where,
-                    "type_changed",
-                    want,
-                    got,
-                    "failure",
-                    f"the answer holds {json_type(want)}, the client surfaced {json_type(got)}",
-                )
+        for token in reversed(shared):
+            child = (
+                want[token],
+                got[token],
+                jsonpointer.join(where, token),
+                depth + 1,
+                jsonpointer.join(there, token),
             )
-        elif want != got:
-            comparison.differences.append(
-                Difference(where, "changed", want, got, "failure", "the client surfaced another value")
-            )
+            stack.append(child)
     comparison.differences.sort(key=lambda item: item.pointer)
     return comparison
