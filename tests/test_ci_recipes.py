@@ -157,7 +157,7 @@ def test_the_starter_policy_declares_only_the_sdk_poll_fields() -> None:
 
 # ------------------------------------------------------------------ hermetic: exit codes with a fake dw
 def _write_output_manifest(repo: Path) -> None:
-    """A small output-schema manifest of the CLI's format, for the fake checkout (the real one is upstream)."""
+    """A small output-schema manifest in the format of the CLI's, for the fake checkout."""
     schemas = repo / "schemas" / "output"
     schemas.mkdir(parents=True)
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}
