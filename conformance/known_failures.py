@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import jsonpointer
-from conformance.problems import InputError, Problem
+from conformance.problems import InputError, Problem, unknown_key_problems
 from conformance.strict_yaml import load_yaml_file
 
 __all__ = [
@@ -124,13 +124,7 @@ def _entry(item: Any, file: str, where: str, problems: list[Problem]) -> KnownFa
         )
         return None
     before = len(problems)
-    for key in item:
-        if key not in _ENTRY_KEYS:
-            problems.append(
-                Problem(
-                    file, jsonpointer.join(where, str(key)), "only case, reason, pointers", f"key {key!r}"
-                )
-            )
+    problems.extend(unknown_key_problems(item, _ENTRY_KEYS, file, where))
     case, reason = item.get("case"), item.get("reason")
     if not isinstance(case, str) or "::" not in case or not all(part.strip() for part in case.split("::", 1)):
         found = "nothing" if case is None else repr(case)[:80]

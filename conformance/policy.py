@@ -37,7 +37,7 @@ from typing import Any
 
 from conformance import jsonpointer
 from conformance.findings import Difference
-from conformance.problems import InputError, Problem
+from conformance.problems import InputError, Problem, unknown_key_problems
 from conformance.strict_yaml import load_yaml_file
 
 __all__ = ["Policy", "PolicyEntry", "load_policy", "parse_policy"]
@@ -137,13 +137,7 @@ def _entry(item: Any, file: str, where: str, problems: list[Problem]) -> PolicyE
         )
         return None
     before = len(problems)
-    for key in item:
-        if key not in _ENTRY_KEYS:
-            problems.append(
-                Problem(
-                    file, jsonpointer.join(where, str(key)), "only " + ", ".join(_ENTRY_KEYS), f"key {key!r}"
-                )
-            )
+    problems.extend(unknown_key_problems(item, _ENTRY_KEYS, file, where))
     values: dict[str, str] = {}
     for key in ("operation", "projection", "reason"):
         value = item.get(key)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)
@@ -44,3 +46,16 @@ class InputError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__("\n".join(problem.render() for problem in problems))
+
+
+def unknown_key_problems(
+    mapping: dict[str, Any], allowed: Sequence[str], file: str, where: str
+) -> list[Problem]:
+    """One problem per key of ``mapping`` not in ``allowed`` (a typo must never silently disable an entry)."""
+    from conformance import jsonpointer
+
+    return [
+        Problem(file, jsonpointer.join(where, str(key)), "only " + ", ".join(allowed), f"key {key!r}")
+        for key in mapping
+        if key not in allowed
+    ]

@@ -86,7 +86,8 @@ def test_a_run_prints_the_annotation_of_its_failing_case(tmp_path: Path) -> None
     annotations = [line for line in done.stdout.splitlines() if line.startswith("::")]
     assert len(annotations) == 1, annotations
     assert re.fullmatch(
-        r"::error file=\S*fixtures/control-plane/workflow-start-parity\.json,"
+        # the shipped corpus: fixtures/control-plane in a checkout, conformance/corpus in an installed wheel
+        r"::error file=\S*(?:fixtures/control-plane|conformance/corpus)/workflow-start-parity\.json,"
         r"title=workflow-start-parity\.json%3A%3Acli::fail: /body/input/0/order_id: type_changed: "
         r"expected 42, sent 42\.0 \(expected integer, found double\)",
         annotations[0],
