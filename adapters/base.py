@@ -55,7 +55,7 @@ class CaseInput:
 #: Outcome statuses.
 #: - "completed": the client finished normally (exit 0, coroutine returned)
 #: - "client_error": the client failed on its own (non-zero exit, exception);
-#:   a response-side diagnostic once the request is on the wire
+#:   judged on the response side (a refusal of the answer) once the request is on the wire
 #: - "timeout": the time limit was hit; the client was stopped
 #: - "skipped": the adapter cannot express this fixture (``detail`` says why)
 #: - "drift": the fixture and the installed client disagree on the operation's

@@ -117,7 +117,10 @@ class PythonSdkAdapter(Adapter):
 
     @property
     def label(self) -> str:
-        return self.name if self.interpreter is None else f"{self.name}={self.interpreter}"
+        # Never the interpreter's path: a label ends up in case ids, known-failures files and shard
+        # merges, which must not depend on where a machine keeps its virtualenvs. The identity names
+        # the interpreter; several instances are told apart with ``python-sdk@LABEL=PATH``.
+        return self.name
 
     # ----------------------------------------------------------- discovery
     def check_available(self) -> Availability:

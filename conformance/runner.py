@@ -337,7 +337,10 @@ class Session:
                 raise ConfigurationError(str(error)) from error
             label = adapter.case_label()
             if label in labels:
-                raise ConfigurationError(f"adapter {label!r} is named twice")
+                raise ConfigurationError(
+                    f"adapter {label!r} is named twice: give each instance a label of its own "
+                    f"(--adapter {label}@NAME=...)"
+                )
             labels.add(label)
             if not availability.available and explicit:
                 raise ConfigurationError(f"adapter {label!r} is not available: {availability.reason}")
@@ -558,6 +561,7 @@ class Session:
             cli_command=self.tables.cli_command(fixture.operation),
             cli_schemas=self.cli_schemas,
             policy=self.policy,
+            namespace=self.settings.namespace,
         )
 
     def rejudge(

@@ -101,7 +101,11 @@ def test_every_report_format_shows_the_matrix(tmp_path: Path) -> None:
     console = closing_sections(document)
     assert "version matrix of python-sdk (oldest first):" in console
     assert "1 of 3 operations conform in every version" in console
-    assert ET.parse(paths["junit"]).getroot().find("testsuite[@name='python-sdk@old']") is not None
+    suite = ET.parse(paths["junit"]).getroot().find("testsuite[@name='python-sdk@old']")
+    assert suite is not None
+    properties = {prop.get("name"): prop.get("value") for prop in suite.iter("property")}
+    assert properties["compatibility.workflow.start"] == "fail; since python-sdk@new (2.12.0)"
+    assert properties["client.version"]
 
 
 def test_two_real_sdk_builds_give_the_matrix_in_every_format(

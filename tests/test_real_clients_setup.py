@@ -105,8 +105,9 @@ def test_one_run_drives_the_real_dw_and_both_sdks(
     tmp_path: Path, real_dw_path: Path, sdk_pypi_python: Path, sdk_head_python: Path
 ) -> None:
     corpus = real_clients.upstream_corpus()
-    pypi, head = f"python-sdk={sdk_pypi_python}", f"python-sdk={sdk_head_python}"
-    result = _run(tmp_path / "report", [f"cli={real_dw_path}", pypi, head], corpus, *SMOKE_FIXTURES)
+    pypi, head = "python-sdk@pypi", "python-sdk@head"
+    adapters = [f"cli={real_dw_path}", f"{pypi}={sdk_pypi_python}", f"{head}={sdk_head_python}"]
+    result = _run(tmp_path / "report", adapters, corpus, *SMOKE_FIXTURES)
 
     identities = {entry["adapter"]: entry["identity"] for entry in result["implementations"]}
     assert identities["cli"]["name"] == "dw"

@@ -173,10 +173,15 @@ def test_a_client_that_returns_a_value_the_answer_did_not_hold_fails_on_the_resp
     assert case["status"] == "fail" and case["differences"] == []  # the request was right
     response = case["response"]
     assert response["status"] == "fail"
-    (difference,) = response["differences"]
-    assert difference["pointer"].startswith("/output/") and difference["actual"].endswith(
-        "-not-what-the-server-said"
-    )
+    # the value differs from the answer's, and it is a value nobody gave the client: both at one pointer
+    assert {(d["pointer"], d["kind"]) for d in response["differences"]} == {
+        (response["differences"][0]["pointer"], "changed"),
+        (response["differences"][0]["pointer"], "unexpected"),
+    }
+    difference = response["differences"][0]
+    assert difference["pointer"].startswith("/output/")
+    assert difference["actual"].endswith("-not-what-the-server-said")
+
     assert difference["pointer"] in done.stdout  # on the console, under the case line
     summary = (done.report_dir / "summary.md").read_text(encoding="utf-8")
     assert "response side: fail" in summary
@@ -292,9 +297,9 @@ def test_a_policy_declares_a_deliberate_response_side_difference(tmp_path: Path)
     assert done.code == 0, done.stdout + done.stderr
     (case,) = done.cases().values()
     assert case["status"] == "pass" and case["response"]["status"] == "pass"
-    (diagnostic,) = case["response"]["diagnostic_diff"]
-    assert diagnostic["pointer"] == "/output/next_history_page_token"
-    assert "policy: the double decorates the page token on purpose" in diagnostic["message"]
+    diagnostics = case["response"]["diagnostic_diff"]
+    assert diagnostics and {d["pointer"] for d in diagnostics} == {"/output/next_history_page_token"}
+    assert all("policy: the double decorates the page token on purpose" in d["message"] for d in diagnostics)
 
 
 def test_every_case_carries_a_response_verdict_even_a_skipped_one(tmp_path: Path) -> None:
@@ -363,3 +368,28 @@ def test_a_response_judge_blind_to_surfaced_values_makes_the_selftest_fail(
     document = json.loads(out.read_text(encoding="utf-8"))
     assert code == 1 and document["passed"] is False
     assert document["response"]["missed"] and document["counts"]["total"]["missed"] == 0
+
+
+def test_a_value_nobody_gave_the_client_fails_even_under_a_key_the_answer_lacks(tmp_path: Path) -> None:
+    """Reshaping may add keys, never values: an invented field is caught, with its pointer."""
+    from conformance.capture import CapturedExchange
+    from conformance.response.invented import invented_values
+
+    exchange = CapturedExchange(
+        case_id="x",
+        sequence=1,
+        method="GET",
+        url="http://127.0.0.1/api/namespaces/billing",
+        path="/api/namespaces/billing",
+        query_string="",
+        request_headers=[("x-namespace", "default")],
+        request_body=b"",
+    )
+    answer = {"name": "billing", "retention_days": 90, "protocol_version": "1.0"}
+    output = {"name": "billing", "retention": 90, "created_at": None, "invented_field": 12345, "flag": True}
+    found = invented_values(output, answer, exchange, "default")
+    assert [(d.pointer, d.actual) for d in found] == [("/output/invented_field", 12345)]
+    output["protocol_version"] = "1.0-WRONG"
+    assert "/output/protocol_version" in [
+        d.pointer for d in invented_values(output, answer, exchange, "default")
+    ]

@@ -54,8 +54,9 @@ def error_notes(fixture: Fixture) -> tuple[str, ...]:
     return (
         f"Error answers (status codes, body shape, retries) for `{fixture.operation}`: {NOT_SPECIFIED} "
         "The fixture pins the request and one successful answer only.",
-        "The judge looks at the request, so a client that sends a correct request and then refuses the "
-        "answer still passes; the refusal is listed as a response-side diagnostic.",
+        "The judge looks at both sides: a client that sends a correct request and then refuses the "
+        "fixture's answer fails on the response side (the report quotes its own message); refusing an "
+        "answer the harness invented (no response_body) is a harness error, never the client's.",
     )
 
 

@@ -187,15 +187,20 @@ fixtures send paging parameters or answer with paging fields; their pages list t
 ## Errors {{#errors}}
 
 Not specified by the corpus yet: the fixtures pin successful exchanges only. Until error scenarios exist,
-the rule that holds is the judge's: it looks at the request. A client that sends the right request and
-then rejects the answer still passes, and its error is listed as a response-side diagnostic; a client that
-fails before sending anything fails the case (`operation_count`).
+the rule that holds is the judge's, which looks at both sides. A client that sends the right request and
+then rejects the fixture's answer fails on the response side, with its own message in the report (an answer
+the harness invented, for a fixture without `response_body`, makes that refusal a harness error instead);
+a client that fails before sending anything fails the case (`operation_count`).
 
 ## Reading a verdict {{#verdicts}}
 
 Each case (a fixture run by one client) ends as pass, fail, error (the client could not be exercised:
-time limit, crash, a broken result) or skipped (the client said it cannot do this operation). A failure
-lists each difference with a JSON pointer into the request as the harness saw it (`/method`,
+time limit, crash, a broken result, or it refused an answer the harness invented), skipped (the client
+said it cannot do this operation) or interrupted (the run was stopped before the case finished). A
+case has two sides: the request (what the client sent) and the response (what it did with the answer:
+accepted it, surfaced the values it holds and no value nobody gave it, printed JSON its own schema
+accepts); a failure on either side fails the case, and a side that checked nothing says "not asserted".
+A failure lists each difference with a JSON pointer into the request as the harness saw it (`/method`,
 `/path_segments/2`, `/query/limit`, `/headers/x-namespace`, `/body/input/0/order_id`), the kind (missing,
 unexpected, changed, type_changed, envelope_invalid, not_json, operation_count), what was expected and
 what was sent.

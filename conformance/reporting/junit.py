@@ -123,6 +123,33 @@ def _count(element: ET.Element, counts: Mapping[str, int], duration: float) -> N
     _set(element, "time", _seconds(duration))
 
 
+def _client_properties(document: Mapping[str, Any], adapter: str) -> list[tuple[str, str]]:
+    """The client under test (name, version) and, for an instance of a version matrix, its compatibility.
+
+    One ``compatibility.<operation>`` property per operation: this instance's status, then which
+    versions conform (``pass; conforming since python-sdk@2.12 (2.12.0)``).
+    """
+    from conformance.compatibility import since_text
+
+    found: list[tuple[str, str]] = []
+    for implementation in document.get("implementations") or []:
+        if implementation.get("adapter") == adapter:
+            identity = implementation.get("identity") or {}
+            found += [
+                ("client.name", str(identity.get("name", ""))),
+                ("client.version", str(identity.get("version", ""))),
+            ]
+    for entry in document.get("compatibility") or []:
+        if adapter not in {instance.get("adapter") for instance in entry.get("instances") or []}:
+            continue
+        for operation in entry.get("operations") or []:
+            status = str((operation.get("statuses") or {}).get(adapter, "—"))
+            found.append(
+                (f"compatibility.{operation['operation']}", f"{status}; {since_text(entry, operation)}")
+            )
+    return found
+
+
 def junit_tree(document: Mapping[str, Any]) -> ET.ElementTree[ET.Element]:
     matrix = build_matrix(document)
     root = ET.Element("testsuites")
@@ -150,7 +177,11 @@ def junit_tree(document: Mapping[str, Any]) -> ET.ElementTree[ET.Element]:
             duration += float(case.get("duration_seconds") or 0.0)
         _count(suite, counts, duration)
         properties = ET.SubElement(suite, "properties")
-        for name, value in (("conformance.level", level), ("target", cases[0].get("target", ""))):
+        for name, value in (
+            ("conformance.level", level),
+            ("target", cases[0].get("target", "")),
+            *_client_properties(document, adapter),
+        ):
             prop = ET.SubElement(properties, "property")
             _set(prop, "name", name)
             _set(prop, "value", value)

@@ -80,6 +80,7 @@ class ResponseCase:
     cli_command: str | None = None
     cli_schemas: CliOutputSchemas | None = None
     policy: Policy | None = None
+    namespace: str = ""
 
     def judge(
         self, fixture: Fixture | None = None, schemas: CliOutputSchemas | None = None
@@ -93,6 +94,7 @@ class ResponseCase:
             cli_command=self.cli_command,
             cli_schemas=schemas or self.cli_schemas,
             policy=self.policy,
+            namespace=self.namespace,
         )
 
 

@@ -23,8 +23,12 @@ The response verdict judges what it *did with the answer*:
 2. **Do the values it surfaced agree with the answer?**
    (:mod:`conformance.response.surfaced`): the SDK's return value, an exec
    program's ``output`` or the CLI's ``--json`` document, value by shared
-   key, against the fixture's ``response_body`` (the expectation) or, when the
-   fixture has none, the answer actually served.
+   key, against the answer served with the fixture's ``response_body`` put
+   over it (in stub mode the two agree; a mutated ``response_body`` becomes
+   the expectation in the self-test), or the real answer in live mode. And
+   **did it surface a value nobody gave it?**
+   (:mod:`conformance.response.invented`): a value that neither the answer
+   nor the client's own request held fails, whatever key it sits under.
 3. **For the ``dw`` CLI: does its ``--json`` output match the schema the CLI
    publishes for that command?** (:mod:`conformance.response.cli_schemas`,
    with ``--cli-output-schemas``; "not asserted" without it, or when the
@@ -55,6 +59,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from conformance.findings import Difference
+from conformance.response.invented import invented_values
 from conformance.response.surfaced import compare_surfaced
 
 if TYPE_CHECKING:
@@ -129,6 +134,28 @@ def _answer(operation: CapturedExchange | None) -> Any:
         return None
 
 
+def _overlay(base: Any, pinned: Any) -> Any:
+    """``base`` with every member ``pinned`` states put over it (objects merged, anything else replaced)."""
+    if isinstance(base, dict) and isinstance(pinned, dict):
+        merged = dict(base)
+        for key, value in pinned.items():
+            merged[key] = _overlay(base.get(key), value)
+        return merged
+    return pinned
+
+
+def _expected_answer(fixture: Fixture, served: Any, live: bool) -> Any:
+    """What the client should surface: the answer served, with the fixture's ``response_body`` over it.
+
+    In stub mode the served answer *is* ``response_body`` plus what the server adds (the contract
+    object, the worker protocol fields), so the overlay changes nothing for a true run; it makes a
+    mutated ``response_body`` (the self-test) the expectation. In live mode the real answer is it.
+    """
+    if live or not fixture.has_response_body:
+        return served
+    return _overlay(served, fixture.response_body) if served is not None else fixture.response_body
+
+
 def operation_exchange(candidates: Sequence[CapturedExchange], method: str) -> CapturedExchange | None:
     """The captured operation exchange: the first candidate with the fixture's method, else the first."""
     for exchange in candidates:
@@ -158,6 +185,7 @@ def judge_response(
     cli_command: str | None = None,
     cli_schemas: CliOutputSchemas | None = None,
     policy: Policy | None = None,
+    namespace: str = "",
 ) -> ResponseVerdict:
     """The response verdict of one case (see the module docstring).
 
@@ -182,16 +210,25 @@ def judge_response(
             verdict.asserted.append(f"the client refused a contract-valid answer ({source})")
         return verdict
     verdict.asserted.append("the client accepted the answer")
-    expected = fixture.response_body if (fixture.has_response_body and not live) else _answer(operation)
+    served = _answer(operation)
+    expected = _expected_answer(fixture, served, live)
     surfaced = compare_surfaced(outcome.output, expected)
     verdict.anchor = surfaced.anchor
     if surfaced.compared:
         where = f" at {surfaced.anchor}" if surfaced.anchor else ""
-        basis = "response_body" if fixture.has_response_body and not live else "the answer served"
+        basis = (
+            "the answer (response_body as the server dresses it)"
+            if fixture.has_response_body and not live
+            else "the answer served"
+        )
         verdict.asserted.append(f"{surfaced.compared} surfaced values agree with {basis}{where}")
     else:
         verdict.not_asserted.append("surfaced values (the client surfaced nothing the answer holds)")
     differences = list(surfaced.differences)
+    if outcome.output is not None:
+        invented = invented_values(outcome.output, [served, expected], operation, namespace)
+        differences.extend(invented)
+        verdict.asserted.append("no surfaced value that neither the answer nor the request held")
     if projection_key == CLI_PROJECTION:
         differences.extend(_cli_schema_check(fixture, outcome, verdict, cli_command, cli_schemas))
     failures, diagnostics = _with_policy(differences, fixture, projection_key, policy)

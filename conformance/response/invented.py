@@ -1,0 +1,107 @@
+"""Values a client surfaces that nobody gave it.
+
+A client may reshape an answer (typed objects, renamed fields, defaults for
+what is absent), so a key of its output that the answer lacks is not wrong by
+itself. A *value* that appears nowhere is: a client that prints an id, a
+status or a number that neither the server's answer nor the client's own
+request held has made it up (or mixed up cases), and a user would act on it.
+
+Where a surfaced value may come from (its *sources*): every value of the
+answer the client was given (decoded, headers included), every value of the
+request it sent (body, query, path segments, header values), and the run's
+namespace. Values too common to carry meaning are never flagged: ``null``,
+booleans, ``0``, ``1`` and ``""``. Keys of the output that start with ``$``
+(an adapter's type markers) are skipped. At most :data:`MAX_FINDINGS` are
+reported.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from conformance import jsonpointer
+from conformance.capture import CapturedExchange
+from conformance.findings import Difference
+from conformance.normalize import decode_envelopes
+
+__all__ = ["MAX_FINDINGS", "invented_values"]
+
+MAX_FINDINGS = 20
+_MEANINGLESS = (None, 0, 1, "")
+
+
+def _plain(value: Any) -> Any:
+    decoded, _records, _findings = decode_envelopes(copy.deepcopy(value), "")
+    return decoded
+
+
+def _leaves(value: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
+    stack: list[tuple[str, Any]] = [(pointer, value)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(
+                (jsonpointer.join(where, key), item)
+                for key, item in node.items()
+                if not str(key).startswith("$")
+            )
+        elif isinstance(node, list):
+            stack.extend((jsonpointer.join(where, index), item) for index, item in enumerate(node))
+        else:
+            yield where, node
+
+
+def _key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8")) if raw else None
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def _sources(operation: CapturedExchange, answer: Any, namespace: str) -> set[str]:
+    values: list[Any] = [value for _pointer, value in _leaves(_plain(answer))]
+    values += [value for _pointer, value in _leaves(_plain(_json(operation.request_body)))]
+    values += [unquote(segment) for segment in operation.path.split("/")]
+    values += [value for _name, value in parse_qsl(operation.query_string, keep_blank_values=True)]
+    headers: Iterable[tuple[str, str]] = [*operation.request_headers, *operation.response_headers]
+    values += [value for _name, value in headers]
+    values.append(namespace)
+    keys = {_key(value) for value in values}
+    # a header or query value is text: a number printed from it may have been parsed
+    keys |= {_key(int(value)) for value in values if isinstance(value, str) and value.isdigit()}
+    return keys
+
+
+def invented_values(
+    output: Any, answer: Any, operation: CapturedExchange, namespace: str, *, base: str = "/output"
+) -> list[Difference]:
+    """A failure for each surfaced scalar that no source holds (see the module docstring)."""
+    sources = _sources(operation, answer, namespace)
+    found: list[Difference] = []
+    for pointer, value in sorted(_leaves(_plain(output), base), key=lambda item: item[0]):
+        if isinstance(value, bool) or any(
+            value == common and type(value) is type(common) for common in _MEANINGLESS
+        ):
+            continue
+        if _key(value) not in sources:
+            found.append(
+                Difference(
+                    pointer,
+                    "unexpected",
+                    None,
+                    value,
+                    "failure",
+                    "the client surfaced a value that neither the answer nor its own request held",
+                )
+            )
+            if len(found) == MAX_FINDINGS:
+                break
+    return found
