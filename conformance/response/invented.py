@@ -7,7 +7,8 @@ status or a number that neither the server's answer nor the client's own
 request held has made it up (or mixed up cases), and a user would act on it.
 
 Where a surfaced value may come from (its *sources*): every value of the
-answer the client was given (decoded, headers included), every value of the
+answer the client was given (decoded, its status code and headers
+included), every value of the
 request it sent (body, query, path segments, header values), and the run's
 namespace. Values too common to carry meaning are never flagged: ``null``,
 booleans, ``0``, ``1`` and ``""``. Keys of the output that start with ``$``
@@ -73,7 +74,7 @@ def _sources(operation: CapturedExchange, answer: Any, namespace: str) -> set[st
     values += [value for _name, value in parse_qsl(operation.query_string, keep_blank_values=True)]
     headers: Iterable[tuple[str, str]] = [*operation.request_headers, *operation.response_headers]
     values += [value for _name, value in headers]
-    values.append(namespace)
+    values += [operation.response_status, namespace]
     keys = {_key(value) for value in values}
     # a header or query value is text: a number printed from it may have been parsed
     keys |= {_key(int(value)) for value in values if isinstance(value, str) and value.isdigit()}
