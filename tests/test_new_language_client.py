@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conformance.fixture import shipped_corpus_dir
-from support.harness_run import ROOT, run_command
+from support.harness_run import ROOT, Completed, run_command
 from support.real_clients import upstream_corpus
 
 CLIENT = ROOT / "tests" / "support" / "canonical_exec_client.py"
@@ -40,17 +40,17 @@ def select(names: tuple[str, ...]) -> str:
     return ",".join(names)
 
 
-def test_a_client_without_projections_passes_the_upstream_seed_fixtures(tmp_path: Path) -> None:
+def run_upstream(tmp_path: Path, selection: str, **env: str) -> Completed:
+    """The canonical-only client on the upstream corpus (skips without ../shared), fixtures ``selection``."""
     corpus = upstream_corpus()
-    done = run_command(
-        tmp_path / "reports",
-        "--adapter",
-        f"exec={manifest(tmp_path)}",
-        "--fixtures",
-        str(corpus),
-        "-k",
-        select(SEED),
+    adapter = f"exec={manifest(tmp_path)}"
+    return run_command(
+        tmp_path / "reports", "--adapter", adapter, "--fixtures", str(corpus), "-k", selection, **env
     )
+
+
+def test_a_client_without_projections_passes_the_upstream_seed_fixtures(tmp_path: Path) -> None:
+    done = run_upstream(tmp_path, select(SEED))
     assert done.code == 0, done.stdout + done.stderr
     cases = done.cases()
     assert sorted(cases) == sorted(f"{name}::zig-client" for name in SEED)
@@ -65,17 +65,7 @@ def test_a_client_without_projections_passes_the_upstream_seed_fixtures(tmp_path
 
 
 def test_one_integer_sent_as_a_string_fails_with_the_pointer_on_the_console(tmp_path: Path) -> None:
-    corpus = upstream_corpus()
-    done = run_command(
-        tmp_path / "reports",
-        "--adapter",
-        f"exec={manifest(tmp_path)}",
-        "--fixtures",
-        str(corpus),
-        "-k",
-        "workflow-start-parity.json",
-        CANONICAL_CLIENT_DEFECT="int-as-string",
-    )
+    done = run_upstream(tmp_path, "workflow-start-parity.json", CANONICAL_CLIENT_DEFECT="int-as-string")
     assert done.code == 1, done.stdout + done.stderr
     case = done.cases()["workflow-start-parity.json::zig-client"]
     assert case["status"] == "fail"

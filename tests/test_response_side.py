@@ -19,7 +19,7 @@ from conformance.response.cli_schemas import load_cli_output_schemas
 from conformance.response.parity import compare_outputs
 from conformance.response.surfaced import compare_surfaced
 from conformance.response.verdict import ResponseVerdict, case_status
-from support.harness_run import ROOT, run_command
+from support.harness_run import ROOT, Completed, run_command
 from support.real_clients import shared_upstream
 
 CLIENT = ROOT / "tests" / "support" / "canonical_exec_client.py"
@@ -157,17 +157,24 @@ def exec_manifest(tmp_path: Path) -> Path:
     return path
 
 
+def run_double(tmp_path: Path, select: str, defect: str, *extra: str) -> Completed:
+    """The exec double on the shipped fixtures ``select`` names, with one injected ``defect``."""
+    manifest = exec_manifest(tmp_path)
+    return run_command(
+        tmp_path / "reports",
+        "--adapter",
+        f"exec={manifest}",
+        "-k",
+        select,
+        *extra,
+        CANONICAL_CLIENT_DEFECT=defect,
+    )
+
+
 def test_a_client_that_returns_a_value_the_answer_did_not_hold_fails_on_the_response_side(
     tmp_path: Path,
 ) -> None:
-    done = run_command(
-        tmp_path / "reports",
-        "--adapter",
-        f"exec={exec_manifest(tmp_path)}",
-        "-k",
-        "schedule-history",
-        CANONICAL_CLIENT_DEFECT="wrong-output",
-    )
+    done = run_double(tmp_path, "schedule-history", "wrong-output")
     assert done.code == 1, done.stdout + done.stderr
     (case,) = done.cases().values()
     assert case["status"] == "fail" and case["differences"] == []  # the request was right
@@ -188,14 +195,7 @@ def test_a_client_that_returns_a_value_the_answer_did_not_hold_fails_on_the_resp
 
 
 def test_a_refusal_of_the_fixtures_answer_is_the_clients_failure_with_its_own_words(tmp_path: Path) -> None:
-    done = run_command(
-        tmp_path / "reports",
-        "--adapter",
-        f"exec={exec_manifest(tmp_path)}",
-        "-k",
-        "schedule-history",
-        CANONICAL_CLIENT_DEFECT="refuse",
-    )
+    done = run_double(tmp_path, "schedule-history", "refuse")
     (case,) = done.cases().values()
     assert case["status"] == "fail"
     assert case["response"]["status"] == "fail"
@@ -206,14 +206,7 @@ def test_a_refusal_of_the_fixtures_answer_is_the_clients_failure_with_its_own_wo
 
 def test_a_refusal_of_the_stubs_invented_answer_is_a_harness_error(tmp_path: Path) -> None:
     # workflow-cancel has no response_body: the stub answers with the profile's default reply
-    done = run_command(
-        tmp_path / "reports",
-        "--adapter",
-        f"exec={exec_manifest(tmp_path)}",
-        "-k",
-        "workflow-cancel",
-        CANONICAL_CLIENT_DEFECT="refuse",
-    )
+    done = run_double(tmp_path, "workflow-cancel", "refuse")
     (case,) = done.cases().values()
     assert case["status"] == "error"
     assert case["response"]["status"] == "error"
@@ -284,16 +277,7 @@ def test_a_policy_declares_a_deliberate_response_side_difference(tmp_path: Path)
         "  reason: the double decorates the page token on purpose\n",
         encoding="utf-8",
     )
-    done = run_command(
-        tmp_path / "reports",
-        "--adapter",
-        f"exec={exec_manifest(tmp_path)}",
-        "-k",
-        "workflow-task-history",
-        "--policy",
-        str(policy),
-        CANONICAL_CLIENT_DEFECT="wrong-output",
-    )
+    done = run_double(tmp_path, "workflow-task-history", "wrong-output", "--policy", str(policy))
     assert done.code == 0, done.stdout + done.stderr
     (case,) = done.cases().values()
     assert case["status"] == "pass" and case["response"]["status"] == "pass"
