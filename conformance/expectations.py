@@ -95,6 +95,7 @@ from conformance.problems import InputError, Problem
 
 __all__ = [
     "CANONICAL",
+    "ENVELOPE_SUFFIX",
     "BodyExpectation",
     "EnvelopeRequirement",
     "Expectation",

@@ -61,12 +61,13 @@ from conformance.avro_codec import AVRO_CODEC, AvroCodecError, decode_blob, enco
 from conformance.diff import diff_values
 from conformance.expectations import (
     CANONICAL,
+    ENVELOPE_SUFFIX,
     Expectation,
     JudgeSettings,
     build_expectation,
 )
 from conformance.fixture import Fixture
-from conformance.normalize import decode_envelopes
+from conformance.normalize import decoded_copy
 from conformance.problems import InputError
 
 __all__ = [
@@ -99,7 +100,6 @@ SUFFIX = "-dw-mutant"
 ADDED_KEY = "dw_mutant_added"
 _INT64_MAX = 2**63 - 1
 _OTHER_METHOD = {"GET": "POST", "POST": "PUT", "PUT": "POST", "PATCH": "PUT", "DELETE": "GET"}
-_ENVELOPE_SUFFIX = "_envelope"
 
 
 @dataclass(frozen=True)
@@ -231,8 +231,8 @@ def _edit(node: Any, tokens: tuple[str, ...], edit: _Edit, companions: bool = Fa
             raise _NoPlace
         if edit.action == "remove":
             companion = (
-                head + _ENVELOPE_SUFFIX
-                if companions and is_envelope(node.get(head + _ENVELOPE_SUFFIX))
+                head + ENVELOPE_SUFFIX
+                if companions and is_envelope(node.get(head + ENVELOPE_SUFFIX))
                 else ""
             )
             return {key: item for key, item in node.items() if key not in (head, companion)}
@@ -252,10 +252,6 @@ def _edit(node: Any, tokens: tuple[str, ...], edit: _Edit, companions: bool = Fa
     raise _NoPlace
 
 
-def _plain(value: Any) -> Any:
-    decoded, _records, _findings = decode_envelopes(copy.deepcopy(value), "")
-    return decoded
-
 
 def _resync_companions(node: Any) -> Any:
     """Re-encode every ``<name>_envelope`` companion from its plain sibling ``<name>`` (request_body)."""
@@ -265,9 +261,9 @@ def _resync_companions(node: Any) -> Any:
         return node
     result = {key: _resync_companions(item) for key, item in node.items()}
     for key, item in node.items():
-        name = key[: -len(_ENVELOPE_SUFFIX)] if key.endswith(_ENVELOPE_SUFFIX) else ""
+        name = key[: -len(ENVELOPE_SUFFIX)] if key.endswith(ENVELOPE_SUFFIX) else ""
         if name and name in node and is_envelope(item) and item.get("codec") == AVRO_CODEC:
-            result[key] = {**item, "blob": encode_blob(_plain(result[name]))}
+            result[key] = {**item, "blob": encode_blob(decoded_copy(result[name]))}
     return result
 
 
@@ -353,7 +349,7 @@ def _edit_body(
         if site.envelope is not None:
             spec = jsonpointer.resolve(data, jsonpointer.from_tokens(site.envelope))
             if isinstance(spec, dict) and "blob" in spec:
-                spec["blob"] = encode_blob(_plain(new_root))
+                spec["blob"] = encode_blob(decoded_copy(new_root))
     if not edited and edit.action == "add" and len(target) == 1:
         # Only a payload_envelope pins this body: the added key needs an expected_body to live in.
         for key in _projections_for(fixture, projection_key):
@@ -410,7 +406,7 @@ def _companion_stem(pointer: str) -> str:
     """``pointer`` with every ``<name>_envelope`` token read as ``<name>`` (a companion's twin)."""
     tokens = jsonpointer.parse(pointer) if pointer else []
     return jsonpointer.from_tokens(
-        token[: -len(_ENVELOPE_SUFFIX)] if token.endswith(_ENVELOPE_SUFFIX) and token != _ENVELOPE_SUFFIX
+        token[: -len(ENVELOPE_SUFFIX)] if token.endswith(ENVELOPE_SUFFIX) and token != ENVELOPE_SUFFIX
         else token
         for token in tokens
     )
@@ -433,7 +429,7 @@ class _Builder:
         """The request_body companion pointer ``target`` lies under, if any."""
         body = self.base.body
         for requirement in body.envelopes if body is not None else ():
-            companion = requirement.pointer.endswith(_ENVELOPE_SUFFIX)
+            companion = requirement.pointer.endswith(ENVELOPE_SUFFIX)
             if companion and "/request_body/" in requirement.source and is_under(target, requirement.pointer):
                 return requirement.pointer
         return None

@@ -39,6 +39,7 @@ diagnostics when the fixture does not assert the body.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -53,6 +54,7 @@ from conformance.textsafe import body_to_json, json_safe
 __all__ = [
     "NormalizedRequest",
     "decode_envelopes",
+    "decoded_copy",
     "normalize",
     "split_path",
     "strip_prefix",
@@ -147,6 +149,16 @@ class NormalizedRequest:
         if self.raw_body:
             document["raw_body"] = body_to_json(self.raw_body)
         return document
+
+
+def decoded_copy(value: Any) -> Any:
+    """A copy of ``value`` with every decodable envelope replaced by its value (``value`` is untouched).
+
+    For comparisons that want the values and not the findings (an envelope that does not decode
+    stays as it is).
+    """
+    decoded, _records, _findings = decode_envelopes(copy.deepcopy(value), "")
+    return decoded
 
 
 def decode_envelopes(body: Any, base: str = "/body") -> tuple[Any, list[dict[str, Any]], list[Difference]]:

@@ -46,6 +46,7 @@ from urllib.parse import unquote
 from conformance import jsonpointer
 from conformance.avro_codec import AVRO_CODEC, AvroCodecError, decode_blob
 from conformance.drift import json_differences
+from conformance.expectations import ENVELOPE_SUFFIX
 from conformance.fixture import KNOWN_TOP_LEVEL_KEYS, MAX_JSON_DEPTH, fixture_paths, read_json_file
 from conformance.fixture_schema import schema_problems
 from conformance.operations import OPERATION_PATTERN, fixture_file_name
@@ -91,7 +92,6 @@ ACTION_SEGMENTS = frozenset(
     {"poll", "register", "heartbeat", "search", "count", "list", "drain", "promote", "resume"}
 )
 
-_ENVELOPE_SUFFIX = "_envelope"
 
 
 class ValidationUsageError(Exception):
@@ -246,13 +246,13 @@ def envelope_problems(document: dict[str, Any], file: str) -> list[Problem]:
             continue
         parent_pointer, _, last = where.rpartition("/")
         name = jsonpointer.unescape(last)
-        if not name.endswith(_ENVELOPE_SUFFIX) or len(name) == len(_ENVELOPE_SUFFIX):
+        if not name.endswith(ENVELOPE_SUFFIX) or len(name) == len(ENVELOPE_SUFFIX):
             continue
         try:
             parent = jsonpointer.resolve(document, parent_pointer)
         except jsonpointer.PointerError:
             continue
-        sibling = name[: -len(_ENVELOPE_SUFFIX)]
+        sibling = name[: -len(ENVELOPE_SUFFIX)]
         if isinstance(parent, dict) and sibling in parent:
             mismatch = _mismatch(
                 file,

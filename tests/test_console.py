@@ -18,6 +18,7 @@ def case(
     not_asserted: list[str] | None = None,
     reason: str = "",
     client: dict[str, Any] | None = None,
+    response: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "id": f"{fixture}::cli",
@@ -31,6 +32,7 @@ def case(
         "not_asserted": not_asserted if not_asserted is not None else ["other headers"],
         "rendered": f"RENDERED VERDICT OF {fixture}",
         "client": client,
+        "response": response,
     }
 
 
@@ -48,6 +50,8 @@ REPAIR = case(
         }
     ],
     client={"status": "client_error", "exception": None, "output": {"error": "Server error: nope"}},
+    # the client failed before any answer came: the response side was not reached, its words are kept
+    response={"status": "not_reached", "refusal": "Server error: nope", "differences": []},
 )
 UNPINNED = case(
     "workflow-describe-parity.json",

@@ -83,30 +83,10 @@ def case_detail(case: Mapping[str, Any], *, verbose: bool = False) -> list[str]:
         if response:
             lines.extend(f"    {line}" for line in response[: DIFFERENCES_SHOWN + 2])
         else:
-            client = case.get("client") or {}
-            refusal = client_message(client)
+            refusal = (case.get("response") or {}).get("refusal")
             if status == "fail" and refusal:
                 lines.append(f"    client said: {refusal}")
     return lines
-
-
-def client_message(client: Mapping[str, Any]) -> str:
-    """What the client itself said when it failed: its exception, its JSON ``error``, or stderr."""
-    if client.get("status") != "client_error":
-        return ""
-    output = client.get("output")
-    if client.get("exception"):
-        return str(client["exception"])[:300]
-    if isinstance(output, Mapping) and isinstance(output.get("error"), str):
-        return str(output["error"])[:300]
-    return _first_line(client.get("stderr"))
-
-
-def _first_line(text: Any) -> str:
-    for line in str(text or "").splitlines():
-        if line.strip():
-            return line.strip()[:200]
-    return ""
 
 
 def case_headline(case: Mapping[str, Any], index: int, total: int) -> str:

@@ -18,7 +18,6 @@ reported.
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -27,17 +26,13 @@ from urllib.parse import parse_qsl, unquote
 from conformance import jsonpointer
 from conformance.capture import CapturedExchange
 from conformance.findings import Difference
-from conformance.normalize import decode_envelopes
+from conformance.normalize import decoded_copy
 
 __all__ = ["MAX_FINDINGS", "invented_values"]
 
 MAX_FINDINGS = 20
 _MEANINGLESS = (None, 0, 1, "")
 
-
-def _plain(value: Any) -> Any:
-    decoded, _records, _findings = decode_envelopes(copy.deepcopy(value), "")
-    return decoded
 
 
 def _leaves(value: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
@@ -68,8 +63,8 @@ def _json(raw: bytes) -> Any:
 
 
 def _sources(operation: CapturedExchange, answer: Any, namespace: str) -> set[str]:
-    values: list[Any] = [value for _pointer, value in _leaves(_plain(answer))]
-    values += [value for _pointer, value in _leaves(_plain(_json(operation.request_body)))]
+    values: list[Any] = [value for _pointer, value in _leaves(decoded_copy(answer))]
+    values += [value for _pointer, value in _leaves(decoded_copy(_json(operation.request_body)))]
     values += [unquote(segment) for segment in operation.path.split("/")]
     values += [value for _name, value in parse_qsl(operation.query_string, keep_blank_values=True)]
     headers: Iterable[tuple[str, str]] = [*operation.request_headers, *operation.response_headers]
@@ -87,7 +82,7 @@ def invented_values(
     """A failure for each surfaced scalar that no source holds (see the module docstring)."""
     sources = _sources(operation, answer, namespace)
     found: list[Difference] = []
-    for pointer, value in sorted(_leaves(_plain(output), base), key=lambda item: item[0]):
+    for pointer, value in sorted(_leaves(decoded_copy(output), base), key=lambda item: item[0]):
         if isinstance(value, bool) or any(
             value == common and type(value) is type(common) for common in _MEANINGLESS
         ):

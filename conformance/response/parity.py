@@ -18,13 +18,12 @@ Findings point at ``/output/<fact>``.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from conformance import jsonpointer
-from conformance.normalize import decode_envelopes
+from conformance.normalize import decoded_copy
 from conformance.response.surfaced import compare_surfaced
 from conformance.textsafe import json_type
 
@@ -63,16 +62,12 @@ def find_fact(output: Any, name: str) -> Any:
     return _ABSENT
 
 
-def _plain(value: Any) -> Any:
-    decoded, _records, _findings = decode_envelopes(copy.deepcopy(value), "")
-    return decoded
-
 
 def compare_outputs(
     semantic_body: Mapping[str, Any], outputs: Mapping[str, Any]
 ) -> list[OutputParityFinding]:
     """Findings for every pair of clients (in the order of ``outputs``) and every fact both surface."""
-    plain = {label: _plain(output) for label, output in outputs.items() if output is not None}
+    plain = {label: decoded_copy(output) for label, output in outputs.items() if output is not None}
     labels = list(plain)
     findings: list[OutputParityFinding] = []
     for index, left in enumerate(labels):

@@ -25,13 +25,12 @@ comparison is deliberately about the *values they share*, never about shape:
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
 from conformance import jsonpointer
 from conformance.findings import Difference
-from conformance.normalize import decode_envelopes
+from conformance.normalize import decoded_copy
 from conformance.textsafe import json_type
 
 __all__ = ["SurfacedComparison", "compare_surfaced"]
@@ -52,10 +51,6 @@ class SurfacedComparison:
     #: Each compared scalar: (pointer in the output, pointer in the answer).
     pairs: list[tuple[str, str]] = field(default_factory=list)
 
-
-def _plain(value: Any) -> Any:
-    decoded, _records, _findings = decode_envelopes(copy.deepcopy(value), "")
-    return decoded
 
 
 def _without_markers(value: Any) -> Any:
@@ -96,8 +91,8 @@ def _compare_leaf(comparison: SurfacedComparison, want: Any, got: Any, where: st
 
 def compare_surfaced(output: Any, answer: Any, *, base: str = "/output") -> SurfacedComparison:
     """Compare a client's surfaced ``output`` with the ``answer`` it received (see the module docstring)."""
-    output = _without_markers(_plain(output))
-    answer = _plain(answer)
+    output = _without_markers(decoded_copy(output))
+    answer = decoded_copy(answer)
     anchor, expected = _anchor(output, answer)
     comparison = SurfacedComparison(anchor=anchor)
     stack: list[tuple[Any, Any, str, int, str]] = [(expected, output, base, 0, anchor)]

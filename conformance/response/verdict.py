@@ -90,7 +90,8 @@ class ResponseVerdict:
     not_asserted: list[str] = field(default_factory=list)
     differences: list[Difference] = field(default_factory=list)
     diagnostics: list[Difference] = field(default_factory=list)
-    #: The client's own words when it refused the answer.
+    #: The client's own words when it failed: a refusal of the answer, or (``not_reached``) a failure
+    #: before any answer came.
     refusal: str | None = None
     #: Where the answer came from: ``fixture response_body``, ``profile default reply``, ``upstream``.
     answer_source: str = ""
@@ -198,7 +199,8 @@ def judge_response(
         or source == _NOT_FOUND
         or outcome.status in ("timeout", "drift", "harness_error", "skipped")
     ):
-        return ResponseVerdict("not_reached", answer_source=source)
+        words = client_words(outcome) if outcome.status == "client_error" else None
+        return ResponseVerdict("not_reached", answer_source=source, refusal=words)
     verdict = ResponseVerdict("not_asserted", answer_source=source)
     if outcome.status == "client_error":
         verdict.refusal = client_words(outcome)
