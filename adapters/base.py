@@ -35,6 +35,33 @@ class Availability:
 
 
 @dataclass(frozen=True)
+class Drive:
+    """How the client drives the fixture's operation.
+
+    ``walk=False`` (the default) is one call, as a single-request case has
+    always been. ``walk=True`` asks the client to walk every page of a paged
+    read to the end: ``dw`` with its walk flag (``schedule:history --all``),
+    the SDK through its iterator (``Client.iter_schedule_history``). Which
+    operations can be walked, and how, is data:
+    ``conformance/adapters/walks.yaml``. An adapter that cannot walk an
+    operation returns a ``skipped`` outcome that says why.
+
+    ``machine_output=True`` asks for the client's machine-readable output
+    even where the fixture's own command line does not (``dw`` gets
+    ``--json`` unless its arguments already choose an output): scenario cases
+    compare what clients surface on an error, and only a machine-readable
+    error envelope can be compared (and checked for language-specific
+    leaks). A client whose output is always data (an SDK) ignores it.
+    """
+
+    walk: bool = False
+    machine_output: bool = False
+
+    def to_json(self) -> dict[str, bool]:
+        return {"walk": self.walk, "machine_output": self.machine_output}
+
+
+@dataclass(frozen=True)
 class CaseInput:
     """Everything an adapter needs to run one case."""
 
@@ -50,6 +77,8 @@ class CaseInput:
     #: The server's API route prefix (the server profile's ``api_prefix``).
     #: Real clients add it themselves; only the ``canonical`` replay reads it.
     api_prefix: str = "/api"
+    #: How to drive the operation (one call, or a walk of every page).
+    drive: Drive = field(default_factory=Drive)
 
 
 #: Outcome statuses.
@@ -77,6 +106,19 @@ class ClientOutcome:
     output: Any = None
     detail: str = ""
     drift: list[str] = field(default_factory=list)
+    #: What the client surfaced on an error, JSON-safe; ``None`` when it did not fail.
+    #: CLI: ``{"exit_code", "json" (parsed stdout or None), "stderr"}``;
+    #: SDK: ``{"exception": "module.QualName", "fields": {...}, "message"}``
+    #: (``dw_cli.cli_error_surface``, ``sdk_python_call.exception_surface``). Judged by
+    #: :mod:`conformance.scenarios.error_surface`.
+    error_surface: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        # One vocabulary: a status outside it (a typo in an adapter, a child process's garbage) is an
+        # adapter failure the executor reports as a harness error, never a case status of its own.
+        if self.status not in OUTCOME_STATUSES:
+            known = ", ".join(OUTCOME_STATUSES)
+            raise ValueError(f"unknown client outcome status {self.status!r}; expected one of {known}")
 
     def redacted(self, secrets: list[str]) -> ClientOutcome:
         """A copy with the secrets (the bearer token) hidden, by :func:`conformance.redact.redact_value`.
@@ -103,12 +145,13 @@ class ClientOutcome:
             output=redact_value(self.output, wanted),
             detail=clean(self.detail),
             drift=[clean(line) for line in self.drift],
+            error_surface=None if self.error_surface is None else redact_value(self.error_surface, wanted),
         )
 
     def to_json(self) -> dict[str, Any]:
         from conformance.textsafe import json_safe
 
-        return {
+        document: dict[str, Any] = {
             "status": self.status,
             "duration_seconds": round(self.duration, 6),
             "exit_code": self.exit_code,
@@ -119,6 +162,10 @@ class ClientOutcome:
             "detail": self.detail,
             "drift": list(self.drift),
         }
+        if self.error_surface is not None:
+            # Only when there is one: the result of a case without an error keeps its bytes.
+            document["error_surface"] = json_safe(self.error_surface)
+        return document
 
 
 class Adapter(ABC):

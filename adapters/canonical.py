@@ -22,6 +22,9 @@ Design decisions:
 - ``http.client`` rather than a higher-level library: it sends the request
   target byte for byte as given, so the fixture's percent-encoding is what
   arrives.
+- A walk (``case.drive.walk``) is ``skipped``: the replay knows the first
+  request only; the pages after it depend on the answers, which a fixture
+  does not hold.
 - A handshake answer is not checked (the replay has no compatibility rules).
   A non-2xx answer to the operation is ``client_error`` (a response-side
   diagnostic); a connection failure too; running out of time is ``timeout``.
@@ -43,6 +46,10 @@ from conformance.problems import InputError
 CONTROL_PLANE_VERSION = "2"
 WORKER_PROTOCOL_VERSION = "1.0"
 USER_AGENT = "dw-conformance-canonical"
+WALK_SKIP_REASON = (
+    "the canonical replay cannot walk pages: it knows the fixture's first request only, "
+    "and the next pages' parameters come from the answers"
+)
 
 
 class _Deadline(Exception):
@@ -98,6 +105,8 @@ class CanonicalAdapter(Adapter):
         return None
 
     def run(self, case: CaseInput) -> ClientOutcome:
+        if case.drive.walk:
+            return ClientOutcome("skipped", detail=WALK_SKIP_REASON)
         started = time.monotonic()
         try:
             request = canonical_request(case.fixture)

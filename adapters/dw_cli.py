@@ -19,7 +19,18 @@ Design decisions:
   time-out with the partial output kept).
 - **Outcome**: exit 0 is ``completed``, any other exit ``client_error``
   (exit 8 means the CLI refused the server's handshake, and ``detail`` says
-  so); stdout that is one JSON document is parsed into ``output``.
+  so); stdout that is one JSON document is parsed into ``output``. The
+  reading of the finished process is the one the three subprocess adapters
+  share (:mod:`conformance.adapters.process_outcome`).
+- **Error surface**: on ``client_error`` the outcome's ``error_surface`` is
+  ``{"exit_code", "json", "stderr"}``: ``json`` is the ``--json`` error
+  envelope ``dw`` prints on stdout (``None`` when stdout is not one JSON
+  document, e.g. without ``--json``).
+- **Walks**: with ``case.drive.walk`` the walk flag of the operation
+  (``walks.yaml``: ``--all`` for ``schedule:history``; nothing for
+  ``workflow:history``, which always walks) is appended unless the fixture's
+  argv has it already; ``output`` is then the collapsed envelope ``dw``
+  prints. An operation ``dw`` cannot walk is ``skipped`` with the reason.
 - **Identity**: ``dw --version`` under a short time limit (failure tolerated:
   the version is then ``unknown``) and the resolved path.
 """
@@ -37,13 +48,21 @@ from typing import Any
 from conformance.adapters.base import Adapter, Availability, CaseInput, ClientIdentity, ClientOutcome
 from conformance.adapters.child_env import client_environment, scrubbed
 from conformance.adapters.cli_argv import build_argv
+from conformance.adapters.process_outcome import ProcessWording, process_outcome
+from conformance.adapters.walks import no_walk_reason, walk_for
 from conformance.fixture import Fixture
 from conformance.problems import InputError
-from conformance.processes import run_process
+from conformance.processes import ProcessResult, run_process
 
 #: The exit code with which ``dw`` refuses an incompatible server handshake.
 HANDSHAKE_REFUSED_EXIT = 8
 VERSION_TIMEOUT_SECONDS = 10.0
+WORDING = ProcessWording(
+    start_failed="dw could not be started: {error}",
+    timed_out=(
+        "dw did not finish within {timeout} s; its process group was killed (partial stdout/stderr kept)"
+    ),
+)
 _VERSION_PATTERN = re.compile(r"\bv?(\d+\.\d+(?:\.\d+)?(?:[-+.][0-9A-Za-z.\-+]*)?)")
 
 
@@ -154,6 +173,13 @@ class DwCliAdapter(Adapter):
         command = case.operations.cli_command(fixture.operation)
         return build_argv(executable, command, projection.get("argv"), file=str(fixture.path))
 
+    def walk_flag(self, case: CaseInput) -> tuple[bool, str | None]:
+        """``(can walk, flag to add)`` for ``case``'s operation when the drive asks for a walk."""
+        walk = walk_for(case.fixture.operation)
+        if walk is None or walk.cli is None:
+            return False, None
+        return True, walk.cli.flag
+
     def run(self, case: CaseInput) -> ClientOutcome:
         if self._executable is None:
             return ClientOutcome("harness_error", detail=f"the cli adapter is unavailable: {self._reason}")
@@ -161,6 +187,16 @@ class DwCliAdapter(Adapter):
             argv = self.command_line(case.fixture, case)
         except InputError as error:
             return ClientOutcome("harness_error", detail=str(error))
+        if case.drive.walk:
+            can_walk, flag = self.walk_flag(case)
+            if not can_walk:
+                return ClientOutcome("skipped", detail=no_walk_reason(case.fixture.operation, "dw"))
+            if flag is not None and not any(arg == flag or arg.startswith(flag + "=") for arg in argv[2:]):
+                argv.append(flag)
+        if case.drive.machine_output and not any(
+            arg == "--json" or arg.startswith("--output") for arg in argv[2:]
+        ):
+            argv.append("--json")
         case.work_dir.mkdir(parents=True, exist_ok=True)
         result = run_process(
             argv,
@@ -168,30 +204,38 @@ class DwCliAdapter(Adapter):
             cwd=case.work_dir,
             timeout=case.timeout,
         )
-        outcome = ClientOutcome(
-            status="completed",
-            duration=result.duration,
-            exit_code=result.exit_code,
-            stdout=result.stdout,
-            stderr=result.stderr,
-            output=parse_json_output(result.stdout),
+        outcome = process_outcome(
+            result, wording=WORDING, shown_timeout=case.timeout, finished=finished_outcome
         )
-        if result.start_error is not None:
-            outcome.status = "harness_error"
-            outcome.detail = f"dw could not be started: {result.start_error}"
-        elif result.timed_out:
-            outcome.status = "timeout"
-            outcome.detail = (
-                f"dw did not finish within {case.timeout:g} s; its process group was killed "
-                "(partial stdout/stderr kept)"
-            )
-        elif result.exit_code == HANDSHAKE_REFUSED_EXIT:
-            outcome.status = "client_error"
-            outcome.detail = (
-                f"dw exited with {HANDSHAKE_REFUSED_EXIT}: it refused the server's compatibility handshake "
-                "(GET /api/cluster/info did not advertise a control plane it supports)"
-            )
-        elif result.exit_code != 0:
-            outcome.status = "client_error"
-            outcome.detail = f"dw exited with {result.exit_code}"
+        if outcome.status == "timeout":
+            outcome.output = parse_json_output(result.stdout)
         return outcome.redacted([case.token])
+
+
+def cli_error_surface(exit_code: int | None, stdout: str, stderr: str) -> dict[str, Any]:
+    """What ``dw`` surfaced on an error: its exit code, its ``--json`` stdout parsed (or ``None``), stderr."""
+    return {"exit_code": exit_code, "json": parse_json_output(stdout), "stderr": stderr}
+
+
+def finished_outcome(result: ProcessResult) -> ClientOutcome:
+    """The outcome of a ``dw`` run that ended by itself: its exit code decides."""
+    outcome = ClientOutcome(
+        status="completed",
+        duration=result.duration,
+        exit_code=result.exit_code,
+        stdout=result.stdout,
+        stderr=result.stderr,
+        output=parse_json_output(result.stdout),
+    )
+    if result.exit_code == HANDSHAKE_REFUSED_EXIT:
+        outcome.status = "client_error"
+        outcome.detail = (
+            f"dw exited with {HANDSHAKE_REFUSED_EXIT}: it refused the server's compatibility handshake "
+            "(GET /api/cluster/info did not advertise a control plane it supports)"
+        )
+    elif result.exit_code != 0:
+        outcome.status = "client_error"
+        outcome.detail = f"dw exited with {result.exit_code}"
+    if outcome.status == "client_error":
+        outcome.error_surface = cli_error_surface(result.exit_code, result.stdout, result.stderr)
+    return outcome

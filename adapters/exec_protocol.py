@@ -21,6 +21,11 @@ Design decisions:
   something that is not JSON, or a result that breaks the schema is a
   ``harness_error`` for that case, with a message that says which and shows
   the start of what was printed. Logs belong on stderr.
+- **Drive and error surface.** The request's ``drive`` says whether to walk
+  every page (``{"walk": true}``); a program that cannot walk the operation
+  answers ``skipped`` with the reason. A ``client_error`` result may carry an
+  ``error_surface`` object (what the client surfaced: status, code, message,
+  validation errors, retry-after...), kept as the outcome's ``error_surface``.
 - **The result is believed.** A program that reports ``completed`` and exits
   non-zero keeps ``completed`` (the exit code is recorded and mentioned).
   Extra keys in the result are ignored, so later protocol versions can add
@@ -54,10 +59,11 @@ from conformance.adapters.base import (
     ClientOutcome,
 )
 from conformance.adapters.child_env import client_environment
+from conformance.adapters.process_outcome import ProcessWording, process_outcome
 from conformance.canonical_request import canonical_request
 from conformance.fixture import KNOWN_TOP_LEVEL_KEYS, Fixture
 from conformance.problems import InputError, Problem
-from conformance.processes import run_process
+from conformance.processes import ProcessResult, run_process
 from conformance.schema_files import checked_validator
 from conformance.strict_yaml import load_yaml_file
 
@@ -70,6 +76,10 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _PROJECTION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TARGET = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _SHOWN = 200
+WORDING = ProcessWording(
+    start_failed="the adapter program could not start: {error}",
+    timed_out="the adapter program did not finish within {timeout} s; its group was killed",
+)
 
 #: JSON Schema of the request the harness writes on the program's stdin.
 REQUEST_SCHEMA: dict[str, Any] = {
@@ -121,9 +131,18 @@ REQUEST_SCHEMA: dict[str, Any] = {
         "token": {"type": "string"},
         "timeout_seconds": {"type": "number", "exclusiveMinimum": 0},
         "scratch_dir": {"type": "string"},
+        "drive": {
+            "type": "object",
+            "required": ["walk"],
+            "properties": {"walk": {"type": "boolean"}, "machine_output": {"type": "boolean"}},
+            "additionalProperties": True,
+        },
     },
     "additionalProperties": True,
 }
+
+#: What a manifest's ``drives`` may declare (see ``Drive``): the program walks every page when asked.
+KNOWN_DRIVES = ("walk",)
 
 #: JSON Schema of the result the program prints on stdout.
 RESULT_SCHEMA: dict[str, Any] = {
@@ -136,6 +155,7 @@ RESULT_SCHEMA: dict[str, Any] = {
         "status": {"enum": list(RESULT_STATUSES)},
         "error": {"type": ["string", "null"]},
         "output": True,
+        "error_surface": {"type": ["object", "null"]},
     },
     "allOf": [
         {
@@ -158,6 +178,8 @@ class Manifest:
     command: tuple[str, ...]
     working_directory: Path
     client: ClientIdentity
+    #: Drives the program declares it understands (``drives: [walk]``); a walk is skipped without it.
+    drives: frozenset[str] = frozenset()
 
 
 def _kind(value: Any) -> str:
@@ -257,7 +279,20 @@ def load_manifest(path: Path) -> Manifest:
             for key in raw_client
             if key not in ("name", "version", "installed")
         )
-    known = {"adapter_protocol", "name", "projection", "target", "command", "working_directory", "client"}
+    drives: set[str] = set()
+    raw_drives = document.get("drives", [])
+    if not isinstance(raw_drives, list):
+        problems.append(Problem(file, "/drives", f"a list of {', '.join(KNOWN_DRIVES)}", _kind(raw_drives)))
+    else:
+        for index, item in enumerate(raw_drives):
+            if item in KNOWN_DRIVES:
+                drives.add(str(item))
+            else:
+                expected = f"one of {', '.join(KNOWN_DRIVES)}"
+                problems.append(Problem(file, f"/drives/{index}", expected, _kind(item)))
+    known = {
+        "adapter_protocol", "name", "projection", "target", "command", "working_directory", "client", "drives"
+    }
     problems.extend(
         Problem(file, jsonpointer.join("", str(key)), "only " + ", ".join(sorted(known)), f"key {key!r}")
         for key in document
@@ -265,7 +300,9 @@ def load_manifest(path: Path) -> Manifest:
     )
     if problems:
         raise AdapterError("\n".join(problem.render() for problem in problems))
-    return Manifest(path.resolve(), name, projection, target, tuple(command), working, client)
+    return Manifest(
+        path.resolve(), name, projection, target, tuple(command), working, client, frozenset(drives)
+    )
 
 
 def build_request(case: CaseInput, manifest: Manifest) -> dict[str, Any]:
@@ -288,6 +325,7 @@ def build_request(case: CaseInput, manifest: Manifest) -> dict[str, Any]:
         "token": case.token,
         "timeout_seconds": case.timeout,
         "scratch_dir": str(case.work_dir),
+        "drive": case.drive.to_json(),
     }
 
 
@@ -349,6 +387,9 @@ def interpret_result(stdout: str, stderr: str, exit_code: int | None) -> ClientO
     outcome.output = document.get("output")
     if status == "client_error":
         outcome.exception = str(error_text)
+        surface = document.get("error_surface")
+        if isinstance(surface, dict):
+            outcome.error_surface = surface
     elif status == "skipped":
         outcome.detail = str(error_text)
     if exit_code not in (0, None) and status == "completed":
@@ -416,6 +457,11 @@ class ExecAdapter(Adapter):
         program = self.program()
         if program is None:
             return ClientOutcome("harness_error", detail=self.check_available().reason)
+        if case.drive.walk and "walk" not in self.manifest.drives:
+            # a protocol-1 program written before walks existed would make one call and be blamed
+            return ClientOutcome(
+                "skipped", detail=f"{self.manifest.path.name} does not declare drives: [walk] (a paged walk)"
+            )
         case.work_dir.mkdir(parents=True, exist_ok=True)
         request = build_request(case, self.manifest)
         result = run_process(
@@ -425,17 +471,11 @@ class ExecAdapter(Adapter):
             timeout=case.timeout,
             stdin_data=json.dumps(request).encode("utf-8"),
         )
-        if result.start_error is not None:
-            detail = f"the adapter program could not start: {result.start_error}"
-            outcome = ClientOutcome("harness_error", detail=detail)
-        elif result.timed_out:
-            outcome = ClientOutcome(
-                "timeout",
-                stdout=result.stdout,
-                stderr=result.stderr,
-                detail=f"the adapter program did not finish within {case.timeout:g} s; its group was killed",
-            )
-        else:
-            outcome = interpret_result(result.stdout, result.stderr, result.exit_code)
-        outcome.duration = result.duration
+        outcome = process_outcome(result, wording=WORDING, shown_timeout=case.timeout, finished=_finished)
         return outcome.redacted([case.token])
+
+
+def _finished(result: ProcessResult) -> ClientOutcome:
+    outcome = interpret_result(result.stdout, result.stderr, result.exit_code)
+    outcome.duration = result.duration
+    return outcome

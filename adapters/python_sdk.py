@@ -24,6 +24,17 @@ Design decisions:
 - **Environment.** In-process the SDK shares the harness's environment, which
   cannot be scrubbed per thread; when it holds ``DURABLE_WORKFLOW_*`` or proxy
   variables (the SDK and httpx read some), the outcome's ``detail`` says so.
+- **Walks**: with ``case.drive.walk`` the call is the operation's walk in
+  ``walks.yaml`` (``Client.iter_schedule_history``, whose items are
+  collected; or a one-page method the adapter calls until the answer's token
+  is empty); ``output`` is the JSON list of items. An operation without an SDK
+  walk is ``skipped`` with the reason.
+- **Error surface**: on ``client_error`` the outcome's ``error_surface`` is
+  ``{"exception": "module.QualName", "fields": {...}, "message"}`` (see
+  :func:`conformance.adapters.sdk_python_call.exception_surface`).
+- **Subprocess reading**: under another interpreter the finished process is
+  read by the helper the three subprocess adapters share
+  (:mod:`conformance.adapters.process_outcome`).
 - **Identity**: ``durable-workflow``, its version from the distribution's
   metadata, and how it was installed (``pypi`` when it came from an index,
   ``editable checkout at ...``, ``local directory ...``... from PEP 610's
@@ -48,13 +59,19 @@ from conformance.adapters.base import (
     ClientOutcome,
 )
 from conformance.adapters.child_env import PROXY_VARIABLES, client_environment, scrubbed
+from conformance.adapters.process_outcome import ProcessWording, process_outcome
+from conformance.adapters.walks import no_walk_reason, walk_for
 from conformance.problems import InputError, Problem
-from conformance.processes import run_process
+from conformance.processes import ProcessResult, run_process
 
 PROJECTION = "sdk_python"
 #: Extra seconds a subprocess gets beyond the call's own time limit (interpreter start, SDK import).
 SUBPROCESS_GRACE_SECONDS = 5.0
 IDENTITY_TIMEOUT_SECONDS = 20.0
+WORDING = ProcessWording(
+    start_failed="{error}",
+    timed_out="the SDK subprocess did not finish within {timeout} s; its group was killed",
+)
 _NOT_INSTALLED = (
     "the durable-workflow package is not importable in this interpreter "
     "(install it with: pip install 'dw-conformance[sdk]')"
@@ -200,7 +217,7 @@ class PythonSdkAdapter(Adapter):
             arguments, pointers = sdk_arguments(projection, str(fixture.path))
         except InputError as error:
             return ClientOutcome("harness_error", detail=str(error))
-        request = {
+        request: dict[str, Any] = {
             "base_url": case.server_url,
             "namespace": case.namespace,
             "token": case.token,
@@ -209,6 +226,11 @@ class PythonSdkAdapter(Adapter):
             "pointers": pointers,
             "timeout": case.timeout,
         }
+        if case.drive.walk:
+            walk = walk_for(fixture.operation)
+            if walk is None or walk.sdk_python is None:
+                return ClientOutcome("skipped", detail=no_walk_reason(fixture.operation, "the Python SDK"))
+            request["walk"] = walk.sdk_python.to_request()
         if self.interpreter is None:
             outcome = _outcome(sdk_python_call.execute(request))
             note = _environment_note()
@@ -228,30 +250,25 @@ class PythonSdkAdapter(Adapter):
             timeout=case.timeout + SUBPROCESS_GRACE_SECONDS,
             stdin_data=json.dumps(request).encode("utf-8"),
         )
-        if result.start_error is not None:
-            return ClientOutcome("harness_error", duration=result.duration, detail=result.start_error)
-        if result.timed_out:
-            return ClientOutcome(
-                "timeout",
-                duration=result.duration,
-                stdout=result.stdout,
-                stderr=result.stderr,
-                detail=f"the SDK subprocess did not finish within {case.timeout:g} s; its group was killed",
-            )
-        document = _json_object(result.stdout)
-        if document is None or "status" not in document:
-            return ClientOutcome(
-                "harness_error",
-                duration=result.duration,
-                exit_code=result.exit_code,
-                stdout=result.stdout,
-                stderr=result.stderr,
-                detail=f"the SDK subprocess (exit {result.exit_code}) did not print a JSON result",
-            )
-        outcome = _outcome(document)
-        outcome.exit_code = result.exit_code
-        outcome.stderr = result.stderr
-        return outcome
+        return process_outcome(result, wording=WORDING, shown_timeout=case.timeout, finished=_script_outcome)
+
+
+def _script_outcome(result: ProcessResult) -> ClientOutcome:
+    """The outcome the SDK script printed (its own duration), or a harness error when it printed none."""
+    document = _json_object(result.stdout)
+    if document is None or "status" not in document:
+        return ClientOutcome(
+            "harness_error",
+            duration=result.duration,
+            exit_code=result.exit_code,
+            stdout=result.stdout,
+            stderr=result.stderr,
+            detail=f"the SDK subprocess (exit {result.exit_code}) did not print a JSON result",
+        )
+    outcome = _outcome(document)
+    outcome.exit_code = result.exit_code
+    outcome.stderr = result.stderr
+    return outcome
 
 
 def _json_object(text: str) -> dict[str, Any] | None:
@@ -264,6 +281,7 @@ def _json_object(text: str) -> dict[str, Any] | None:
 
 def _outcome(result: dict[str, Any]) -> ClientOutcome:
     status = str(result.get("status", "harness_error"))
+    surface = result.get("error_surface")
     return ClientOutcome(
         status=status,
         duration=float(result.get("duration") or 0.0),
@@ -271,4 +289,5 @@ def _outcome(result: dict[str, Any]) -> ClientOutcome:
         output=result.get("output"),
         detail=str(result.get("detail") or ""),
         drift=[str(line) for line in result.get("drift") or []],
+        error_surface=surface if isinstance(surface, dict) else None,
     )

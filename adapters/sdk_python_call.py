@@ -480,6 +480,85 @@ async def _call(client_class: type, request: dict[str, Any], plan: CallPlan) -> 
         return await getattr(client, plan.method)(*plan.positional, **plan.keywords)
 
 
+async def _walk_iterator(
+    client_class: type, request: dict[str, Any], plan: CallPlan, items: list[Any]
+) -> None:
+    """Collect every item an async-iterator method yields into ``items`` (kept on a time-out)."""
+    client = client_class(request["base_url"], namespace=request["namespace"], token=request["token"])
+    async with client:
+        async for item in getattr(client, plan.method)(*plan.positional, **plan.keywords):
+            items.append(to_plain(item))
+
+
+def _field(page: Any, name: str) -> Any:
+    plain = to_plain(page)
+    return plain.get(name) if isinstance(plain, dict) else None
+
+
+async def _walk_pages(
+    client_class: type, request: dict[str, Any], plan: CallPlan, walk: dict[str, Any], items: list[Any]
+) -> str:
+    """Call a one-page method until its answer's token is empty; the pages' items go into ``items``.
+
+    Returns a note for the outcome's ``detail`` (how many pages, and a stop at the page bound).
+    """
+    client = client_class(request["base_url"], namespace=request["namespace"], token=request["token"])
+    token_argument = str(walk["token_argument"])
+    limit = int(walk.get("max_pages") or 100)
+    keywords = dict(plan.keywords)
+    pages = 0
+    async with client:
+        while True:
+            page = await getattr(client, plan.method)(*plan.positional, **keywords)
+            pages += 1
+            found = _field(page, str(walk["items_field"]))
+            if isinstance(found, list):
+                items.extend(found)
+            token = _field(page, str(walk["token_field"]))
+            if token is None or token == "":
+                return (
+                    f"the adapter walked Client.{plan.method} page by page ({pages} pages): "
+                    "the SDK has no iterator"
+                )
+            if pages >= limit:
+                return f"the adapter stopped walking Client.{plan.method} after {limit} pages (its bound)"
+            keywords[token_argument] = token
+
+
+def _missing_token_argument(client_class: type, method: str, token_argument: str) -> str:
+    """Why ``method`` cannot be walked page by page ("" when it takes the token argument)."""
+    try:
+        parameters = inspect.signature(getattr(client_class, method)).parameters
+    except (TypeError, ValueError):
+        return ""
+    if token_argument in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        return ""
+    return f"Client.{method} takes no {token_argument} argument, so its pages cannot be walked"
+
+
+def _public_fields(error: BaseException) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for name, value in vars(error).items():
+        if name.startswith("_") or callable(value):
+            continue
+        fields[name] = to_plain(value)
+    return fields
+
+
+def exception_surface(error: BaseException) -> dict[str, Any]:
+    """What the SDK surfaced on an error: the exception's qualified class, its public fields, its message.
+
+    ``fields`` are the instance attributes not starting with ``_`` (``status``,
+    ``body``, ``errors``, ``schedule_id``...), as plain data.
+    """
+    kind = type(error)
+    return {
+        "exception": f"{kind.__module__}.{kind.__qualname__}",
+        "fields": _public_fields(error),
+        "message": str(error),
+    }
+
+
 def _run_in_fresh_loop(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
     """``asyncio.run`` of a new coroutine; on a thread that already runs a loop (a pytest-asyncio
     test, a notebook), in a helper thread instead, since a loop cannot be nested."""
@@ -505,10 +584,16 @@ def _run_in_fresh_loop(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
 
 def execute(request: dict[str, Any]) -> dict[str, Any]:
     """Run one call. ``request``: ``base_url``, ``namespace``, ``token``, ``method``,
-    ``arguments`` (name -> JSON value), ``pointers`` (name -> fixture pointer), ``timeout``.
+    ``arguments`` (name -> JSON value), ``pointers`` (name -> fixture pointer), ``timeout``,
+    and optionally ``walk``: ``{"kind": "iterator", "method"}`` (collect an async iterator's
+    items) or ``{"kind": "pages", "method", "token_argument", "token_field", "items_field",
+    "max_pages"}`` (call a one-page method until its token is empty). A walk's ``method``
+    replaces ``method``; its ``output`` is the list of items, the ones read before an error
+    or a time-out included.
 
     Returns ``{"status", "exception", "output", "drift", "detail", "duration"}`` with
-    status ``completed``, ``client_error``, ``timeout``, ``drift`` or ``harness_error``.
+    status ``completed``, ``client_error``, ``timeout``, ``drift`` or ``harness_error``,
+    plus ``error_surface`` (:func:`exception_surface`) on ``client_error``.
     """
     started = time.monotonic()
     result: dict[str, Any] = {
@@ -522,24 +607,47 @@ def execute(request: dict[str, Any]) -> dict[str, Any]:
         return result
     sdk = f"{DISTRIBUTION} {sdk_version() or 'unknown'}"
     pointers = dict(request.get("pointers", {}))
-    plan = plan_call(Client, str(request["method"]), dict(request["arguments"]), pointers, sdk)
+    walk = request.get("walk")
+    method = str(walk["method"]) if isinstance(walk, dict) else str(request["method"])
+    plan = plan_call(Client, method, dict(request["arguments"]), pointers, sdk)
     if isinstance(plan, PlanProblems):
         if plan.drift:
             result.update(status="drift", drift=plan.drift + plan.errors,
-                          detail=f"the fixture and {sdk} disagree on Client.{request['method']}'s parameters")
+                          detail=f"the fixture and {sdk} disagree on Client.{method}'s parameters")
         else:
             result.update(status="harness_error", detail="; ".join(plan.errors))
         result["duration"] = time.monotonic() - started
         return result
+    if isinstance(walk, dict) and walk.get("kind") == "pages":
+        missing = _missing_token_argument(Client, plan.method, str(walk["token_argument"]))
+        if missing:
+            result.update(status="skipped", detail=f"{sdk}: {missing}")
+            result["duration"] = time.monotonic() - started
+            return result
     timeout = float(request["timeout"])
+    items: list[Any] = []
+
+    def make() -> Coroutine[Any, Any, Any]:
+        if not isinstance(walk, dict):
+            return _call(Client, request, plan)
+        if walk.get("kind") == "pages":
+            return _walk_pages(Client, request, plan, walk, items)
+        return _walk_iterator(Client, request, plan, items)
+
     try:
-        value = _run_in_fresh_loop(lambda: asyncio.wait_for(_call(Client, request, plan), timeout))
+        value = _run_in_fresh_loop(lambda: asyncio.wait_for(make(), timeout))
     except asyncio.TimeoutError:  # noqa: UP041  (not the builtin TimeoutError on Python 3.10)
         result.update(status="timeout", detail=f"Client.{plan.method} did not return within {timeout:g} s")
     except Exception as error:
-        result.update(status="client_error", exception=_describe_exception(error))
+        surface = exception_surface(error)
+        result.update(status="client_error", exception=_describe_exception(error), error_surface=surface)
     else:
-        result["output"] = to_plain(value)
+        if not isinstance(walk, dict):
+            result["output"] = to_plain(value)
+        elif isinstance(value, str):  # the page-by-page walk's note: how many pages it read
+            result["detail"] = value
+    if isinstance(walk, dict):
+        result["output"] = items  # the items read before an error or a time-out too
     result["duration"] = time.monotonic() - started
     return result
 

@@ -36,7 +36,7 @@ For each client:
   case (interpreter, imports, loading and validating the fixtures and the
   profile, ``dw --version``, proxy start), and **finish**: from the end of the
   last case to the process's exit (parity, reports, HAR, proxy stop). The
-  child wraps :meth:`Session.run_case` to note the first start and the last
+  child wraps :meth:`CaseExecutor.run` to note the first start and the last
   end (wall clock). What remains of the ``--jobs 1`` time beyond start-up,
   finish and the floor is what the harness adds *per case*; the clients' own
   time inside the harness (``client`` in ``result.json``) splits that into
@@ -198,22 +198,23 @@ def floor(corpus: Path, dw: Path) -> int:
 
 def harness(corpus: Path, dw: Path, jobs: int, report_dir: Path) -> int:
     """Child role: ``dw-conformance run --adapter cli=DW`` in this process; prints the peak RSS as JSON."""
-    from conformance import runner
+    from conformance import executor
     from conformance.cli import main
 
     marks: list[float] = []
-    run_case = runner.Session.run_case
+    run_case = executor.CaseExecutor.run
 
-    def timed(session: Any, plan: Any) -> Any:
+    def timed(case_executor: Any, plan: Any) -> Any:
         marks.append(time.time())
         try:
-            return run_case(session, plan)
+            return run_case(case_executor, plan)
         finally:
             marks.append(time.time())
 
-    runner.Session.run_case = timed  # type: ignore[method-assign]
+    executor.CaseExecutor.run = timed  # type: ignore[method-assign]
+    # the single-request cases only: the floor replays exactly those (scenarios have no floor here)
     code = main(["run", "--adapter", f"cli={dw}", "--fixtures", str(corpus), "--jobs", str(jobs),
-                 "--token", TOKEN, "--report-dir", str(report_dir)])
+                 "--token", TOKEN, "--report-dir", str(report_dir), "--no-scenarios"])
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"code": code, "peak_mb": peak_kb / 1024, "first_case": min(marks),
                       "last_case": max(marks), "exit": time.time(), "cpu": _cpu(resource.RUSAGE_SELF),

@@ -190,6 +190,7 @@ def harness(corpus: Path, dw: Path, jobs: int, report_dir: Path) -> int:
         [
             "run", "--adapter", "python-sdk", "--adapter", f"cli={dw}", "--fixtures", str(corpus),
             "--jobs", str(jobs), "--token", TOKEN, "--report-dir", str(report_dir),
+            "--no-scenarios",  # the floor makes the single requests only
         ]
     )
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

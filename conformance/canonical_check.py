@@ -30,8 +30,12 @@ def canonical_slot(session: Session) -> AdapterSlot:
 
 
 def replay(session: Session, fixture: Fixture, slot: AdapterSlot, *, keep: bool = False) -> CaseRun:
-    """Run the canonical case of ``fixture``; the run stays in ``session.runs`` only with ``keep``."""
-    run = session.run_case(CasePlan(fixture, slot))
-    if not keep:
-        session.runs.pop(run.plan.case_id, None)
-    return run
+    """Run the canonical case of ``fixture``; it is kept among the session's cases only with ``keep``.
+
+    A fixture that contradicts itself (its expectation cannot be built) is
+    an ``error`` of the replay, naming the problem, never a skip: the plan
+    goes without an expectation, and the executor, failing to build it,
+    ends the case before any request is sent.
+    """
+    plan = CasePlan(fixture, slot)
+    return session.run_case(plan) if keep else session.execute(plan)

@@ -9,12 +9,13 @@ Design decisions:
 - **Method and path** come from ``request`` as written: the path stays
   percent-encoded exactly as the fixture spells it and does not carry the
   server's API prefix (the sender adds it).
-- **Query and body are the ones the verdict pins**, not a second opinion: the
-  query is :func:`conformance.expectations.query_expectation` for the
-  ``canonical`` projection (``request.query``, else the ``cli`` projection's
+- **Query and body are the ones the verdict pins**, not a second opinion: they
+  are read from the ``canonical`` projection's
+  :class:`~conformance.expectations.Expectation` (the one builder's): the
+  query is its ``query`` (``request.query``, else the ``cli`` projection's
   typed ``expected_query``, else another projection's), each typed value
   rendered in its first accepted wire form (``25`` -> ``"25"``, ``true`` ->
-  ``"true"``); the body is :func:`conformance.expectations.pinned_body`
+  ``"true"``); the body is its ``body``
   (``request.body``, else ``cli.expected_body``, else the SDK's full
   ``request_body``, else its ``expected_body`` with the ``payload_envelope``'s
   decoded value placed at its dotted field). Envelopes written in the fixture
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from conformance.expectations import CANONICAL, pinned_body, query_expectation
+from conformance.expectations import CANONICAL, Expectation, JudgeSettings, build_expectation
 from conformance.fixture import Fixture
 
 __all__ = ["CanonicalRequest", "canonical_request"]
@@ -85,19 +86,25 @@ class CanonicalRequest:
         }
 
 
-def canonical_request(fixture: Fixture) -> CanonicalRequest:
-    """The fixture's canonical request (see the module docstring)."""
+#: Query and body do not depend on the run's settings; these stand in when no expectation is given.
+_NEUTRAL_SETTINGS = JudgeSettings(namespace="default", token="")
+
+
+def canonical_request(fixture: Fixture, expectation: Expectation | None = None) -> CanonicalRequest:
+    """The fixture's canonical request, read from the ``canonical`` expectation (built when not given)."""
+    if expectation is None:
+        expectation = build_expectation(fixture, CANONICAL, _NEUTRAL_SETTINGS)
     query: dict[str, list[str]] = {}
     query_source = ""
-    declared = query_expectation(fixture, CANONICAL)
+    declared = expectation.query
     if declared is not None:
         query_source = declared.source
         for name, values in declared.params.items():
             query[name] = [value.accepted[0] for value in values]
-    body = pinned_body(fixture)
+    body = expectation.body
     return CanonicalRequest(
-        method=fixture.method,
-        path=fixture.path_template,
+        method=expectation.method,
+        path=expectation.path,
         query=query,
         body=body.value if body is not None else None,
         has_body=body is not None,

@@ -2,7 +2,10 @@
 
 Exit codes shared by every sub-command: 0 success, 1 the thing checked is
 wrong (invalid fixtures, drift, nonconforming clients), 2 usage or
-configuration errors (the message goes to stderr).
+configuration errors (the message goes to stderr). A sub-command signals a
+usage error by raising :class:`conformance.errors.UsageError` (or a subclass);
+:func:`main` is the one place that prints it, prefixed with the sub-command
+(``dw-conformance run: ...``), and returns 2.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from collections.abc import Sequence
 from importlib import import_module
 
 from conformance import __version__
+from conformance.errors import EXIT_USAGE, UsageError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
-EXIT_USAGE = 2
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 #: Sub-command modules under ``conformance.commands``, in help order.
 COMMAND_MODULES = (
@@ -51,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.handler(args)
+    except UsageError as error:  # the one place a usage error becomes exit code 2
+        print(f"{parser.prog} {args.command}: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("dw-conformance: interrupted", file=sys.stderr)
         return 130

@@ -75,9 +75,18 @@ def _combined(statuses: Sequence[str]) -> str:
 
 
 def compatibility(
-    cases: Sequence[Mapping[str, Any]], implementations: Sequence[Mapping[str, Any]]
+    cases: Sequence[Mapping[str, Any]],
+    implementations: Sequence[Mapping[str, Any]],
+    categories: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The document's ``compatibility`` section (empty when no adapter has two instances)."""
+    """The document's ``compatibility`` section (empty when no adapter has two instances).
+
+    Cases of a provisional category (``categories``: the scenarios in this
+    release) take no part: the matrix says which versions conform on what the
+    level requires.
+    """
+    stability = categories or {}
+    cases = [case for case in cases if stability.get(str(case.get("category", ""))) != "provisional"]
     groups: dict[str, list[Mapping[str, Any]]] = {}
     for impl in implementations:
         if impl.get("available", True):

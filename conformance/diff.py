@@ -31,9 +31,14 @@ Design decisions:
   diagnostics; the verdict lists those parts in ``not_asserted``.
 * **Policy.** A :class:`~conformance.policy.Policy` turns declared deliberate
   differences into diagnostics after everything else.
-* A fixture that contradicts itself makes :func:`build_expectation` raise
-  :class:`~conformance.problems.InputError`; :func:`judge` lets it propagate so
-  the runner can report the case as an error naming the fixture pointer.
+* **Which checks.** :func:`compare` runs the normalization findings, then
+  every registered check (:data:`conformance.checks.CHECKS`) in registry
+  order; each check owns its comparison (``conformance/checks/*.py``).
+* **The judge is a function of the built expectation**: :func:`judge_request`
+  (expectation, captured exchanges, profile, settings, policy). A fixture that
+  contradicts itself never gets this far in a run: ``discover`` lists it under
+  the input problems (:mod:`conformance.fixture_rules`), and the run plans
+  each case with its expectation (:mod:`conformance.planning`).
 
 No output of this module contains a credential: header values come from the
 normalized request (redacted) and the authorization check only says whether
@@ -46,28 +51,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from conformance import jsonpointer
 from conformance.capture import CapturedExchange
-from conformance.expectations import (
-    BodyExpectation,
-    Expectation,
-    HeaderExpectation,
-    JudgeSettings,
-    QueryExpectation,
-    build_expectation,
-    major_version,
-)
+from conformance.checks import CHECKS
+from conformance.checks.values import diff_values
+from conformance.expectations import Expectation, JudgeSettings
 from conformance.findings import Difference
-from conformance.fixture import Fixture
 from conformance.normalize import NormalizedRequest, normalize, split_path, strip_prefix
 from conformance.textsafe import json_type
 
 if TYPE_CHECKING:
     from conformance.policy import Policy
 
-__all__ = ["CaseVerdict", "ProfileLike", "diff_values", "exchange_summary", "json_type", "judge"]
-
-_REDACTED = "[REDACTED]"
+__all__ = [
+    "CaseVerdict",
+    "ProfileLike",
+    "compare",
+    "diff_values",
+    "exchange_summary",
+    "json_type",
+    "judge_request",
+]
 
 
 class ProfileLike(Protocol):
@@ -77,101 +80,6 @@ class ProfileLike(Protocol):
     def api_prefix(self) -> str: ...
 
     def ancillary_route(self, method: str, path: str) -> Any: ...
-
-
-def _scalars_equal(expected: Any, actual: Any) -> bool:
-    if isinstance(expected, float) and isinstance(actual, float):
-        return expected == actual or (expected != expected and actual != actual)
-    return bool(expected == actual)
-
-
-def diff_values(
-    expected: Any,
-    actual: Any,
-    pointer: str = "",
-    *,
-    mode: Literal["exact", "subset"] = "exact",
-) -> list[Difference]:
-    """Structural, type-exact differences of ``actual`` against ``expected``.
-
-    Pointers are ``pointer`` plus RFC 6901 tokens. Under ``subset`` the
-    top-level object keys of ``actual`` that ``expected`` does not list are
-    diagnostics; everything else is a failure. Iterative (no recursion limit);
-    the result is sorted by pointer (keys by name, list indexes numerically),
-    so the same inputs always give the same list.
-    """
-    differences: list[Difference] = []
-    # (expected, actual, pointer, depth); processed depth-first in document order
-    stack: list[tuple[Any, Any, str, int]] = [(expected, actual, pointer, 0)]
-    while stack:
-        want, got, where, depth = stack.pop()
-        kind_want, kind_got = json_type(want), json_type(got)
-        if kind_want != kind_got:
-            differences.append(
-                Difference(
-                    where, "type_changed", want, got, "failure", f"expected {kind_want}, found {kind_got}"
-                )
-            )
-            continue
-        if isinstance(want, dict):
-            children: list[tuple[Any, Any, str, int]] = []
-            for key, item in want.items():
-                child = jsonpointer.join(where, key)
-                if key not in got:
-                    differences.append(Difference(child, "missing", item, None, "failure", "not sent"))
-                else:
-                    children.append((item, got[key], child, depth + 1))
-            for key, item in got.items():
-                if key in want:
-                    continue
-                subset_extra = mode == "subset" and depth == 0
-                differences.append(
-                    Difference(
-                        jsonpointer.join(where, key),
-                        "unexpected",
-                        None,
-                        item,
-                        "diagnostic" if subset_extra else "failure",
-                        "sent, not listed by a subset expectation" if subset_extra else "sent, not expected",
-                    )
-                )
-            stack.extend(reversed(children))
-        elif isinstance(want, list | tuple):
-            got_list = list(got)
-            shared = min(len(want), len(got_list))
-            for index in range(len(got_list), len(want)):
-                differences.append(
-                    Difference(
-                        jsonpointer.join(where, index), "missing", want[index], None, "failure", "not sent"
-                    )
-                )
-            for index in range(len(want), len(got_list)):
-                differences.append(
-                    Difference(
-                        jsonpointer.join(where, index),
-                        "unexpected",
-                        None,
-                        got_list[index],
-                        "failure",
-                        "extra item",
-                    )
-                )
-            stack.extend(
-                reversed(
-                    [(want[i], got_list[i], jsonpointer.join(where, i), depth + 1) for i in range(shared)]
-                )
-            )
-        elif not _scalars_equal(want, got):
-            differences.append(Difference(where, "changed", want, got, "failure"))
-    differences.sort(key=lambda difference: _pointer_sort_key(difference.pointer))
-    return differences
-
-
-def _pointer_sort_key(pointer: str) -> list[tuple[int, int, str]]:
-    key: list[tuple[int, int, str]] = []
-    for token in jsonpointer.parse(pointer) if pointer else []:
-        key.append((0, int(token), "") if token.isascii() and token.isdigit() else (1, 0, token))
-    return key
 
 
 def _is_under(pointer: str, base: str) -> bool:
@@ -233,194 +141,12 @@ def _choose(
 # --------------------------------------------------------------------------- comparisons
 
 
-def _one(values: list[str]) -> Any:
-    return values[0] if len(values) == 1 else values
-
-
-def _compare_path(expectation: Expectation, request: NormalizedRequest) -> list[Difference]:
-    differences: list[Difference] = []
-    if request.method != expectation.method:
-        differences.append(Difference("/method", "changed", expectation.method, request.method, "failure"))
-    if not request.prefix_matched:
-        return differences  # the normalization finding at /path says it
-    expected = list(expectation.path_segments)
-    actual = request.path_segments
-    if len(expected) != len(actual):
-        differences.append(
-            Difference(
-                "/path",
-                "changed",
-                "/" + "/".join(expected),
-                request.path,
-                "failure",
-                f"expected {len(expected)} path segment(s), found {len(actual)}",
-            )
-        )
-        return differences
-    differences.extend(
-        Difference(f"/path_segments/{index}", "changed", want, got, "failure", "compared percent-decoded")
-        for index, (want, got) in enumerate(zip(expected, actual, strict=True))
-        if want != got
-    )
-    return differences
-
-
-def _compare_query(query: QueryExpectation | None, request: NormalizedRequest) -> list[Difference]:
-    differences: list[Difference] = []
-    if query is None:
-        for name, values in request.query.items():
-            differences.append(
-                Difference(
-                    jsonpointer.join("/query", name),
-                    "unexpected",
-                    None,
-                    _one(values),
-                    "diagnostic",
-                    "the fixture declares no query",
-                )
-            )
-        return differences
-    for name, wanted in query.params.items():
-        where = jsonpointer.join("/query", name)
-        declared = wanted[0].declared if len(wanted) == 1 else [value.declared for value in wanted]
-        sent = request.query.get(name)
-        if sent is None:
-            differences.append(
-                Difference(where, "missing", declared, None, "failure", f"from {query.source}")
-            )
-            continue
-        if len(sent) != len(wanted) or not all(w.matches(s) for w, s in zip(wanted, sent, strict=True)):
-            accepted = ", ".join(value.describe() for value in wanted)
-            differences.append(
-                Difference(
-                    where, "changed", declared, _one(sent), "failure", f"accepted wire form(s): {accepted}"
-                )
-            )
-    for name, values in request.query.items():
-        if name not in query.params:
-            differences.append(
-                Difference(
-                    jsonpointer.join("/query", name),
-                    "unexpected",
-                    None,
-                    _one(values),
-                    "failure",
-                    f"not in {query.source}",
-                )
-            )
-    return differences
-
-
-def _describe_credential(raw: str, expected_scheme: str) -> str:
-    scheme, space, _credential = raw.partition(" ")
-    if not space:
-        return f"{_REDACTED} (no auth scheme)"
-    if scheme.lower() == expected_scheme.lower():
-        return f"{scheme} {_REDACTED} (a different token)"
-    return f"{scheme} {_REDACTED}"
-
-
-def _same_credential(raw: str, scheme: str, credential: str) -> bool:
-    """``Bearer t`` matches ``bearer t``: an HTTP auth scheme is case-insensitive, the credential is not."""
-    sent_scheme, space, sent_credential = raw.partition(" ")
-    return bool(space) and sent_scheme.lower() == scheme.lower() and sent_credential == credential
-
-
-def _compare_header(header: HeaderExpectation, request: NormalizedRequest) -> list[Difference]:
-    where = jsonpointer.join("/headers", header.name)
-    if header.match == "secret":
-        raw_values = request.credential(header.name)
-        if not raw_values:
-            return [Difference(where, "missing", header.shown, None, "failure", "not sent")]
-        scheme, _, credential = header.value.partition(" ")
-        if len(raw_values) == 1 and _same_credential(raw_values[0], scheme, credential):
-            return []
-        shown = [_describe_credential(raw, scheme) for raw in raw_values]
-        return [Difference(where, "changed", header.shown, _one(shown), "failure", "the credential differs")]
-    values = request.header_values(header.name)
-    if not values:
-        return [Difference(where, "missing", header.shown, None, "failure", "not sent")]
-    if len(values) > 1:
-        return [Difference(where, "changed", header.shown, values, "failure", "sent more than once")]
-    value = values[0]
-    if header.match == "exact":
-        if value != header.value:
-            return [Difference(where, "changed", header.shown, value, "failure")]
-        return []
-    # same_major
-    if value.strip() == header.value:
-        return []
-    want_major, got_major = major_version(header.value), major_version(value)
-    if got_major is None or got_major != want_major:
-        return [
-            Difference(
-                where, "changed", header.shown, value, "failure", f"expected major version {want_major}"
-            )
-        ]
-    return [
-        Difference(
-            where,
-            "changed",
-            header.shown,
-            value,
-            "diagnostic",
-            f"same major version {want_major}, another minor (clients negotiate minor versions)",
-        )
-    ]
-
-
-def _compare_body(body: BodyExpectation | None, request: NormalizedRequest) -> list[Difference]:
-    if body is None:
-        return []
-    if not request.body_present:
-        return [
-            Difference(
-                "/body",
-                "not_json",
-                body.value,
-                None,
-                "failure",
-                f"empty body; {body.source} expects a JSON body",
-            )
-        ]
-    if not request.body_is_json:
-        return []  # the normalization finding says it
-    differences = diff_values(body.value, request.body, "/body", mode=body.mode)
-    records = {str(record["pointer"]): record for record in request.envelopes}
-    for requirement in body.envelopes:
-        record = records.get(requirement.pointer)
-        if record is not None:
-            if record.get("decoded") and record.get("codec") != requirement.codec:
-                differences.append(
-                    Difference(
-                        requirement.pointer,
-                        "envelope_invalid",
-                        f"a {requirement.codec!r} envelope",
-                        {"codec": record.get("codec")},
-                        "failure",
-                        f"sent with another codec ({requirement.source})",
-                    )
-                )
-            continue
-        try:
-            plain = jsonpointer.resolve({"body": request.body}, requirement.pointer)
-        except jsonpointer.PointerError:
-            continue  # absent: the body diff reports it as missing
-        differences.append(
-            Difference(
-                requirement.pointer,
-                "envelope_invalid",
-                f"a {requirement.codec!r} payload envelope",
-                plain,
-                "failure",
-                f"sent as plain JSON, not as a {requirement.codec} envelope ({requirement.source})",
-            )
-        )
-    return differences
-
-
 def compare(expectation: Expectation, request: NormalizedRequest) -> list[Difference]:
-    """Every difference of one normalized request against one expectation (no policy applied)."""
+    """Every difference of one normalized request against one expectation (no policy applied).
+
+    The normalization findings first, then every registered check
+    (:data:`conformance.checks.CHECKS`) in registry order.
+    """
     differences: list[Difference] = []
     body_asserted = expectation.body is not None
     invalid_envelopes: list[str] = []
@@ -431,14 +157,11 @@ def compare(expectation: Expectation, request: NormalizedRequest) -> list[Differ
             differences.append(finding)
         if finding.kind == "envelope_invalid":
             invalid_envelopes.append(finding.pointer)
-    differences.extend(_compare_path(expectation, request))
-    differences.extend(_compare_query(expectation.query, request))
-    for header in expectation.headers:
-        differences.extend(_compare_header(header, request))
-    for difference in _compare_body(expectation.body, request):
-        if any(_is_under(difference.pointer, base) for base in invalid_envelopes):
-            continue
-        differences.append(difference)
+    for check in CHECKS:
+        for difference in check.compare(expectation, request):
+            if any(_is_under(difference.pointer, base) for base in invalid_envelopes):
+                continue  # below an envelope that did not decode: the envelope_invalid finding says it
+            differences.append(difference)
     return differences
 
 
@@ -483,17 +206,6 @@ class CaseVerdict:
         }
 
 
-def _asserted(expectation: Expectation) -> list[str]:
-    parts = ["method", "path"]
-    if expectation.query is not None:
-        parts.append(f"query ({expectation.query.source}, exact)")
-    if expectation.body is not None:
-        parts.append(f"body ({expectation.body.source}, {expectation.body.mode})")
-        parts.extend(f"envelope at {req.pointer} ({req.codec})" for req in expectation.body.envelopes)
-    parts.extend(f"header {header.name}" for header in expectation.headers)
-    return parts
-
-
 def _count_failure(expectation: Expectation, candidates: list[CapturedExchange]) -> Difference:
     seen = [exchange.summary() for exchange in candidates]
     if not candidates:
@@ -512,16 +224,19 @@ def _count_failure(expectation: Expectation, candidates: list[CapturedExchange])
     )
 
 
-def judge(
-    fixture: Fixture,
-    projection_key: str,
+def judge_request(
+    expectation: Expectation,
     exchanges: Sequence[CapturedExchange],
     profile: ProfileLike | Any,
     settings: JudgeSettings,
-    policy: Policy | None = None,
+    *,
+    policy: Policy | None,
 ) -> CaseVerdict:
-    """The verdict of one case from its captured exchanges (see the module docstring)."""
-    expectation = build_expectation(fixture, projection_key, settings)
+    """The request verdict of one case: its captured exchanges against a built expectation.
+
+    ``settings`` gives the API prefix when the profile has none; the policy is
+    applied to the expectation's operation and projection.
+    """
     api_prefix = _api_prefix(profile, settings)
     ancillary, candidates = split_exchanges(exchanges, profile, api_prefix)
     differences: list[Difference] = []
@@ -532,13 +247,13 @@ def judge(
         request = normalize(_choose(candidates, expectation, api_prefix), api_prefix=api_prefix)
         differences.extend(compare(expectation, request))
     if policy is not None:
-        differences = policy.apply(fixture.operation, projection_key, differences)
+        differences = policy.apply(expectation.operation, expectation.projection_key, differences)
     failures = [difference for difference in differences if difference.is_failure]
     diagnostics = [difference for difference in differences if not difference.is_failure]
     return CaseVerdict(
-        fixture_name=fixture.name,
-        operation=fixture.operation,
-        projection_key=projection_key,
+        fixture_name=expectation.fixture_name,
+        operation=expectation.operation,
+        projection_key=expectation.projection_key,
         status="fail" if failures else "pass",
         failures=failures,
         diagnostics=diagnostics,
@@ -547,5 +262,5 @@ def judge(
         ancillary=ancillary,
         operation_candidates=candidates,
         expectation=expectation,
-        asserted=_asserted(expectation),
+        asserted=expectation.asserted,
     )

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import jsonpointer
+from conformance.errors import UsageError
 from conformance.findings import Difference
 from conformance.fixture import KNOWN_TOP_LEVEL_KEYS, fixture_paths, read_json_file
 from conformance.problems import InputError, Problem
@@ -51,7 +52,7 @@ __all__ = [
 ]
 
 
-class DriftUsageError(Exception):
+class DriftUsageError(UsageError):
     """The arguments cannot be compared at all (missing directory, nothing on either side)."""
 
 

@@ -1,5 +1,17 @@
 """What one client must send for one fixture: :class:`Expectation`, built per projection.
 
+:func:`build_expectation` is THE builder: the run builds one expectation per
+fixture and projection when it plans the cases, and the judge
+(:func:`conformance.diff.judge_request`), parity
+(:func:`conformance.parity.compare_requests`), the self-test's mutants and the
+canonical replay (:func:`conformance.canonical_request.canonical_request`) all
+read that same object. It asks every registered check
+(:data:`conformance.checks.CHECKS`) for its part; the rules below, which turn
+the typed fixture model (:class:`conformance.fixture.Projection`) into the
+built-in parts, live in this module. The rule "an envelope decodes to the plain
+value stated beside it" is :func:`conformance.fixture_rules.envelope_agreement`,
+shared with ``validate`` (same problem, same pointer).
+
 Design decisions (where the fixture format is silent, the choice is written here):
 
 **Method and path** always come from the fixture's ``request``. Paths are
@@ -85,11 +97,12 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 from conformance import jsonpointer
-from conformance.avro_codec import is_envelope
-from conformance.fixture import Fixture
+from conformance.avro_codec import AVRO_CODEC
+from conformance.fixture import ENVELOPE_SUFFIX, Fixture, Projection, parse_projection
+from conformance.fixture_rules import envelope_agreement, payload_envelope_agreement
 from conformance.normalize import decode_envelopes, split_path
 from conformance.problems import InputError, Problem
 
@@ -97,14 +110,21 @@ __all__ = [
     "CANONICAL",
     "ENVELOPE_SUFFIX",
     "BodyExpectation",
+    "BodyPart",
     "EnvelopeRequirement",
     "Expectation",
+    "ExpectationPart",
+    "ExpectationSource",
     "HeaderExpectation",
+    "HeadersPart",
     "JudgeSettings",
+    "MethodPathPart",
     "QueryExpectation",
+    "QueryPart",
     "QueryValue",
     "body_expectation",
     "build_expectation",
+    "header_expectations",
     "pinned_body",
     "query_expectation",
     "values_equal",
@@ -116,8 +136,6 @@ BodyMode = Literal["exact", "subset"]
 _DEFAULT_BODY_MODE: dict[str, BodyMode] = {"cli": "exact", "sdk_python": "subset"}
 #: The projections of the two reference clients (their repositories' own tests define them).
 REFERENCE_PROJECTIONS = frozenset(_DEFAULT_BODY_MODE)
-#: A ``request_body`` key ending so is an envelope sent beside the plain field of the same stem.
-ENVELOPE_SUFFIX = "_envelope"
 _REDACTED = "[REDACTED]"
 
 NAMESPACE_HEADER = "x-namespace"
@@ -224,40 +242,243 @@ class HeaderExpectation:
         return {"name": self.name, "expected": self.shown, "match": self.match}
 
 
-@dataclass(frozen=True)
-class Expectation:
-    """Everything one projection of one fixture asserts about the operation request."""
+class ExpectationPart(Protocol):
+    """What one check (:mod:`conformance.checks`) contributes to an :class:`Expectation`."""
 
-    fixture_name: str
-    operation: str
-    projection_key: str
+    def to_json(self) -> dict[str, Any]:
+        """Members of the expectation document (``{"query": ...}``), merged in listing order."""
+        ...
+
+    def asserted(self) -> list[str]:
+        """What this part asserts, in words (the verdict's ``asserted``)."""
+        ...
+
+    def not_asserted(self) -> list[str]:
+        """What this part could not assert, and why (the verdict's ``not_asserted``)."""
+        ...
+
+    def view(self) -> dict[str, Any]:
+        """The part laid out on the normalized request's pointers (the self-test's mutant check)."""
+        ...
+
+
+PartT = TypeVar("PartT")
+
+
+@dataclass(frozen=True)
+class MethodPathPart:
+    """Method and path (always from ``request``), and the plane the path names."""
+
     method: str
     path: str
     path_segments: tuple[str, ...]
     plane: Literal["control", "worker"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "path": self.path,
+            "path_segments": list(self.path_segments),
+            "plane": self.plane,
+        }
+
+    def asserted(self) -> list[str]:
+        return ["method", "path"]
+
+    def not_asserted(self) -> list[str]:
+        return []
+
+    def view(self) -> dict[str, Any]:
+        return {"method": self.method, "path_segments": list(self.path_segments)}
+
+
+@dataclass(frozen=True)
+class QueryPart:
+    """The query the projection must send; ``None``: not asserted."""
+
     query: QueryExpectation | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"query": self.query.to_json() if self.query is not None else None}
+
+    def asserted(self) -> list[str]:
+        return [f"query ({self.query.source}, exact)"] if self.query is not None else []
+
+    def not_asserted(self) -> list[str]:
+        return ["query (no request.query or expected_query)"] if self.query is None else []
+
+    def view(self) -> dict[str, Any]:
+        if self.query is None:
+            return {}
+        return {
+            "query": {
+                name: [value.declared for value in values] for name, values in self.query.params.items()
+            }
+        }
+
+
+@dataclass(frozen=True)
+class BodyPart:
+    """The decoded body (and envelope requirements); ``None``: not asserted."""
+
     body: BodyExpectation | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"body": self.body.to_json() if self.body is not None else None}
+
+    def asserted(self) -> list[str]:
+        if self.body is None:
+            return []
+        return [
+            f"body ({self.body.source}, {self.body.mode})",
+            *(f"envelope at {req.pointer} ({req.codec})" for req in self.body.envelopes),
+        ]
+
+    def not_asserted(self) -> list[str]:
+        if self.body is None:
+            return ["body (no request.body, expected_body, request_body or payload_envelope)"]
+        if self.body.mode == "subset":
+            return [f"body keys not listed (subset: {self.body.source})"]
+        return []
+
+    def view(self) -> dict[str, Any]:
+        return {"body": self.body.value} if self.body is not None else {}
+
+
+@dataclass(frozen=True)
+class HeadersPart:
+    """The asserted request headers (the rest are not asserted)."""
+
     headers: tuple[HeaderExpectation, ...]
-    not_asserted: list[str]
+    token_known: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"headers": [header.to_json() for header in self.headers]}
+
+    def asserted(self) -> list[str]:
+        return [f"header {header.name}" for header in self.headers]
+
+    def not_asserted(self) -> list[str]:
+        return [*([] if self.token_known else ["authorization (the run has no token)"]), "other headers"]
+
+    def view(self) -> dict[str, Any]:
+        return {"headers": {header.name: [header.match, header.shown] for header in self.headers}}
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """Everything one projection of one fixture asserts about the operation request.
+
+    ``parts`` holds one :class:`ExpectationPart` per registered check
+    (:data:`conformance.checks.CHECKS`), in listing order; the properties below
+    read the four built-in parts.
+    """
+
+    fixture_name: str
+    operation: str
+    projection_key: str
+    parts: tuple[ExpectationPart, ...]
+
+    def part(self, kind: type[PartT]) -> PartT:
+        """The part of type ``kind`` (``KeyError`` when no registered check built one)."""
+        for part in self.parts:
+            if isinstance(part, kind):
+                return part
+        raise KeyError(kind.__name__)
+
+    def with_part(self, replacement: ExpectationPart) -> Expectation:
+        """A copy with the part of ``replacement``'s type replaced (expectation-level mutants)."""
+        kind = type(replacement)
+        return Expectation(
+            self.fixture_name,
+            self.operation,
+            self.projection_key,
+            tuple(replacement if type(part) is kind else part for part in self.parts),
+        )
+
+    @property
+    def method(self) -> str:
+        return self.part(MethodPathPart).method
+
+    @property
+    def path(self) -> str:
+        return self.part(MethodPathPart).path
+
+    @property
+    def path_segments(self) -> tuple[str, ...]:
+        return self.part(MethodPathPart).path_segments
+
+    @property
+    def plane(self) -> Literal["control", "worker"]:
+        return self.part(MethodPathPart).plane
+
+    @property
+    def query(self) -> QueryExpectation | None:
+        return self.part(QueryPart).query
+
+    @property
+    def body(self) -> BodyExpectation | None:
+        return self.part(BodyPart).body
+
+    @property
+    def headers(self) -> tuple[HeaderExpectation, ...]:
+        return self.part(HeadersPart).headers
+
+    @property
+    def not_asserted(self) -> list[str]:
+        return [line for part in self.parts for line in part.not_asserted()]
+
+    @property
+    def asserted(self) -> list[str]:
+        return [line for part in self.parts for line in part.asserted()]
 
     @property
     def target(self) -> str:
         return f"{self.method} {self.path}"
 
+    def view(self) -> dict[str, Any]:
+        """Every part laid out on the normalized request's pointers (see :meth:`ExpectationPart.view`)."""
+        view: dict[str, Any] = {}
+        for part in self.parts:
+            for key, value in part.view().items():
+                if isinstance(value, dict) and isinstance(view.get(key), dict):
+                    view[key] = {**view[key], **value}  # two parts under one member (``headers``)
+                else:
+                    view[key] = value
+        return view
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "fixture": self.fixture_name,
             "operation": self.operation,
             "projection": self.projection_key,
-            "method": self.method,
-            "path": self.path,
-            "path_segments": list(self.path_segments),
-            "plane": self.plane,
-            "query": self.query.to_json() if self.query is not None else None,
-            "body": self.body.to_json() if self.body is not None else None,
-            "headers": [header.to_json() for header in self.headers],
-            "not_asserted": list(self.not_asserted),
         }
+        for part in self.parts:
+            document.update(part.to_json())
+        document["not_asserted"] = self.not_asserted
+        return document
+
+
+@dataclass
+class ExpectationSource:
+    """What a check builds its part from: the fixture, the projection, the settings, earlier parts."""
+
+    fixture: Fixture
+    projection_key: str
+    settings: JudgeSettings
+    parts: list[ExpectationPart] = field(default_factory=list)
+
+    @property
+    def projection(self) -> Projection | None:
+        """The typed projection (None for ``canonical`` and for a projection the fixture lacks)."""
+        return self.fixture.typed_projection(self.projection_key)
+
+    def part(self, kind: type[PartT]) -> PartT:
+        """A part built by a check registered earlier (``KeyError`` otherwise)."""
+        for part in self.parts:
+            if isinstance(part, kind):
+                return part
+        raise KeyError(kind.__name__)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -301,14 +522,22 @@ def _error(fixture: Fixture, pointer: str, expected: str, found: str) -> InputEr
 def _decode_fixture_value(fixture: Fixture, value: Any, pointer: str) -> Any:
     """Decode the envelopes of a fixture value; an undecodable one is an :class:`InputError`."""
     decoded, _records, findings = decode_envelopes(copy.deepcopy(value), pointer)
-    problems = [
-        Problem(_file(fixture), finding.pointer, "a payload envelope that decodes", finding.message)
-        for finding in findings
-        if finding.kind == "envelope_invalid"
-    ]
+    problems = [_undecodable(fixture, finding) for finding in findings if finding.kind == "envelope_invalid"]
     if problems:
         raise InputError(problems)
     return decoded
+
+
+def _undecodable(fixture: Fixture, finding: Any) -> Problem:
+    """An expected-side envelope that does not decode; an Avro blob is reported as validate reports it."""
+    if isinstance(finding.actual, dict) and finding.actual.get("codec") == AVRO_CODEC:
+        return Problem(
+            _file(fixture),
+            jsonpointer.join(finding.pointer, "blob"),
+            "a blob that decodes as a durable_workflow.protocol.Value",
+            finding.message,
+        )
+    return Problem(_file(fixture), finding.pointer, "a payload envelope that decodes", finding.message)
 
 
 def _wire_forms(fixture: Fixture, value: Any, pointer: str) -> QueryValue:
@@ -342,17 +571,17 @@ def query_expectation(fixture: Fixture, projection_key: str) -> QueryExpectation
         if fixture.request_query is not None:
             return _query_from(fixture, fixture.request_query, "/request/query", "request.query")
         for key in ["cli", *[k for k in fixture.projection_keys if k != "cli"]]:
-            projection = fixture.projection(key) or {}
-            if "expected_query" in projection:
+            other = fixture.typed_projection(key)
+            if other is not None and other.has_expected_query:
                 return _query_from(
-                    fixture, projection["expected_query"], f"/{key}/expected_query", f"{key}.expected_query"
+                    fixture, other.expected_query, f"/{key}/expected_query", f"{key}.expected_query"
                 )
         return None
-    projection = fixture.projection(projection_key) or {}
-    if "expected_query" in projection:
+    projection = fixture.typed_projection(projection_key)
+    if projection is not None and projection.has_expected_query:
         return _query_from(
             fixture,
-            projection["expected_query"],
+            projection.expected_query,
             jsonpointer.join("", projection_key, "expected_query"),
             f"{projection_key}.expected_query",
         )
@@ -367,8 +596,9 @@ def query_expectation(fixture: Fixture, projection_key: str) -> QueryExpectation
     return QueryExpectation(f"canonical: {canonical.source}", canonical.params)
 
 
-def _body_mode(fixture: Fixture, projection_key: str, projection: dict[str, Any]) -> BodyMode:
-    declared = projection.get("body_match")
+def _body_mode(fixture: Fixture, projection: Projection) -> BodyMode:
+    projection_key = projection.key
+    declared = projection.body_match
     if declared is None:
         return _DEFAULT_BODY_MODE.get(projection_key, "exact")
     if declared not in ("exact", "subset"):
@@ -423,56 +653,36 @@ def _set_at(
 
 
 def _interpret_request_body(
-    fixture: Fixture, projection_key: str, request_body: Any
+    fixture: Fixture, projection: Projection
 ) -> tuple[Any, list[EnvelopeRequirement], list[str]]:
     """Decode a projection's ``request_body``: the client's whole body, as sent.
 
-    A key ``<name>_envelope`` holding an envelope *next to a plain* ``<name>``
-    is the Avro envelope the client sends **beside** the plain value (the SDK
-    sends both; its own tests compare the whole body). It stays in the expected
-    body, decoded, and adds an envelope requirement at its own pointer; the
-    fixture must agree with itself (the envelope decodes to the plain value).
+    Each companion (:class:`conformance.fixture.EnvelopeCompanion`: a
+    ``<name>_envelope`` envelope *next to a plain* ``<name>``) is the Avro
+    envelope the client sends **beside** the plain value (the SDK sends both;
+    its own tests compare the whole body). It stays in the expected body,
+    decoded, and adds an envelope requirement at its own pointer; the fixture
+    must agree with itself (:func:`conformance.fixture_rules.envelope_agreement`).
     Returns the decoded body, the requirements and the companions' pointers.
     """
-    base = jsonpointer.join("", projection_key, "request_body")
-    if not isinstance(request_body, dict):
-        return _decode_fixture_value(fixture, request_body, base), [], []
+    base = jsonpointer.join("", projection.key, "request_body")
     requirements: list[EnvelopeRequirement] = []
     companions: list[str] = []
-    result: dict[str, Any] = {}
-    stack: list[tuple[dict[str, Any], dict[str, Any], str, list[str]]] = [(request_body, result, base, [])]
-    while stack:
-        source, target, where, tokens = stack.pop()
-        for key, item in source.items():
-            name = key[: -len(ENVELOPE_SUFFIX)] if key.endswith(ENVELOPE_SUFFIX) else None
-            if name and name in source and is_envelope(item):
-                plain = _decode_fixture_value(fixture, source[name], jsonpointer.join(where, name))
-                decoded = _decode_fixture_value(fixture, item, jsonpointer.join(where, key))
-                if not values_equal(plain, decoded):
-                    raise InputError(
-                        [
-                            Problem(
-                                _file(fixture),
-                                jsonpointer.join(where, key, "blob"),
-                                f"an envelope whose decoded value equals {jsonpointer.join(where, name)}",
-                                "a different decoded value",
-                            )
-                        ]
-                    )
-                target[key] = decoded
-                wire_pointer = jsonpointer.join("/body", *tokens, key)
-                companions.append(wire_pointer)
-                requirements.append(
-                    EnvelopeRequirement(wire_pointer, str(item.get("codec")), jsonpointer.join(where, key))
-                )
-                continue
-            if isinstance(item, dict) and not is_envelope(item):
-                child: dict[str, Any] = {}
-                target[key] = child
-                stack.append((item, child, jsonpointer.join(where, key), [*tokens, key]))
-            else:
-                target[key] = _decode_fixture_value(fixture, item, jsonpointer.join(where, key))
-    return result, requirements, companions
+    for companion in projection.companions:
+        problem = envelope_agreement(
+            _file(fixture),
+            companion.pointer,
+            companion.envelope,
+            companion.plain_pointer,
+            companion.plain,
+            f"the value {companion.name}'s blob decodes to",
+        )
+        if problem is not None:
+            raise InputError([problem])
+        wire_pointer = jsonpointer.join("/body", *companion.tokens)
+        companions.append(wire_pointer)
+        requirements.append(EnvelopeRequirement(wire_pointer, companion.codec, companion.pointer))
+    return _decode_fixture_value(fixture, projection.request_body, base), requirements, companions
 
 
 def _without(value: Any, pointers: list[str]) -> Any:
@@ -488,31 +698,22 @@ def _without(value: Any, pointers: list[str]) -> Any:
 
 
 def _payload_envelope(
-    fixture: Fixture, projection_key: str, projection: dict[str, Any]
+    fixture: Fixture, projection: Projection
 ) -> tuple[list[str], Any, EnvelopeRequirement] | None:
-    spec = projection.get("payload_envelope")
-    if spec is None:
+    envelope = projection.payload_envelope
+    if envelope is None:
         return None
-    base = jsonpointer.join("", projection_key, "payload_envelope")
-    if not isinstance(spec, dict) or not isinstance(spec.get("field"), str) or "decoded" not in spec:
-        raise InputError(
-            [Problem(_file(fixture), base, "an object with field, codec and decoded", repr(spec)[:80])]
-        )
-    dotted: str = spec["field"]
-    tokens = [part for part in dotted.split(".")]
-    if not all(tokens):
-        raise InputError(
-            [Problem(_file(fixture), base + "/field", "a dotted field such as input or action.input", dotted)]
-        )
-    decoded = _decode_fixture_value(fixture, spec["decoded"], base + "/decoded")
-    codec = str(spec.get("codec", "avro"))
-    blob = spec.get("blob")
-    if blob is not None:
-        from_blob = _decode_fixture_value(fixture, {"codec": codec, "blob": blob}, base)
-        if not values_equal(from_blob, decoded):
-            raise _error(fixture, base + "/blob", f"a blob that decodes to {base}/decoded", "another value")
-    requirement = EnvelopeRequirement(jsonpointer.join("/body", *tokens), codec, base)
-    return tokens, decoded, requirement
+    base = envelope.pointer
+    problem = payload_envelope_agreement(
+        _file(fixture), projection.key, projection.data.get("payload_envelope")
+    )
+    if problem is not None:
+        raise InputError([problem])
+    decoded = _decode_fixture_value(fixture, envelope.decoded, base + "/decoded")
+    if envelope.blob is not None:
+        _decode_fixture_value(fixture, {"codec": envelope.codec, "blob": envelope.blob}, base)
+    requirement = EnvelopeRequirement(jsonpointer.join("/body", *envelope.tokens), envelope.codec, base)
+    return list(envelope.tokens), decoded, requirement
 
 
 def pinned_body(fixture: Fixture) -> BodyExpectation | None:
@@ -521,29 +722,32 @@ def pinned_body(fixture: Fixture) -> BodyExpectation | None:
         return BodyExpectation(
             "exact", _decode_fixture_value(fixture, fixture.request_body, "/request/body"), "request.body"
         )
-    cli = fixture.projection("cli") or {}
-    if "expected_body" in cli:
-        value = _decode_fixture_value(fixture, cli["expected_body"], "/cli/expected_body")
+    cli = fixture.typed_projection("cli")
+    if cli is not None and cli.has_expected_body:
+        value = _decode_fixture_value(fixture, cli.expected_body, "/cli/expected_body")
         return BodyExpectation("exact", value, "cli.expected_body")
-    sdk = fixture.projection("sdk_python") or {}
-    if "request_body" in sdk:
-        value, _requirements, companions = _interpret_request_body(fixture, "sdk_python", sdk["request_body"])
+    sdk = fixture.typed_projection("sdk_python")
+    if sdk is None:
+        return None
+    if sdk.has_request_body:
+        value, _requirements, companions = _interpret_request_body(fixture, sdk)
         # The canonical body is the plain one: the companions are the SDK's own additions.
         return BodyExpectation("exact", _without(value, companions), "sdk_python.request_body")
-    expected = _sdk_subset(fixture, "sdk_python", sdk)
+    expected = _sdk_subset(fixture, sdk)
     if expected is None:
         return None
     return BodyExpectation("subset", expected[0], expected[1])
 
 
-def _sdk_subset(fixture: Fixture, key: str, projection: dict[str, Any]) -> tuple[Any, str] | None:
+def _sdk_subset(fixture: Fixture, projection: Projection) -> tuple[Any, str] | None:
     """``expected_body`` merged with the ``payload_envelope`` value, or None when neither exists."""
+    key = projection.key
     sources: list[str] = []
     value: Any = None
-    if "expected_body" in projection:
-        value = _decode_fixture_value(fixture, projection["expected_body"], f"/{key}/expected_body")
+    if projection.has_expected_body:
+        value = _decode_fixture_value(fixture, projection.expected_body, f"/{key}/expected_body")
         sources.append(f"{key}.expected_body")
-    envelope = _payload_envelope(fixture, key, projection)
+    envelope = _payload_envelope(fixture, projection)
     if envelope is not None:
         tokens, decoded, requirement = envelope
         if value is None:
@@ -576,8 +780,10 @@ def body_expectation(fixture: Fixture, projection_key: str) -> BodyExpectation |
     """
     if projection_key == CANONICAL:
         return pinned_body(fixture)
-    projection = fixture.projection(projection_key) or {}
-    own = _projection_body(fixture, projection_key, projection)
+    projection = fixture.typed_projection(projection_key) or parse_projection(
+        _file(fixture), projection_key, {}
+    )
+    own = _projection_body(fixture, projection)
     if own is not None:
         return own
     canonical = pinned_body(fixture)
@@ -586,24 +792,21 @@ def body_expectation(fixture: Fixture, projection_key: str) -> BodyExpectation |
     return BodyExpectation(canonical.mode, canonical.value, f"canonical: {canonical.source}")
 
 
-def _projection_body(
-    fixture: Fixture, projection_key: str, projection: dict[str, Any]
-) -> BodyExpectation | None:
+def _projection_body(fixture: Fixture, projection: Projection) -> BodyExpectation | None:
+    projection_key = projection.key
     requirements: list[EnvelopeRequirement] = []
-    envelope = _payload_envelope(fixture, projection_key, projection)
+    envelope = _payload_envelope(fixture, projection)
     if envelope is not None:
         requirements.append(envelope[2])
 
-    if "request_body" in projection:
+    if projection.has_request_body:
         # The projection's whole body, as its client sends it: the most specific statement.
-        value, companions, _pointers = _interpret_request_body(
-            fixture, projection_key, projection["request_body"]
-        )
+        value, companions, _pointers = _interpret_request_body(fixture, projection)
         requirements.extend(companions)
         source = f"{projection_key}.request_body"
-        if "expected_body" in projection:
+        if projection.has_expected_body:
             listed = _decode_fixture_value(
-                fixture, projection["expected_body"], jsonpointer.join("", projection_key, "expected_body")
+                fixture, projection.expected_body, jsonpointer.join("", projection_key, "expected_body")
             )
             if isinstance(listed, dict) and isinstance(value, dict):
                 for key, item in listed.items():
@@ -621,10 +824,10 @@ def _projection_body(
             _set_at(fixture, value, envelope[0], envelope[1], envelope[2].source)
         return BodyExpectation("exact", value, "request.body", tuple(requirements))
 
-    mode = _body_mode(fixture, projection_key, projection)
-    if "expected_body" in projection:
+    mode = _body_mode(fixture, projection)
+    if projection.has_expected_body:
         value = _decode_fixture_value(
-            fixture, projection["expected_body"], jsonpointer.join("", projection_key, "expected_body")
+            fixture, projection.expected_body, jsonpointer.join("", projection_key, "expected_body")
         )
         source = f"{projection_key}.expected_body"
         if envelope is not None:
@@ -673,32 +876,25 @@ def major_version(version: str) -> str | None:
     return match.group(1) if match else None
 
 
-def build_expectation(fixture: Fixture, projection_key: str, settings: JudgeSettings) -> Expectation:
-    """The expectation for one projection (``canonical`` for the harness's replay).
+def plane_of(segments: tuple[str, ...]) -> Literal["control", "worker"]:
+    """The plane a path names: ``/worker/...`` is the worker plane, everything else the control plane."""
+    return "worker" if segments[:1] == ("worker",) else "control"
 
-    Raises :class:`InputError` (file and pointer named) when the fixture
-    contradicts itself or holds an expected-side envelope that does not decode.
-    """
-    path = fixture.path_template
-    segments = tuple(split_path(path))
-    plane: Literal["control", "worker"] = "worker" if segments[:1] == ("worker",) else "control"
-    not_asserted: list[str] = []
-    query = query_expectation(fixture, projection_key)
-    if query is None:
-        not_asserted.append("query (no request.query or expected_query)")
-    body = body_expectation(fixture, projection_key)
-    if body is None:
-        not_asserted.append("body (no request.body, expected_body, request_body or payload_envelope)")
-    elif body.mode == "subset":
-        not_asserted.append(f"body keys not listed (subset: {body.source})")
+
+def method_path_part(fixture: Fixture) -> MethodPathPart:
+    """Method and path of the fixture's ``request`` (the same for every projection)."""
+    segments = tuple(split_path(fixture.path_template))
+    return MethodPathPart(fixture.method, fixture.path_template, segments, plane_of(segments))
+
+
+def header_expectations(settings: JudgeSettings, plane: Literal["control", "worker"]) -> HeadersPart:
+    """The asserted headers (see the module docstring): namespace, token, the plane's version header."""
     headers: list[HeaderExpectation] = [
         HeaderExpectation(NAMESPACE_HEADER, settings.namespace, "exact", settings.namespace)
     ]
     if settings.token:
         bearer = f"Bearer {settings.token}"
         headers.append(HeaderExpectation(AUTHORIZATION_HEADER, bearer, "secret", f"Bearer {_REDACTED}"))
-    else:
-        not_asserted.append("authorization (the run has no token)")
     if plane == "worker":
         headers.append(
             HeaderExpectation(
@@ -717,17 +913,29 @@ def build_expectation(fixture: Fixture, projection_key: str, settings: JudgeSett
                 settings.control_plane_version,
             )
         )
-    not_asserted.append("other headers")
+    return HeadersPart(tuple(headers), bool(settings.token))
+
+
+def build_expectation(fixture: Fixture, projection_key: str, settings: JudgeSettings) -> Expectation:
+    """THE builder: the expectation for one projection (``canonical`` for the harness's replay).
+
+    Every registered check (:data:`conformance.checks.CHECKS`, in registry
+    order) builds its part from the fixture; the parts are kept in listing
+    order (:func:`conformance.checks.listed`). Raises :class:`InputError`
+    (file and pointer named) when the fixture contradicts itself or holds an
+    expected-side envelope that does not decode.
+    """
+    from conformance.checks import CHECKS, listed
+
+    source = ExpectationSource(fixture, projection_key, settings)
+    built: dict[int, ExpectationPart] = {}
+    for check in CHECKS:
+        part = check.expect(source)
+        source.parts.append(part)
+        built[id(check)] = part
     return Expectation(
         fixture_name=fixture.name,
         operation=fixture.operation,
         projection_key=projection_key,
-        method=fixture.method,
-        path=path,
-        path_segments=segments,
-        plane=plane,
-        query=query,
-        body=body,
-        headers=tuple(headers),
-        not_asserted=not_asserted,
+        parts=tuple(built[id(check)] for check in listed()),
     )

@@ -1,30 +1,19 @@
-"""Differences between what a client sent and what it should have sent."""
+"""Differences between what a client did and what it should have done.
+
+A difference's ``kind`` is a short word the reports show as it is. The
+request judge uses ``missing`` (expected, not sent), ``unexpected`` (sent,
+not expected), ``changed`` (same type, other value), ``type_changed`` (other
+JSON/Avro type: 42 vs "42"), ``envelope_invalid`` (a payload envelope that
+does not decode), ``not_json`` (a body that should be JSON and is not) and
+``operation_count`` (zero or several operation requests in one case); the
+response side and the scenario judge add their own (see their modules). The
+result schema does not enumerate kinds, so a new check can add one.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
-
-#: Kinds of difference (the result document's vocabulary).
-Kind = Literal[
-    "missing",  # expected, not sent
-    "unexpected",  # sent, not expected
-    "changed",  # same type, other value
-    "type_changed",  # other JSON/Avro type (42 vs "42", 42 vs 42.0)
-    "envelope_invalid",  # a payload envelope that does not decode
-    "not_json",  # a body that should be JSON and is not (or is empty)
-    "operation_count",  # zero or several operation requests in one case
-]
-Severity = Literal["failure", "diagnostic"]
-KINDS: tuple[str, ...] = (
-    "missing",
-    "unexpected",
-    "changed",
-    "type_changed",
-    "envelope_invalid",
-    "not_json",
-    "operation_count",
-)
+from typing import Any
 
 
 @dataclass(frozen=True)

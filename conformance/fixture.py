@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,9 @@ SUPPORTED_VERSIONS = (1,)
 KNOWN_TOP_LEVEL_KEYS = frozenset(
     {"schema", "version", "operation", "request", "semantic_body", "response_body", "description"}
 )
+#: A ``request_body`` key ending so, holding an envelope beside a plain key of the same stem,
+#: is the Avro envelope a client sends *beside* that plain value (a "companion").
+ENVELOPE_SUFFIX = "_envelope"
 #: Upper bound on the nesting of a parsed document (fixture or captured body). Real
 #: fixtures nest fewer than ten levels; the bound keeps every recursive consumer
 #: downstream (schema validation, copies, the diff) far from Python's recursion limit,
@@ -137,9 +141,140 @@ def read_json_file(path: Path, *, max_bytes: int = MAX_FIXTURE_BYTES, max_depth:
     return parse_json_bytes(raw, file, max_depth=max_depth)
 
 
+def _is_envelope(value: Any) -> bool:
+    return isinstance(value, dict) and "codec" in value and "blob" in value
+
+
+@dataclass(frozen=True)
+class PayloadEnvelope:
+    """A projection's ``payload_envelope``: the body field its client sends as an envelope."""
+
+    #: Dotted body field as written (``input``, ``action.input``).
+    field: str
+    codec: str
+    #: The stated plain value, as written (may itself hold envelopes, decoded by the builder).
+    decoded: Any
+    #: The stated blob, or None when the fixture gives none.
+    blob: Any
+    #: Fixture pointer of the ``payload_envelope`` object (``/sdk_python/payload_envelope``).
+    pointer: str
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        """The field as body tokens (``("action", "input")``)."""
+        return tuple(self.field.split("."))
+
+
+@dataclass(frozen=True)
+class EnvelopeCompanion:
+    """A ``<name>_envelope`` key of a ``request_body`` next to a plain ``<name>``: sent beside it."""
+
+    #: Body tokens of the companion key (``("input_envelope",)``).
+    tokens: tuple[str, ...]
+    codec: str
+    #: Fixture pointers of the companion and of its plain twin.
+    pointer: str
+    plain_pointer: str
+    envelope: dict[str, Any] = field(repr=False)
+    plain: Any = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.tokens[-1]
+
+
+@dataclass(frozen=True)
+class Projection:
+    """One projection of a fixture (``cli``, ``sdk_python``, ``sdk_go``...), typed.
+
+    ``data`` is the raw object. ``expected_body`` / ``request_body`` keep the
+    fixture's spelling (envelopes inside are decoded by the expectation
+    builder); ``companions`` are the ``<name>_envelope`` keys of
+    ``request_body`` that travel beside their plain twin, in the builder's order.
+    """
+
+    key: str
+    data: dict[str, Any] = field(repr=False)
+    expected_query: Any
+    has_expected_query: bool
+    expected_body: Any
+    has_expected_body: bool
+    request_body: Any
+    has_request_body: bool
+    body_match: Any
+    payload_envelope: PayloadEnvelope | None
+    companions: tuple[EnvelopeCompanion, ...]
+
+
+def _payload_envelope(file: str, key: str, projection: dict[str, Any]) -> PayloadEnvelope | None:
+    spec = projection.get("payload_envelope")
+    if spec is None:
+        return None
+    base = jsonpointer.join("", key, "payload_envelope")
+    if not isinstance(spec, dict) or not isinstance(spec.get("field"), str) or "decoded" not in spec:
+        raise InputError([Problem(file, base, "an object with field, codec and decoded", repr(spec)[:80])])
+    dotted: str = spec["field"]
+    if not all(dotted.split(".")):
+        raise InputError(
+            [Problem(file, base + "/field", "a dotted field such as input or action.input", dotted)]
+        )
+    return PayloadEnvelope(dotted, str(spec.get("codec", "avro")), spec["decoded"], spec.get("blob"), base)
+
+
+def _companions(key: str, request_body: Any) -> tuple[EnvelopeCompanion, ...]:
+    """The companions of a ``request_body``: objects visited depth-last (a stack), keys in order."""
+    if not isinstance(request_body, dict):
+        return ()
+    base = jsonpointer.join("", key, "request_body")
+    found: list[EnvelopeCompanion] = []
+    stack: list[tuple[dict[str, Any], str, tuple[str, ...]]] = [(request_body, base, ())]
+    while stack:
+        source, where, tokens = stack.pop()
+        for name, item in source.items():
+            stem = name[: -len(ENVELOPE_SUFFIX)] if name.endswith(ENVELOPE_SUFFIX) else None
+            if stem and stem in source and _is_envelope(item):
+                found.append(
+                    EnvelopeCompanion(
+                        (*tokens, name),
+                        str(item.get("codec")),
+                        jsonpointer.join(where, name),
+                        jsonpointer.join(where, stem),
+                        item,
+                        source[stem],
+                    )
+                )
+            elif isinstance(item, dict) and not _is_envelope(item):
+                stack.append((item, jsonpointer.join(where, name), (*tokens, name)))
+    return tuple(found)
+
+
+def parse_projection(file: str, key: str, data: dict[str, Any]) -> Projection:
+    """The typed view of one projection object; a malformed ``payload_envelope`` is an :class:`InputError`."""
+    return Projection(
+        key=key,
+        data=data,
+        expected_query=data.get("expected_query"),
+        has_expected_query="expected_query" in data,
+        expected_body=data.get("expected_body"),
+        has_expected_body="expected_body" in data,
+        request_body=data.get("request_body"),
+        has_request_body="request_body" in data,
+        body_match=data.get("body_match"),
+        payload_envelope=_payload_envelope(file, key, data),
+        companions=_companions(key, data.get("request_body")),
+    )
+
+
 @dataclass(frozen=True)
 class Fixture:
-    """One loaded fixture file. ``data`` is the parsed document, untouched."""
+    """One loaded fixture file. ``data`` is the parsed document, untouched.
+
+    :attr:`projections` is the typed view of its projections, parsed on first
+    use (a malformed one raises :class:`InputError`). A fixture that
+    :func:`discover` returns has passed the schema and the semantic rules of
+    :mod:`conformance.fixture_rules`; one made by :meth:`with_data` (mutants,
+    variants) has not, and the expectation builder checks it as it goes.
+    """
 
     path: Path
     data: dict[str, Any] = field(repr=False)
@@ -203,8 +338,18 @@ class Fixture:
         ]
 
     def projection(self, key: str) -> dict[str, Any] | None:
+        """The raw projection object (see :meth:`typed_projection` for the typed view)."""
         value = self.data.get(key)
         return value if isinstance(value, dict) and key not in KNOWN_TOP_LEVEL_KEYS else None
+
+    @cached_property
+    def projections(self) -> Mapping[str, Projection]:
+        """Every projection, typed, by key (in the file's order)."""
+        return {key: parse_projection(str(self.path), key, self.data[key]) for key in self.projection_keys}
+
+    def typed_projection(self, key: str) -> Projection | None:
+        """The typed projection ``key``, or None when the fixture has none by that key."""
+        return self.projections.get(key)
 
     def with_data(self, data: dict[str, Any], path: Path | None = None) -> Fixture:
         """A copy with other content (used by mutation and fuzzing)."""
@@ -280,16 +425,32 @@ def fixture_paths(directory: Path) -> tuple[list[Path], list[Problem]]:
 
 
 def discover(directories: list[Path], *, check_schema: bool = True) -> DiscoveredFixtures:
-    """Load every fixture of ``directories``; bad files become problems, the rest loads."""
+    """Load every fixture of ``directories``; bad files become problems, the rest loads.
+
+    With ``check_schema`` (the default) a fixture must also pass the semantic
+    rules (:func:`conformance.fixture_rules.semantic_problems`: envelopes decode
+    to their stated values, path ids agree with ``semantic_body``, every
+    projection's expectation can be built). One that fails is listed under
+    ``problems`` (file, pointer, expected, found) and not under ``fixtures``, so
+    no case runs for it and no client is blamed for it; the rest loads.
+    """
+    from conformance.fixture_rules import semantic_problems
+
     found = DiscoveredFixtures()
     for directory in directories:
         paths, problems = fixture_paths(directory)
         found.problems.extend(problems)
         for path in paths:
             try:
-                found.fixtures.append(load_fixture(path, check_schema=check_schema))
+                fixture = load_fixture(path, check_schema=check_schema)
             except InputError as error:
                 found.problems.extend(error.problems)
+                continue
+            semantic = semantic_problems(fixture) if check_schema else []
+            if semantic:
+                found.problems.extend(semantic)
+            else:
+                found.fixtures.append(fixture)
     return found
 
 

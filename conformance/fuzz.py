@@ -6,7 +6,7 @@ adapter runs each variant through the one recording proxy of the
 :class:`~conformance.runner.Session` (in-memory fixtures, built into
 :class:`~conformance.runner.CasePlan` objects), and the verdict of each must
 be pass. In differential mode the normalized requests of every pair of
-adapters must also agree (:func:`conformance.parity.compare_clients`, failure
+adapters must also agree (:func:`conformance.parity.compare_requests`, failure
 findings counted), whatever the fixture expects.
 
 Design decisions:
@@ -73,12 +73,13 @@ from pathlib import Path
 from typing import Any
 
 from conformance import jsonpointer
-from conformance.canonical_check import canonical_slot
+from conformance.canonical_check import canonical_slot, replay
+from conformance.expectations import CANONICAL, JudgeSettings, build_expectation
 from conformance.fixture import Fixture
 from conformance.operations import fixture_file_name, operation_slug
-from conformance.parity import compare_clients
+from conformance.parity import compare_requests
 from conformance.problems import InputError
-from conformance.runner import AdapterSlot, CasePlan, CaseRun, Session, run_plans
+from conformance.runner import AdapterSlot, CaseRun, Session, run_plans
 from conformance.textsafe import json_safe
 from conformance.variants import (
     FieldMap,
@@ -272,12 +273,16 @@ def _general(pointer: str, declared_query: frozenset[str] = frozenset()) -> str:
     return jsonpointer.from_tokens(tokens)
 
 
-def _declared_query(fixture: Fixture) -> frozenset[str]:
-    names = set(fixture.request_query or {})
-    for key in fixture.projection_keys:
-        query = (fixture.projection(key) or {}).get("expected_query")
-        if isinstance(query, dict):
-            names.update(query)
+def _declared_query(fixture: Fixture, settings: JudgeSettings) -> frozenset[str]:
+    """The query parameter names any expectation of ``fixture`` pins (canonical and every projection)."""
+    names: set[str] = set()
+    for key in (CANONICAL, *fixture.projection_keys):
+        try:
+            query = build_expectation(fixture, key, settings).query
+        except InputError:
+            continue
+        if query is not None:
+            names.update(query.params)
     return frozenset(names)
 
 
@@ -315,45 +320,43 @@ class Fuzzer:
     def check(self, variant: Variant) -> ExampleCheck:
         """Replay ``variant`` with the canonical adapter; when it passes, run and judge every adapter."""
         session = self.session
-        gate = session.run_case(CasePlan(variant.fixture, self.gate))
-        session.runs.pop(gate.plan.case_id, None)
+        gate = replay(session, variant.fixture, self.gate)
         if gate.status != "pass":
-            first = gate.result.get("reason") or "; ".join(
-                f"{item['pointer'] or '(request count)'} {item['kind']}"
-                for item in gate.result["differences"][:2]
+            first = gate.reason or "; ".join(
+                f"{item.pointer or '(request count)'} {item.kind}" for item in gate.differences[:2]
             )
             return ExampleCheck(statuses={self.gate.label: gate.status}, rejected=f"{gate.status}: {first}")
         plans = [
-            CasePlan(variant.fixture, slot)
+            session.plan(variant.fixture, slot)
             for slot in session.slots
             if slot.available and slot is not self.gate
         ]
-        runs = run_plans(session, plans, jobs=max(1, min(self.settings.jobs, len(plans)))) if plans else []
-        for run in runs:  # keep the session's memory flat over thousands of variants
-            session.runs.pop(run.plan.case_id, None)
+        jobs = max(1, min(self.settings.jobs, len(plans)))
+        # keep=False: the session's memory stays flat over thousands of variants
+        runs = run_plans(session, plans, jobs=jobs, keep=False) if plans else []
         if any(slot is self.gate for slot in session.slots):
             runs.append(gate)
         check = ExampleCheck()
         signature: set[str] = set()
-        declared = _declared_query(variant.fixture)
+        declared = _declared_query(variant.fixture, session.judge_settings)
         for run in sorted(runs, key=lambda item: item.plan.slot.label):
             label = run.plan.slot.label
             check.statuses[label] = run.status
-            reason = str(run.result.get("reason", ""))
+            reason = run.reason
             if run.status == "error" and reason.startswith("harness error"):
                 check.harness[label] = reason
                 continue
             if run.status == "error":
                 status = run.outcome.status if run.outcome is not None else "error"
-                check.lines.append(f"{label}: error ({status}): {run.result.get('reason', '')}")
+                check.lines.append(f"{label}: error ({status}): {run.reason}")
                 signature.add(f"{label} error {status}")
-            for item in run.result["differences"] if run.status == "fail" else []:
-                message = f" ({item['message']})" if item.get("message") else ""
+            for item in run.differences if run.status == "fail" else []:
+                message = f" ({item.message})" if item.message else ""
                 check.lines.append(
-                    f"{label}: {item['pointer'] or '(request count)'} {item['kind']}: "
-                    f"expected {_shown(item['expected'])}, sent {_shown(item['actual'])}{message}"
+                    f"{label}: {item.pointer or '(request count)'} {item.kind}: "
+                    f"expected {_shown(item.expected)}, sent {_shown(item.actual)}{message}"
                 )
-                signature.add(f"{label} {_general(item['pointer'], declared)} {item['kind']}")
+                signature.add(f"{label} {_general(item.pointer, declared)} {item.kind}")
             if run.status == "fail":  # the client's own error, for the reader; not in the signature
                 check.lines.extend(f"{label}: {note}" for note in run.result.get("response_diagnostics", []))
         if self.settings.differential:
@@ -365,13 +368,14 @@ class Fuzzer:
         self, fixture: Fixture, runs: list[CaseRun], check: ExampleCheck, signature: set[str]
     ) -> None:
         requests = {
-            run.plan.slot.label: (run.plan.slot.adapter.projection_key, run.request)
+            run.plan.slot.label: (run.expectation, run.request)
             for run in sorted(runs, key=lambda item: item.plan.slot.label)
-            if run.request is not None
+            if run.request is not None and run.expectation is not None
         }
         if len(requests) < 2:
             return
-        for finding in compare_clients(fixture, requests, policy=self.session.policy):
+        declared = _declared_query(fixture, self.session.judge_settings)
+        for finding in compare_requests(fixture, requests, policy=self.session.policy):
             if not finding.is_failure:
                 continue
             pair = f"{finding.left}~{finding.right}"
@@ -379,9 +383,8 @@ class Fuzzer:
                 f"differential {pair}: {finding.pointer} {finding.kind}: "
                 f"{_shown(finding.left_value)} vs {_shown(finding.right_value)} ({finding.message})"
             )
-            signature.add(
-                f"differential {pair} {_general(finding.pointer, _declared_query(fixture))} {finding.kind}"
-            )
+            general = _general(finding.pointer, declared)
+            signature.add(f"differential {pair} {general} {finding.kind}")
 
     # ------------------------------------------------------------ one seed fixture
     def fuzz_seed(self, fixture: Fixture, deadline: float | None) -> SeedResult:

@@ -30,12 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.result import rebuild_document
+from conformance.errors import UsageError
+from conformance.result import SCENARIO_CATEGORY, rebuild_document
 
 __all__ = ["MergeError", "ShardResult", "copy_har_files", "merge_documents"]
 
 
-class MergeError(Exception):
+class MergeError(UsageError):
     """The inputs cannot be merged; the message says which files and why."""
 
 
@@ -155,9 +156,19 @@ def merge_documents(results: Sequence[ShardResult]) -> dict[str, Any]:
     adapters = [str(impl["adapter"]) for impl in first["implementations"]]
     position = {adapter: index for index, adapter in enumerate(adapters)}
     cases = [case for result in results for case in result.document["cases"]]
-    cases.sort(key=lambda case: (case["fixture"], position.get(case["adapter"], len(position)), case["id"]))
+    # the run's plan order: fixtures by name, then scenarios by name (a case's adapters in run order)
+    scenarios = {str(case["fixture"]) for case in cases if case.get("category") == SCENARIO_CATEGORY}
+    cases.sort(
+        key=lambda case: (
+            case["fixture"] in scenarios,
+            case["fixture"],
+            position.get(case["adapter"], len(position)),
+            case["id"],
+        )
+    )
     parity = [entry for result in results for entry in result.document.get("parity") or []]
-    parity.sort(key=lambda entry: entry["fixture"])  # stable: the pairs of a fixture keep their order
+    # stable: the pairs of a fixture (or scenario) keep their order
+    parity.sort(key=lambda entry: (entry["fixture"] in scenarios, entry["fixture"]))
     runs = [result.document["run"] for result in results]
     run = {key: value for key, value in first["run"].items() if key != "shard"}
     run.update(

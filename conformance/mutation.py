@@ -9,6 +9,11 @@ does); this module only edits fixture data.
 
 Design decisions:
 
+* **Each check derives its own mutants.** :func:`derive_mutants` asks every
+  registered check (:data:`conformance.checks.CHECKS`, in listing order) to
+  add its mutants to a :class:`MutantDeriver`; this module holds the
+  machinery they share (editing fixture data at every site, checking each
+  mutant) and :data:`MUTATION_KINDS` is the registry's list of kinds.
 * **What is mutated is derived from the expectation, where it lands in the
   fixture is data.** The candidates come from
   :func:`conformance.expectations.build_expectation` of the *unmutated*
@@ -52,13 +57,14 @@ Design decisions:
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from conformance import jsonpointer
 from conformance.avro_codec import AVRO_CODEC, AvroCodecError, decode_blob, encode_blob, is_envelope
-from conformance.diff import diff_values
+from conformance.checks import listed, mutation_kinds
+from conformance.checks.values import diff_values, is_under
 from conformance.expectations import (
     CANONICAL,
     ENVELOPE_SUFFIX,
@@ -71,35 +77,31 @@ from conformance.normalize import decoded_copy
 from conformance.problems import InputError
 
 __all__ = [
+    "ADDED_KEY",
     "MUTATION_KINDS",
+    "SUFFIX",
+    "Edit",
     "Mutant",
+    "MutantDeriver",
     "MutantSet",
     "NotApplicable",
+    "changed_payload",
     "changed_value",
     "derive_mutants",
+    "is_integer",
+    "is_leaf",
     "is_under",
+    "mutant_expectation",
+    "walk",
 ]
 
-#: Every kind of mutant, in report order.
-MUTATION_KINDS: tuple[str, ...] = (
-    "method",
-    "path_segment",
-    "query_value",
-    "query_removed",
-    "body_value",
-    "body_key_removed",
-    "body_key_added",
-    "int_to_string",
-    "long_to_double",
-    "envelope_decoded",
-    "namespace",
-    "token",
-)
+#: Every kind of mutant, in report order: the registered checks' kinds
+#: (:func:`conformance.checks.mutation_kinds`) when this module was imported.
+MUTATION_KINDS: tuple[str, ...] = mutation_kinds()
 
 SUFFIX = "-dw-mutant"
 ADDED_KEY = "dw_mutant_added"
 _INT64_MAX = 2**63 - 1
-_OTHER_METHOD = {"GET": "POST", "POST": "PUT", "PUT": "POST", "PATCH": "PUT", "DELETE": "GET"}
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,9 @@ class Mutant:
 
     ``target`` is the pointer of the normalized request where the judge must
     report a failure; ``fixture`` / ``settings`` are what to judge with
-    (``None``: the unmutated one).
+    (``None``: the unmutated one). ``expectation``, when set, is the mutated
+    expectation itself (a check whose part no fixture field spells); judge with
+    :func:`mutant_expectation`, which covers all three.
     """
 
     kind: str
@@ -120,6 +124,17 @@ class Mutant:
     sites: tuple[str, ...] = ()
     #: Other pointers where the expectation changes as a direct consequence (see ``path_segment``).
     consequences: tuple[str, ...] = ()
+    #: The mutated expectation, for a mutant made on the expectation rather than the fixture.
+    expectation: Expectation | None = None
+
+
+def mutant_expectation(
+    mutant: Mutant, fixture: Fixture, projection_key: str, settings: JudgeSettings
+) -> Expectation:
+    """The expectation to judge ``mutant`` with (``fixture`` and ``settings`` are the unmutated ones)."""
+    if mutant.expectation is not None:
+        return mutant.expectation
+    return build_expectation(mutant.fixture or fixture, projection_key, mutant.settings or settings)
 
 
 @dataclass(frozen=True)
@@ -135,11 +150,6 @@ class MutantSet:
     not_applicable: list[NotApplicable] = field(default_factory=list)
     #: Mutants that could not be built faithfully (a bug of this module, never counted as caught).
     problems: list[str] = field(default_factory=list)
-
-
-def is_under(pointer: str, base: str) -> bool:
-    """Whether ``pointer`` is ``base`` or lies below it."""
-    return pointer == base or pointer.startswith(base + "/")
 
 
 # --------------------------------------------------------------------------- values
@@ -166,17 +176,18 @@ def changed_value(value: Any) -> Any:
     return "dw-mutant"
 
 
-def _changed_payload(value: Any) -> Any:
+def changed_payload(value: Any) -> Any:
+    """A changed envelope payload: an object gains a key, anything else changes like a scalar."""
     if isinstance(value, dict):
         return {**value, ADDED_KEY: "dw-mutant"}
     return changed_value(value)
 
 
-def _is_integer(value: Any) -> bool:
+def is_integer(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _walk(value: Any, tokens: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+def walk(value: Any, tokens: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
     """Every node of ``value`` with its tokens, in document order (iterative)."""
     stack: list[tuple[tuple[str, ...], Any]] = [(tokens, value)]
     while stack:
@@ -188,7 +199,7 @@ def _walk(value: Any, tokens: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str,
             stack.extend(reversed([((*where, str(index)), item) for index, item in enumerate(node)]))
 
 
-def _is_leaf(node: Any) -> bool:
+def is_leaf(node: Any) -> bool:
     return not isinstance(node, dict | list) or not node
 
 
@@ -200,12 +211,14 @@ class _NoPlace(Exception):
 
 
 @dataclass(frozen=True)
-class _Edit:
+class Edit:
+    """One edit of fixture data at a place: ``replace`` (with ``value``), ``remove`` or ``add``."""
+
     action: str  # "replace", "remove" or "add"
     value: Any = None
 
 
-def _edit(node: Any, tokens: tuple[str, ...], edit: _Edit, companions: bool = False) -> Any:
+def _edit(node: Any, tokens: tuple[str, ...], edit: Edit, companions: bool = False) -> Any:
     """``node`` with ``edit`` applied at ``tokens`` (a new value; ``node`` is not changed).
 
     With ``companions`` (a ``request_body``), removing ``<name>`` also removes its
@@ -231,9 +244,7 @@ def _edit(node: Any, tokens: tuple[str, ...], edit: _Edit, companions: bool = Fa
             raise _NoPlace
         if edit.action == "remove":
             companion = (
-                head + ENVELOPE_SUFFIX
-                if companions and is_envelope(node.get(head + ENVELOPE_SUFFIX))
-                else ""
+                head + ENVELOPE_SUFFIX if companions and is_envelope(node.get(head + ENVELOPE_SUFFIX)) else ""
             )
             return {key: item for key, item in node.items() if key not in (head, companion)}
         return {**node, head: edit.value}
@@ -250,7 +261,6 @@ def _edit(node: Any, tokens: tuple[str, ...], edit: _Edit, companions: bool = Fa
             raise _NoPlace
         return copied
     raise _NoPlace
-
 
 
 def _resync_companions(node: Any) -> Any:
@@ -284,14 +294,15 @@ def _projections_for(fixture: Fixture, projection_key: str) -> list[str]:
 def _body_sites(fixture: Fixture, projection_key: str) -> list[_Site]:
     sites = [_Site(("request", "body"), ())]
     for key in _projections_for(fixture, projection_key):
-        projection = fixture.projection(key) or {}
+        projection = fixture.typed_projection(key)
         sites.append(_Site((key, "expected_body"), ()))
         sites.append(_Site((key, "request_body"), (), companions=True))
-        spec = projection.get("payload_envelope")
-        if isinstance(spec, dict) and isinstance(spec.get("field"), str):
-            anchor = tuple(spec["field"].split("."))
+        envelope = projection.payload_envelope if projection is not None else None
+        if envelope is not None:
             sites.append(
-                _Site((key, "payload_envelope", "decoded"), anchor, envelope=(key, "payload_envelope"))
+                _Site(
+                    (key, "payload_envelope", "decoded"), envelope.tokens, envelope=(key, "payload_envelope")
+                )
             )
     return sites
 
@@ -319,7 +330,7 @@ def _delete(data: dict[str, Any], tokens: tuple[str, ...]) -> None:
 
 
 def _edit_body(
-    fixture: Fixture, projection_key: str, target: tuple[str, ...], edit: _Edit
+    fixture: Fixture, projection_key: str, target: tuple[str, ...], edit: Edit
 ) -> tuple[dict[str, Any], list[str]]:
     """The fixture data with ``edit`` applied at body tokens ``target`` on every site; the sites edited."""
     data = copy.deepcopy(fixture.data)
@@ -365,7 +376,7 @@ def _edit_body(
 
 
 def _edit_query(
-    fixture: Fixture, projection_key: str, name: str, edit: _Edit
+    fixture: Fixture, projection_key: str, name: str, edit: Edit
 ) -> tuple[dict[str, Any], list[str]]:
     data = copy.deepcopy(fixture.data)
     sites = [("request", "query")] + [
@@ -389,31 +400,26 @@ def _edit_query(
 # --------------------------------------------------------------------------- checking a mutant
 
 
-def _view(expectation: Expectation) -> dict[str, Any]:
-    """The parts of an expectation a fixture mutant can change, laid out on the request's pointers."""
-    view: dict[str, Any] = {"method": expectation.method, "path_segments": list(expectation.path_segments)}
-    if expectation.query is not None:
-        view["query"] = {
-            name: [value.declared for value in values] for name, values in expectation.query.params.items()
-        }
-    if expectation.body is not None:
-        view["body"] = expectation.body.value
-    view["headers"] = {header.name: [header.match, header.shown] for header in expectation.headers}
-    return view
-
-
 def _companion_stem(pointer: str) -> str:
     """``pointer`` with every ``<name>_envelope`` token read as ``<name>`` (a companion's twin)."""
     tokens = jsonpointer.parse(pointer) if pointer else []
     return jsonpointer.from_tokens(
-        token[: -len(ENVELOPE_SUFFIX)] if token.endswith(ENVELOPE_SUFFIX) and token != ENVELOPE_SUFFIX
+        token[: -len(ENVELOPE_SUFFIX)]
+        if token.endswith(ENVELOPE_SUFFIX) and token != ENVELOPE_SUFFIX
         else token
         for token in tokens
     )
 
 
-class _Builder:
-    """Collects mutants of one fixture/projection, checking each one."""
+class MutantDeriver:
+    """Collects the mutants of one fixture/projection, checking each one; the checks add to it.
+
+    ``base`` is the unmutated expectation. A check calls :meth:`add` (a fixture
+    edit), :meth:`add_expectation` (an edit of the expectation itself),
+    :meth:`body_edit` / :meth:`edit_query` (the edit written at every place of
+    the fixture that pins that part), :meth:`not_applicable`, or appends a
+    settings mutant to ``result.mutants``.
+    """
 
     def __init__(self, fixture: Fixture, projection_key: str, settings: JudgeSettings) -> None:
         self.fixture = fixture
@@ -450,7 +456,7 @@ class _Builder:
         except InputError as error:
             self.result.problems.append(f"{where}: the mutant contradicts itself: {error}")
             return
-        changes = diff_values(_view(self.base), _view(mutated), "")
+        changes = diff_values(self.base.view(), mutated.view(), "")
         if not changes:
             self.result.problems.append(f"{where}: editing {', '.join(sites)} did not change the expectation")
             return
@@ -474,181 +480,31 @@ class _Builder:
             Mutant(kind, target, description, mutant_fixture, None, tuple(sites), consequences)
         )
 
-    # ------------------------------------------------------------ kinds
-    def method(self) -> None:
-        method = self.base.method
-        other = _OTHER_METHOD.get(method, "POST" if method != "POST" else "GET")
-        data = copy.deepcopy(self.fixture.data)
-        data["request"]["method"] = other
-        self.add("method", "/method", f"{method} -> {other}", data, ["/request/method"])
-
-    def path_segments(self) -> None:
-        path = self.fixture.path_template
-        trimmed = path[1:] if path.startswith("/") else path
-        if not trimmed:
-            self.not_applicable("path_segment", "the path has no segment")
+    def add_expectation(self, kind: str, target: str, description: str, expectation: Expectation) -> None:
+        """A mutant made on the expectation itself; it must change its view at ``target`` only."""
+        where = f"{self.fixture.name} [{self.projection_key}] {kind} at {target}"
+        changes = diff_values(self.base.view(), expectation.view(), "")
+        if not changes:
+            self.result.problems.append(f"{where}: the mutant did not change the expectation")
             return
-        parts = trimmed.split("/")
-        for index, part in enumerate(parts):
-            changed = [*parts[:index], part + SUFFIX, *parts[index + 1 :]]
-            data = copy.deepcopy(self.fixture.data)
-            data["request"]["path"] = "/" + "/".join(changed)
-            self.add(
-                "path_segment",
-                f"/path_segments/{index}",
-                f"segment {index}: {part!r} -> {part + SUFFIX!r}",
-                data,
-                ["/request/path"],
+        stray = [change.pointer for change in changes if not is_under(change.pointer, target)]
+        if stray:
+            self.result.problems.append(
+                f"{where}: the edit also changed the expectation at {', '.join(stray)}"
             )
-
-    def query(self) -> None:
-        query = self.base.query
-        if query is None:
-            reason = f"the fixture declares no query for {self.projection_key}"
-            self.not_applicable("query_value", reason)
-            self.not_applicable("query_removed", reason)
             return
-        if not query.params:
-            self.not_applicable("query_value", "the declared query is empty")
-        for name, values in query.params.items():
-            target = jsonpointer.join("/query", name)
-            declared = values[0].declared if len(values) == 1 else [value.declared for value in values]
-            new = (
-                [changed_value(declared[0]), *declared[1:]]
-                if isinstance(declared, list)
-                else changed_value(declared)
-            )
-            data, sites = _edit_query(self.fixture, self.projection_key, name, _Edit("replace", new))
-            self.add("query_value", target, f"{declared!r} -> {new!r}", data, sites)
-            data, sites = _edit_query(self.fixture, self.projection_key, name, _Edit("remove"))
-            self.add("query_removed", target, f"{name} no longer expected", data, sites)
+        self.result.mutants.append(Mutant(kind, target, description, expectation=expectation))
 
-    def body(self) -> None:
-        body = self.base.body
-        body_kinds = ("body_value", "body_key_removed", "body_key_added", "int_to_string", "long_to_double")
-        if body is None:
-            for kind in body_kinds:
-                self.not_applicable(kind, f"the fixture pins no body for {self.projection_key}")
-            return
-        counts = dict.fromkeys(body_kinds, 0)
-        for tokens, node in _walk(body.value):
-            target = jsonpointer.from_tokens(("body", *tokens))
-            if tokens and _is_leaf(node):
-                counts["body_value"] += 1
-                new = changed_value(node)
-                self._body_edit("body_value", tokens, target, _Edit("replace", new), f"{node!r} -> {new!r}")
-            if _is_integer(node):
-                counts["int_to_string"] += 1
-                self._body_edit(
-                    "int_to_string", tokens, target, _Edit("replace", str(node)), f"{node} -> {str(node)!r}"
-                )
-                if abs(node) <= 2**53:
-                    counts["long_to_double"] += 1
-                    self._body_edit(
-                        "long_to_double",
-                        tokens,
-                        target,
-                        _Edit("replace", float(node)),
-                        f"{node} -> {float(node)!r}",
-                    )
-            if isinstance(node, dict):
-                counts["body_key_added"] += 1
-                key = ADDED_KEY
-                while key in node:
-                    key += "_"
-                added = (*tokens, key)
-                self._body_edit(
-                    "body_key_added",
-                    added,
-                    jsonpointer.from_tokens(("body", *added)),
-                    _Edit("add", "dw-mutant"),
-                    f"key {key!r} added",
-                )
-                for name in node:
-                    removed = (*tokens, str(name))
-                    pointer = jsonpointer.from_tokens(("body", *removed))
-                    counts["body_key_removed"] += 1
-                    if not tokens and body.mode == "subset":
-                        self.not_applicable(
-                            "body_key_removed",
-                            f"{body.source} is a subset expectation: "
-                            "top-level keys it does not list are open",
-                            pointer,
-                        )
-                        continue
-                    self._body_edit(
-                        "body_key_removed", removed, pointer, _Edit("remove"), f"key {name!r} removed"
-                    )
-        for kind, count in counts.items():
-            if not count:
-                what = {"int_to_string": "integer", "long_to_double": "integer"}.get(kind, "value")
-                self.not_applicable(kind, f"the pinned body holds no {what} to mutate")
-
-    def _body_edit(
-        self, kind: str, tokens: tuple[str, ...], target: str, edit: _Edit, description: str
+    def body_edit(
+        self, kind: str, tokens: tuple[str, ...], target: str, edit: Edit, description: str
     ) -> None:
+        """Apply ``edit`` at body ``tokens`` on every site that pins the body, and add the mutant."""
         data, sites = _edit_body(self.fixture, self.projection_key, tokens, edit)
         self.add(kind, target, description, data, sites)
 
-    def envelopes(self) -> None:
-        body = self.base.body
-        requirements = body.envelopes if body is not None else ()
-        if not requirements:
-            self.not_applicable("envelope_decoded", f"{self.projection_key} requires no payload envelope")
-            return
-        assert body is not None
-        for requirement in requirements:
-            tokens = tuple(jsonpointer.parse(requirement.pointer))[1:]
-            try:
-                decoded = jsonpointer.resolve(body.value, jsonpointer.from_tokens(tokens))
-            except jsonpointer.PointerError:
-                self.result.problems.append(
-                    f"{self.fixture.name} [{self.projection_key}] envelope at {requirement.pointer}: "
-                    "no decoded value in the expectation"
-                )
-                continue
-            new = _changed_payload(decoded)
-            self._body_edit(
-                "envelope_decoded",
-                tokens,
-                requirement.pointer,
-                _Edit("replace", new),
-                f"decoded value of {requirement.source} changed",
-            )
-
-    def settings_mutants(self) -> None:
-        namespace = self.settings.namespace + SUFFIX
-        self.result.mutants.append(
-            Mutant(
-                "namespace",
-                "/headers/x-namespace",
-                f"namespace {self.settings.namespace!r} -> {namespace!r}",
-                None,
-                replace(self.settings, namespace=namespace),
-            )
-        )
-        if not self.settings.token:
-            self.not_applicable("token", "the run has no token")
-            return
-        self.result.mutants.append(
-            Mutant(
-                "token",
-                "/headers/authorization",
-                "another bearer token",
-                None,
-                replace(self.settings, token=self.settings.token + SUFFIX),
-            )
-        )
-
-
-_STEPS: tuple[Callable[[_Builder], None], ...] = (
-    _Builder.method,
-    _Builder.path_segments,
-    _Builder.query,
-    _Builder.body,
-    _Builder.envelopes,
-    _Builder.settings_mutants,
-)
+    def edit_query(self, name: str, edit: Edit) -> tuple[dict[str, Any], list[str]]:
+        """The fixture data with ``edit`` applied to parameter ``name`` wherever a query is declared."""
+        return _edit_query(self.fixture, self.projection_key, name, edit)
 
 
 def derive_mutants(fixture: Fixture, projection_key: str, settings: JudgeSettings) -> MutantSet:
@@ -657,7 +513,7 @@ def derive_mutants(fixture: Fixture, projection_key: str, settings: JudgeSetting
     Raises :class:`~conformance.problems.InputError` when the unmutated
     fixture itself cannot give an expectation.
     """
-    builder = _Builder(fixture, projection_key, settings)
-    for step in _STEPS:
-        step(builder)
-    return builder.result
+    deriver = MutantDeriver(fixture, projection_key, settings)
+    for check in listed():
+        check.mutants(deriver)
+    return deriver.result

@@ -17,7 +17,14 @@ JSON pointer; the fixture then runs without that overlay and the rest goes on):
 * its keys are projection keys: never a fixture field (``request``,
   ``semantic_body``...), and never a projection the fixture already has (an
   overlay adds, it does not silently replace what the corpus says);
-* each value is an object, like every projection.
+* each value is an object, like every projection;
+* the merged fixture must pass the semantic rules a corpus fixture passes
+  (:func:`conformance.fixture_rules.semantic_problems`: its envelopes decode to
+  their stated values, each projection's expectation can be built). A merged
+  fixture that fails them is an input problem, and *no* case of it runs: run
+  without the overlay, its new client would be judged against an expectation
+  nobody wrote. A problem whose pointer lies in a projection the overlay added
+  names the overlay file; the others name the corpus file.
 
 Fixtures without an overlay file are untouched. The merged fixture keeps the
 corpus file's path, so reports still name the corpus file.
@@ -32,6 +39,7 @@ from typing import Any
 
 from conformance import jsonpointer
 from conformance.fixture import KNOWN_TOP_LEVEL_KEYS, MAX_JSON_DEPTH, Fixture, fixture_paths, read_json_file
+from conformance.fixture_rules import semantic_problems
 from conformance.problems import InputError, Problem
 
 __all__ = ["Overlay", "OverlaysApplied", "apply_overlays", "load_overlays"]
@@ -125,5 +133,18 @@ def apply_overlays(fixtures: Sequence[Fixture], overlays: dict[str, Overlay]) ->
             )
             applied.fixtures.append(fixture)
             continue
-        applied.fixtures.append(fixture.with_data({**fixture.data, **found.projections}))
+        merged = fixture.with_data({**fixture.data, **found.projections})
+        problems = semantic_problems(merged)
+        if problems:
+            applied.problems.extend(_name_overlay(problem, found) for problem in problems)
+            continue
+        applied.fixtures.append(merged)
     return applied
+
+
+def _name_overlay(problem: Problem, overlay: Overlay) -> Problem:
+    """``problem`` filed under the overlay file when its pointer lies in a projection the overlay added."""
+    tokens = jsonpointer.parse(problem.pointer) if problem.pointer else []
+    if tokens and tokens[0] in overlay.projections:
+        return Problem(str(overlay.path), problem.pointer, problem.expected, problem.found)
+    return problem

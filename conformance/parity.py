@@ -1,4 +1,4 @@
-"""Client-vs-client comparison for one fixture: :func:`compare_clients`.
+"""Client-vs-client comparison for one fixture: :func:`compare_requests`.
 
 Each pair of clients that ran the fixture is compared on what their
 operation requests *mean*: method, percent-decoded path segments, query
@@ -45,12 +45,9 @@ from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
 from conformance import jsonpointer
-from conformance.diff import diff_values
+from conformance.checks.values import diff_values
 from conformance.expectations import (
-    BodyExpectation,
-    QueryExpectation,
-    body_expectation,
-    query_expectation,
+    Expectation,
     values_equal,
 )
 from conformance.findings import Difference
@@ -61,7 +58,7 @@ from conformance.textsafe import json_safe
 if TYPE_CHECKING:
     from conformance.policy import Policy
 
-__all__ = ["ParityFinding", "compare_clients"]
+__all__ = ["ParityFinding", "as_differences", "compare_requests"]
 
 _FREE = ("nothing",)
 _ABSENT = ("absence",)
@@ -106,25 +103,13 @@ class ParityFinding:
 
 
 class _Pins:
-    """What each projection of one fixture pins, computed once per projection."""
+    """What each side's projection pins, read from the expectations the run built (no second builder)."""
 
-    def __init__(self, fixture: Fixture) -> None:
-        self.fixture = fixture
-        self._bodies: dict[str, BodyExpectation | None] = {}
-        self._queries: dict[str, QueryExpectation | None] = {}
-
-    def body(self, projection: str) -> BodyExpectation | None:
-        if projection not in self._bodies:
-            self._bodies[projection] = body_expectation(self.fixture, projection)
-        return self._bodies[projection]
-
-    def query(self, projection: str) -> QueryExpectation | None:
-        if projection not in self._queries:
-            self._queries[projection] = query_expectation(self.fixture, projection)
-        return self._queries[projection]
+    def __init__(self, expectations: Mapping[str, Expectation]) -> None:
+        self._expectations = expectations
 
     def body_pin(self, projection: str, key: str | None) -> tuple[Any, ...]:
-        expectation = self.body(projection)
+        expectation = self._expectations[projection].body
         if expectation is None:
             return _FREE
         if key is None:  # the body as a whole
@@ -134,7 +119,7 @@ class _Pins:
         return _ABSENT if expectation.mode == "exact" else _FREE
 
     def query_pin(self, projection: str, name: str) -> tuple[Any, ...]:
-        expectation = self.query(projection)
+        expectation = self._expectations[projection].query
         if expectation is None:
             return _FREE
         if name in expectation.params:
@@ -304,22 +289,26 @@ def _apply_policy(findings: list[ParityFinding], policy: Policy | None) -> list[
     return result
 
 
-def compare_clients(
+def compare_requests(
     fixture: Fixture,
-    requests: Mapping[str, tuple[str, NormalizedRequest]],
+    requests: Mapping[str, tuple[Expectation, NormalizedRequest]],
     *,
     policy: Policy | None = None,
 ) -> list[ParityFinding]:
-    """Parity findings of every pair of clients (keys: adapter labels; values: projection key, request).
+    """Parity findings of every pair of clients (keys: adapter labels; values: the expectation the
+    client was judged against, and its normalized request).
 
-    Pairs follow the mapping's order. In each finding ``left_value`` is the
-    left client's value and ``right_value`` the right one's; ``missing`` means
-    the right client does not send what the left one does, ``unexpected`` the
-    reverse. Raises :class:`~conformance.problems.InputError` when the fixture
-    contradicts itself (as :func:`conformance.expectations.build_expectation`).
+    What each side pins is read from its expectation (its ``projection_key``,
+    ``query`` and ``body``), never rebuilt. Pairs follow the mapping's order. In
+    each finding ``left_value`` is the left client's value and ``right_value``
+    the right one's; ``missing`` means the right client does not send what the
+    left one does, ``unexpected`` the reverse.
     """
-    pins = _Pins(fixture)
-    entries = [(label, projection, request) for label, (projection, request) in requests.items()]
+    expectations = {expectation.projection_key: expectation for expectation, _request in requests.values()}
+    pins = _Pins(expectations)
+    entries = [
+        (label, expectation.projection_key, request) for label, (expectation, request) in requests.items()
+    ]
     findings: list[ParityFinding] = []
     for left, right in combinations(entries, 2):
         findings.extend(_pair_findings(fixture, pins, left, right))

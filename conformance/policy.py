@@ -60,14 +60,7 @@ class PolicyEntry:
         return self.operation in (_WILDCARD, operation) and self.projection in (_WILDCARD, projection_key)
 
     def matches_pointer(self, pointer: str) -> bool:
-        for pattern in self.pointers:
-            if pattern.endswith(_PREFIX_SUFFIX):
-                base = pattern[: -len(_PREFIX_SUFFIX)]
-                if pointer == base or pointer.startswith(base + "/") or base == "":
-                    return True
-            elif pointer == pattern:
-                return True
-        return False
+        return pointer_pattern_matches(self.pointers, pointer)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -110,7 +103,20 @@ class Policy:
         return {"source": self.source, "entries": [entry.to_json() for entry in self.entries]}
 
 
-def _check_pointer(pattern: Any, file: str, where: str, problems: list[Problem]) -> str | None:
+def pointer_pattern_matches(patterns: Sequence[str], pointer: str) -> bool:
+    """Whether ``pointer`` is one of ``patterns``, or under one ending in ``/**`` (``/**`` alone: all)."""
+    for pattern in patterns:
+        if pattern.endswith(_PREFIX_SUFFIX):
+            base = pattern[: -len(_PREFIX_SUFFIX)]
+            if pointer == base or pointer.startswith(base + "/") or base == "":
+                return True
+        elif pointer == pattern:
+            return True
+    return False
+
+
+def check_pointer_pattern(pattern: Any, file: str, where: str, problems: list[Problem]) -> str | None:
+    """``pattern`` when it is a pointer or a ``/**`` prefix pattern; else a problem (file, where) and None."""
     if not isinstance(pattern, str):
         problems.append(Problem(file, where, "a JSON pointer string", repr(pattern)[:80]))
         return None
@@ -158,7 +164,8 @@ def _entry(item: Any, file: str, where: str, problems: list[Problem]) -> PolicyE
         )
     else:
         for index, pattern in enumerate(raw_pointers):
-            checked = _check_pointer(pattern, file, jsonpointer.join(where, "pointers", index), problems)
+            at = jsonpointer.join(where, "pointers", index)
+            checked = check_pointer_pattern(pattern, file, at, problems)
             if checked is not None:
                 pointers.append(checked)
     if len(problems) != before:
@@ -173,14 +180,15 @@ def parse_policy(document: Any, file: str) -> Policy:
     base = ""
     items = document
     if isinstance(document, dict):
-        unknown = [key for key in document if key != "deliberate_differences"]
+        # scenario_differences is read by conformance.scenarios.policy (load_scenario_policy)
+        unknown = [key for key in document if key not in ("deliberate_differences", "scenario_differences")]
         if unknown:
             raise InputError(
                 [
                     Problem(
                         file,
                         jsonpointer.join("", str(unknown[0])),
-                        "only deliberate_differences",
+                        "only deliberate_differences and scenario_differences",
                         f"{unknown[0]!r}",
                     )
                 ]

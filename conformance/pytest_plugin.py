@@ -23,6 +23,14 @@ Decisions (so that the ordinary pytest habits work):
   path/to/fixtures``) pytest collects exactly what was named, the fixture
   files among it as conformance cases. A fixture file of the corpus that
   could not be loaded is listed in the header and the reports.
+- **The same options as ``dw-conformance run``.** Every run option is there
+  with a ``--conformance-`` prefix (``--conformance-overlay``,
+  ``--conformance-cli-output-schemas``, ``--conformance-policy``...), from
+  the one table of :mod:`conformance.run_options`; pytest's own ``-k`` and
+  ``-n`` take the place of ``-k`` and ``--jobs``.
+- **Scenarios are not collected.** A pytest item is a fixture file's case;
+  the scenarios (sequences of answers, ``docs/scenarios.md``) run with
+  ``dw-conformance run``, which plays them by default.
 - **Parallel runs.** With pytest-xdist (``-n auto``) each worker runs its
   share of the cases through its own recording proxy; at the end every
   worker hands its result to the controller, which joins them with
@@ -45,11 +53,8 @@ from typing import Any
 
 import pytest
 
-from conformance.commands.run import positive_float
+from conformance.run_options import add_to_pytest, settings_from
 from conformance.runner import (
-    DEFAULT_NAMESPACE,
-    DEFAULT_TIMEOUT,
-    DEFAULT_TOKEN,
     CasePlan,
     ConfigurationError,
     RunSettings,
@@ -68,49 +73,19 @@ _SHOWN_DIFFERENCES = 10
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--conformance`` and the run options as ``--conformance-<name>`` (see ``conformance.run_options``)."""
     group = parser.getgroup("dw-conformance", "Durable Workflow parity conformance")
     group.addoption("--conformance", action="store_true", help="run the conformance suite as tests")
-    group.addoption(
-        "--conformance-fixtures",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="fixture directory (repeatable; default: the shipped corpus)",
-    )
-    group.addoption(
-        "--conformance-adapter",
-        action="append",
-        default=[],
-        metavar="NAME[=ARG]",
-        help="adapter (repeatable; default: every available one)",
-    )
-    group.addoption("--conformance-dw", metavar="PATH", help="dw executable for the cli adapter")
-    group.addoption("--conformance-upstream", metavar="URL", help="live mode: forward to this server")
-    group.addoption("--conformance-server-profile", metavar="FILE", help="server profile YAML")
-    group.addoption("--conformance-policy", metavar="FILE", help="declared deliberate differences")
-    group.addoption("--conformance-namespace", default=DEFAULT_NAMESPACE)
-    group.addoption("--conformance-token", default=DEFAULT_TOKEN)
-    group.addoption("--conformance-timeout", type=positive_float, default=DEFAULT_TIMEOUT)
+    add_to_pytest(group)
     group.addoption("--conformance-report-dir", default="reports", metavar="DIR")
 
 
 def _settings(config: pytest.Config) -> RunSettings:
-    def path(option: str) -> Path | None:
-        value = config.getoption(option)
-        return Path(value) if value else None
-
-    return RunSettings(
-        fixtures_dirs=[Path(item) for item in config.getoption("conformance_fixtures")],
-        adapter_specs=list(config.getoption("conformance_adapter")),
-        dw_path=config.getoption("conformance_dw"),
-        upstream=config.getoption("conformance_upstream"),
-        profile_path=path("conformance_server_profile"),
-        policy_path=path("conformance_policy"),
-        namespace=config.getoption("conformance_namespace"),
-        token=config.getoption("conformance_token"),
-        report_dir=Path(config.getoption("conformance_report_dir")),
-        jobs=1,
-        timeout=config.getoption("conformance_timeout"),
+    return settings_from(
+        lambda dest: config.getoption("conformance_" + dest, default=None),
+        Path(config.getoption("conformance_report_dir")),
+        jobs=1,  # one client at a time per pytest process; pytest-xdist's -n runs processes side by side
+        run_scenarios=False,  # pytest collects fixture files; scenarios run with ``dw-conformance run``
     )
 
 

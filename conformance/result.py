@@ -24,7 +24,11 @@ Conformance level (:func:`conformance_level`), the decisions:
 - **Required or provisional.** Each case belongs to a fixture category; the
   category table (:data:`CATEGORY_STABILITY`) says whether it is ``stable``
   (required) or ``provisional``. A category the table does not know counts as
-  stable: an unknown category must not soften a verdict.
+  stable: an unknown category must not soften a verdict. Scenario cases
+  (:data:`SCENARIO_CATEGORY`) are provisional in this release: a client that
+  fails a paging walk or an error scenario shows up in every report, and the
+  level says ``provisional`` rather than failing the gates of clients that
+  have never been held to sequences before.
 - **The level**, first rule that applies:
   1. nothing ran at all (every case skipped, or no case) -> ``nonconforming``;
   2. no deciding case failed -> ``full``;
@@ -42,6 +46,9 @@ Conformance level (:func:`conformance_level`), the decisions:
   any failure. With ``strict`` set in the document's ``known_failures``
   section, a listed case that now passes (``fixed``) makes the level
   ``nonconforming``: the file is out of date and the gate says so.
+- **Input problems** (a fixture that is invalid or contradicts itself) take
+  no part in the level: the level speaks for the cases that ran, and its
+  explanation says how many inputs could not be used.
 - **Interrupted runs.** A case cut short by an interruption (Ctrl-C, SIGTERM)
   has the status ``interrupted``: it is no verdict on its client and takes
   no part in the level. An incomplete run (``run.complete`` false) has the
@@ -67,6 +74,7 @@ from jsonschema import Draft202012Validator
 
 from conformance import SUITE_VERSION, __version__, jsonpointer
 from conformance.compatibility import compatibility
+from conformance.errors import UsageError
 from conformance.known_failures import EXCUSED, annotate_cases, known_outcome
 from conformance.schema_files import checked_validator, packaged_schema
 
@@ -77,8 +85,12 @@ SUITE_NAME = "dw-conformance"
 
 #: The category of every control-plane request fixture.
 DEFAULT_CATEGORY = "control_plane_request_response"
+#: The category of every scenario case (a paging walk, an error shape, retries: docs/scenarios.md).
+SCENARIO_CATEGORY = "scenario_sequence"
 #: Fixture category -> "stable" (required) or "provisional". Unknown categories are stable.
-CATEGORY_STABILITY: Mapping[str, str] = {DEFAULT_CATEGORY: "stable"}
+#: Scenarios are provisional in this release: they are new to both clients, so a scenario failure
+#: makes the level ``provisional`` (exit 0) and is reported, instead of failing every client's gate.
+CATEGORY_STABILITY: Mapping[str, str] = {DEFAULT_CATEGORY: "stable", SCENARIO_CATEGORY: "provisional"}
 
 CASE_STATUSES = ("pass", "fail", "error", "skipped")
 #: The status of a case cut short by an interruption (counted only when some case has it).
@@ -115,9 +127,11 @@ class RunInfo:
     complete: bool = True
     interrupted: bool = False
     policy: str | None = None
+    #: ``--overlay`` directories; the key is written only when some were given.
+    overlay_dirs: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "duration_seconds": self.duration_seconds,
@@ -132,6 +146,9 @@ class RunInfo:
             "interrupted": self.interrupted,
             "policy": self.policy,
         }
+        if self.overlay_dirs:
+            document["overlay_dirs"] = list(self.overlay_dirs)
+        return document
 
 
 @dataclass
@@ -160,10 +177,13 @@ class ImplementationInfo:
 
 @dataclass
 class CaseResult:
-    """One fixture run by one adapter.
+    """One fixture run by one adapter: what the executor fills while the case runs.
 
     ``differences`` and ``diagnostic_diff`` take :class:`conformance.findings.Difference`
-    objects or their JSON form; ``client`` takes a ``ClientOutcome`` or its JSON form.
+    objects or their JSON form; ``client`` takes a ``ClientOutcome`` or its JSON form,
+    ``response`` a ``ResponseVerdict`` or its JSON form. The status is set only
+    from :func:`conformance.case_status.decide_status`; :func:`conformance.sealing.seal`
+    turns the result into its redacted, run-independent JSON entry.
     """
 
     fixture: str
@@ -183,13 +203,16 @@ class CaseResult:
     ancillary: Sequence[Mapping[str, Any]] = ()
     client: Any = None
     response_diagnostics: Sequence[str] = ()
+    response: Any = None
+    #: A scenario case's verdict (``ScenarioVerdict`` or its JSON); the key is written only for them.
+    scenario: Any = None
     rendered: str = ""
     har: str | None = None
     duration_seconds: float = 0.0
     id: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document = {
             "id": self.id or f"{self.fixture}::{self.adapter}",
             "fixture": self.fixture,
             "fixture_path": self.fixture_path,
@@ -208,10 +231,14 @@ class CaseResult:
             "ancillary": [dict(item) for item in self.ancillary],
             "client": _jsonable(self.client),
             "response_diagnostics": list(self.response_diagnostics),
+            "response": _jsonable(self.response),
             "rendered": self.rendered,
             "har": self.har,
             "duration_seconds": self.duration_seconds,
         }
+        if self.scenario is not None:
+            document["scenario"] = _jsonable(self.scenario)
+        return document
 
 
 @dataclass
@@ -476,6 +503,8 @@ class ResultDocument:
     categories: Mapping[str, str] = field(default_factory=lambda: dict(CATEGORY_STABILITY))
     #: The ``known_failures`` section (a ``KnownFailures`` or its JSON), or None when no file was given.
     known_failures: Any = None
+    #: The ``scenarios`` section (scenarios loaded, and those not applicable to the corpus), or None.
+    scenarios: Mapping[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         implementations = [dict(_jsonable(item)) for item in self.implementations]
@@ -508,14 +537,24 @@ class ResultDocument:
             "parity": group_parity(self.parity),
             "input_problems": list(self.input_problems),
             "summary": summarize(cases, known_failures=known is not None),
-            "conformance": level.to_json(),
+            "conformance": _with_input_problems(level, len(self.input_problems)).to_json(),
         }
         if known is not None:
             document["known_failures"] = known
-        matrix = compatibility(cases, implementations)
+        if self.scenarios is not None:
+            document["scenarios"] = dict(self.scenarios)
+        matrix = compatibility(cases, implementations, self.categories)
         if matrix:
             document["compatibility"] = matrix
         return document
+
+
+def _with_input_problems(level: Conformance, count: int) -> Conformance:
+    """The level's explanation, saying how many inputs could not be used (they take no part in it)."""
+    if count == 0:
+        return level
+    note = f" {_plural(count, 'input problem')}: the inputs concerned took no part (see input_problems)."
+    return Conformance(level.level, level.targets, level.explanation.rstrip() + note)
 
 
 def known_failures_section(cases: Sequence[dict[str, Any]], given: Any) -> dict[str, Any] | None:
@@ -544,10 +583,12 @@ def build_document(
     suite: Mapping[str, str] | None = None,
     categories: Mapping[str, str] | None = None,
     known_failures: Any = None,
+    scenarios: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The JSON form of a :class:`ResultDocument` built from parts (dataclasses or dicts)."""
     return ResultDocument(
         known_failures=known_failures,
+        scenarios=scenarios,
         run=run,
         implementations=implementations,
         cases=cases,
@@ -573,6 +614,7 @@ def rebuild_document(document: Mapping[str, Any], **changes: Any) -> dict[str, A
         "suite": document.get("suite"),
         "categories": document.get("categories"),
         "known_failures": document.get("known_failures"),
+        "scenarios": document.get("scenarios"),
     }
     parts.update(changes)
     return build_document(**parts)
@@ -640,7 +682,15 @@ def _consistency_problems(document: Mapping[str, Any]) -> list[str]:
         complete=complete,
         strict_known_failures=bool(known and known.get("strict")),
     )
-    if document["conformance"] != level.to_json():
+    noted = _with_input_problems(level, len(document.get("input_problems") or []))
+    stated = document["conformance"]
+    if stated in (noted.to_json(), level.to_json()):  # a document from before the note is valid too
+        pass
+    elif {**stated, "explanation": ""} == {**level.to_json(), "explanation": ""}:
+        problems.append(
+            f"/conformance/explanation: says {stated.get('explanation')!r}, expected {noted.explanation!r}"
+        )
+    else:
         problems.append(
             f"/conformance: says {document['conformance'].get('level')!r}, the cases give {level.level!r}"
         )
@@ -663,7 +713,7 @@ def validate_result(document: Any) -> list[str]:
     return _consistency_problems(document)
 
 
-class ResultFileError(Exception):
+class ResultFileError(UsageError):
     """A ``result.json`` that cannot be used: unreadable, not JSON, or not a result document."""
 
 

@@ -4,7 +4,7 @@ A conformance harness is worth its false-negative rate. :func:`run_selftest`
 measures it on any fixture directory with any adapters:
 
 1. **Each client runs once per fixture**, from the *unmutated* fixture,
-   through the recording proxy (:meth:`Session.run_case`, on a worker pool).
+   through the recording proxy (:func:`conformance.runner.run_plans`, on a worker pool).
    The client's traffic does not depend on the expectation, and the
    ``canonical`` adapter replays whatever fixture it is handed, so a client
    must never see a mutant: only the judging does. The unmutated verdict is
@@ -74,7 +74,7 @@ from typing import Any
 from conformance.canonical_check import canonical_slot, replay
 from conformance.diff import CaseVerdict
 from conformance.expectations import CANONICAL
-from conformance.mutation import MUTATION_KINDS, Mutant, derive_mutants, is_under
+from conformance.mutation import MUTATION_KINDS, Mutant, derive_mutants, is_under, mutant_expectation
 from conformance.problems import InputError
 from conformance.redact import redact_value
 from conformance.response.mutants import RESPONSE_MUTATION_KINDS, ResponseSelftest
@@ -216,6 +216,14 @@ def _failure_keys(verdict: CaseVerdict) -> set[tuple[str, str, str]]:
     }
 
 
+def _mutant_verdict(session: Session, run: CaseRun, mutant: Mutant) -> CaseVerdict:
+    """The case's captured traffic judged against the mutant's expectation (built by the one builder)."""
+    plan = run.plan
+    projection, settings = plan.slot.adapter.projection_key, session.judge_settings
+    expectation = mutant_expectation(mutant, plan.fixture, projection, settings)
+    return session.rejudge(run, expectation, mutant.settings or settings)
+
+
 def _judge_mutant(
     session: Session,
     run: CaseRun,
@@ -226,7 +234,7 @@ def _judge_mutant(
     """One mutant's outcome; ``differing``: pointers where the client already differs (a client
     difference case), empty otherwise."""
     plan = run.plan
-    verdict = session.rejudge(run, mutant.fixture, mutant.settings)
+    verdict = _mutant_verdict(session, run, mutant)
     new = sorted({(pointer, kind) for pointer, kind, _expected in _failure_keys(verdict) - baseline})
     at_target = [f"{pointer} ({kind})" for pointer, kind in new if is_under(pointer, mutant.target)]
     elsewhere = [f"{pointer} ({kind})" for pointer, kind in new if not is_under(pointer, mutant.target)]
@@ -261,12 +269,10 @@ def _judge_mutant(
 
 def _difference_lines(run: CaseRun) -> list[str]:
     lines = []
-    for item in run.result["differences"]:
-        expected = json.dumps(item["expected"], ensure_ascii=False)
-        actual = json.dumps(item["actual"], ensure_ascii=False)
-        lines.append(
-            f"{item['pointer'] or '(request count)'} {item['kind']}: expected {expected}, sent {actual}"
-        )
+    for item in run.differences:
+        expected = json.dumps(item.expected, ensure_ascii=False)
+        actual = json.dumps(item.actual, ensure_ascii=False)
+        lines.append(f"{item.pointer or '(request count)'} {item.kind}: expected {expected}, sent {actual}")
     return lines
 
 
@@ -281,18 +287,18 @@ def judge_case(
     plan = run.plan
     case_id = plan.case_id
     if run.status == "skipped":
-        report.skipped.append((case_id, str(run.result.get("reason", ""))))
+        report.skipped.append((case_id, run.reason))
         return
     if run.status == "error" or run.verdict is None:
-        report.errors.append(f"{case_id}: the unmutated case ended in error: {run.result.get('reason', '')}")
+        report.errors.append(f"{case_id}: the unmutated case ended in error: {run.reason}")
         return
     differing: frozenset[str] = frozenset()
     if run.status == "fail":
         if canonical_passes and plan.slot.adapter.projection_key != CANONICAL:
             report.client_differences.append((case_id, _difference_lines(run)))
-            differing = frozenset(str(item["pointer"]) for item in run.result["differences"])
+            differing = frozenset(item.pointer for item in run.differences)
         else:
-            pointers = [str(item["pointer"]) for item in run.result["differences"]]
+            pointers = [item.pointer for item in run.differences]
             report.false_alarms.append((case_id, pointers))
     try:
         mutants = derive_mutants(plan.fixture, plan.slot.adapter.projection_key, session.judge_settings)
@@ -327,8 +333,10 @@ def run_selftest(
         fixtures=[fixture.name for fixture in session.fixtures],
         input_problems=[problem.render() for problem in session.input_problems],
     )
-    runs = run_plans(session, session.plans, jobs=jobs, on_done=on_case)
-    order = {plan.case_id: index for index, plan in enumerate(session.plans)}
+    # the self-test mutates request expectations: scenario cases (sequences) are not its subject
+    plans = [plan for plan in session.plans if plan.scenario is None]
+    runs = run_plans(session, plans, jobs=jobs, on_done=on_case)
+    order = {plan.case_id: index for index, plan in enumerate(plans)}
     canonical = _canonical_verdicts(session, runs)
     for run in sorted(runs, key=lambda item: order.get(item.plan.case_id, len(order))):
         report.cases += 1

@@ -28,6 +28,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 __all__ = ["Shard", "corpus_identity", "parse_shard", "shard_fixtures"]
@@ -71,11 +72,23 @@ class _FixtureLike(Protocol):
     def data(self) -> Any: ...
 
 
-def corpus_identity(fixtures: Sequence[_FixtureLike]) -> dict[str, Any]:
-    """``{"fixtures": count, "digest": "sha256:..."}`` over the names and contents of ``fixtures``."""
+def corpus_identity(fixtures: Sequence[_FixtureLike], scenarios: Sequence[Path] = ()) -> dict[str, Any]:
+    """``{"fixtures": count, "digest": "sha256:..."}`` over the names and contents of ``fixtures``.
+
+    With ``scenarios`` (the scenario files the run loaded), ``scenarios`` and
+    ``scenario_digest`` are added over their names and bytes: shards that
+    played different scenarios are different corpora and are not merged.
+    """
     digest = hashlib.sha256()
     for fixture in sorted(fixtures, key=lambda item: item.name):
         digest.update(fixture.name.encode("utf-8", errors="surrogateescape") + b"\0")
         content = json.dumps(fixture.data, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
         digest.update(hashlib.sha256(content.encode("ascii")).digest())
-    return {"fixtures": len(fixtures), "digest": "sha256:" + digest.hexdigest()}
+    identity: dict[str, Any] = {"fixtures": len(fixtures), "digest": "sha256:" + digest.hexdigest()}
+    if scenarios:
+        played = hashlib.sha256()
+        for path in sorted(scenarios, key=lambda item: item.name):
+            played.update(path.name.encode("utf-8", errors="surrogateescape") + b"\0")
+            played.update(hashlib.sha256(path.read_bytes()).digest())
+        identity.update({"scenarios": len(scenarios), "scenario_digest": "sha256:" + played.hexdigest()})
+    return identity

@@ -1,8 +1,10 @@
 """Run-independent text in the result document.
 
 The same inputs must give a byte-identical ``result.json`` apart from its
-timestamps and durations, whatever ``--jobs`` is, so that two runs (or a run
-and a baseline) can be compared with ``diff``. A few values that reach a
+timestamps and durations (``duration_seconds``, and in a scenario case the
+measured delays ``requests/*/delay_seconds`` and ``retry/delays_seconds``),
+whatever ``--jobs`` is, so that two runs (or a run and a baseline) can be
+compared with ``diff``. A few values that reach a
 case's result change at every run although nothing the user controls did;
 :class:`Stabilizer` replaces each with a stable placeholder:
 

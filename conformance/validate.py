@@ -8,7 +8,9 @@ everything wrong in every file. The checks, in order:
    no symlink out of its directory. A file that fails here gets its one
    problem and no further checks.
 2. **Schema** (:mod:`conformance.fixture_schema`): format version 1.
-3. **Semantic rules** a JSON Schema cannot express. They run even when the
+3. **Semantic rules** a JSON Schema cannot express (per-fixture rules live in
+   :mod:`conformance.fixture_rules`, which ``run`` applies too; the file-name and
+   one-file-per-operation rules are about the directory and stay here). They run even when the
    schema found problems, and quietly skip the parts that are not there or
    have the wrong type (the schema already reported those):
 
@@ -31,27 +33,33 @@ everything wrong in every file. The checks, in order:
      (``workflows``, ``signal``, ``schedules``...) is compared, percent-
      decoded, with the first of that collection's keys present in
      ``semantic_body``. Segments in :data:`ACTION_SEGMENTS` (``poll``...)
-     name actions, not ids, and are skipped.
+     name actions, not ids, and are skipped;
+   - *the fixture agrees with itself*: the expectation of the canonical
+     projection and of every projection can be built
+     (:func:`conformance.fixture_rules.expectation_problems`; checked once the
+     schema passes).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
-from conformance import jsonpointer
-from conformance.avro_codec import AVRO_CODEC, AvroCodecError, decode_blob
-from conformance.drift import json_differences
-from conformance.expectations import ENVELOPE_SUFFIX
-from conformance.fixture import KNOWN_TOP_LEVEL_KEYS, MAX_JSON_DEPTH, fixture_paths, read_json_file
+from conformance.errors import UsageError
+from conformance.fixture import MAX_JSON_DEPTH, Fixture, fixture_paths, read_json_file
+from conformance.fixture_rules import (
+    ACTION_SEGMENTS,
+    PATH_ID_KEYS,
+    envelope_problems,
+    expectation_problems,
+    path_id_problems,
+)
 from conformance.fixture_schema import schema_problems
 from conformance.operations import OPERATION_PATTERN, fixture_file_name
 from conformance.problems import InputError, Problem
-from conformance.textsafe import json_safe
 
 __all__ = [
     "ACTION_SEGMENTS",
@@ -59,42 +67,15 @@ __all__ = [
     "ValidationReport",
     "ValidationUsageError",
     "collect_files",
+    "envelope_problems",
+    "file_name_problems",
     "path_id_problems",
     "validate_document",
     "validate_paths",
 ]
 
-#: Collection segment of a request path -> the ``semantic_body`` keys that may
-#: name the id in the segment after it (the first key present is compared).
-PATH_ID_KEYS: dict[str, tuple[str, ...]] = {
-    "workflows": ("workflow_id",),
-    "runs": ("run_id",),
-    "signal": ("signal_name",),
-    "query": ("query_name",),
-    "update": ("update_name",),
-    "updates": ("update_id",),
-    "workflow-tasks": ("task_id", "workflow_task_id"),
-    "activity-tasks": ("task_id", "activity_task_id"),
-    "query-tasks": ("query_task_id", "task_id"),
-    "schedules": ("schedule_id",),
-    "namespaces": ("name", "namespace"),
-    "task-queues": ("task_queue", "name"),
-    "build-ids": ("build_id",),
-    "workers": ("worker_id",),
-    "activities": ("activity_id",),
-    "search-attributes": ("name", "attribute_name"),
-}
 
-#: Segments that name an action even right after a collection
-#: (``POST /worker/workflow-tasks/poll``, ``POST /task-queues/q/build-ids/drain``):
-#: never compared as ids.
-ACTION_SEGMENTS = frozenset(
-    {"poll", "register", "heartbeat", "search", "count", "list", "drain", "promote", "resume"}
-)
-
-
-
-class ValidationUsageError(Exception):
+class ValidationUsageError(UsageError):
     """A path given on the command line does not exist (exit code 2)."""
 
 
@@ -130,142 +111,6 @@ class ValidationReport:
         return lines
 
 
-def _short(value: Any, limit: int = 80) -> str:
-    text = json.dumps(json_safe(value), ensure_ascii=False, sort_keys=True, default=repr)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-# ── path ids ─────────────────────────────────────────────────────────────
-
-
-def path_id_problems(document: dict[str, Any], file: str) -> list[Problem]:
-    """Ids in ``request.path`` that disagree with ``semantic_body`` (see :data:`PATH_ID_KEYS`)."""
-    request = document.get("request")
-    semantic = document.get("semantic_body")
-    if not (isinstance(request, dict) and isinstance(semantic, dict)):
-        return []
-    path = request.get("path")
-    if not isinstance(path, str):
-        return []
-    segments = [segment for segment in path.split("?", 1)[0].split("/") if segment]
-    problems: list[Problem] = []
-    for index, collection in enumerate(segments[:-1]):
-        keys = PATH_ID_KEYS.get(collection)
-        segment = segments[index + 1]
-        if keys is None or segment in ACTION_SEGMENTS:
-            continue
-        key = next((name for name in keys if name in semantic), None)
-        if key is None:
-            continue
-        value = semantic[key]
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            continue
-        if unquote(segment) != str(value):
-            problems.append(
-                Problem(
-                    file,
-                    "/request/path",
-                    f"{value!r} (semantic_body.{key}) after '{collection}/'",
-                    repr(unquote(segment)),
-                )
-            )
-    return problems
-
-
-# ── envelopes ────────────────────────────────────────────────────────────
-
-
-def _walk(node: Any, pointer: str) -> Iterator[tuple[Any, str]]:
-    """Every (value, pointer) of a document, iteratively."""
-    stack: list[tuple[Any, str]] = [(node, pointer)]
-    while stack:
-        current, where = stack.pop()
-        yield current, where
-        if isinstance(current, dict):
-            stack.extend((value, jsonpointer.join(where, key)) for key, value in current.items())
-        elif isinstance(current, list):
-            stack.extend((value, jsonpointer.join(where, i)) for i, value in enumerate(current))
-
-
-def _is_avro_envelope(node: Any) -> bool:
-    return isinstance(node, dict) and node.get("codec") == AVRO_CODEC and "blob" in node
-
-
-def _decode_problem(file: str, pointer: str, blob: Any) -> tuple[Any, Problem | None]:
-    try:
-        return json_safe(decode_blob(blob)), None
-    except AvroCodecError as error:
-        return None, Problem(
-            file,
-            jsonpointer.join(pointer, "blob"),
-            "a blob that decodes as a durable_workflow.protocol.Value",
-            f"{error.reason}: {error}",
-        )
-
-
-def _mismatch(file: str, pointer: str, what: str, decoded: Any, stated: Any) -> Problem | None:
-    differences = json_differences(stated, decoded)
-    if not differences:
-        return None
-    first = differences[0]
-    inner = f" (first difference at {first.pointer})" if first.pointer else ""
-    return Problem(file, pointer, f"{what}: {_short(decoded)}", f"{_short(stated)}{inner}")
-
-
-def envelope_problems(document: dict[str, Any], file: str) -> list[Problem]:
-    """Blobs that do not decode, or decode to something other than the value stated beside them."""
-    problems: list[Problem] = []
-    specs: set[str] = set()
-    for key, projection in document.items():
-        if key in KNOWN_TOP_LEVEL_KEYS or not isinstance(projection, dict):
-            continue
-        spec = projection.get("payload_envelope")
-        where = jsonpointer.join("", key, "payload_envelope")
-        if not isinstance(spec, dict) or "blob" not in spec or spec.get("codec") != AVRO_CODEC:
-            continue
-        specs.add(where)
-        decoded, problem = _decode_problem(file, where, spec["blob"])
-        if problem is not None:
-            problems.append(problem)
-        elif "decoded" in spec:
-            mismatch = _mismatch(
-                file,
-                jsonpointer.join(where, "decoded"),
-                "the value the blob decodes to",
-                decoded,
-                spec["decoded"],
-            )
-            if mismatch is not None:
-                problems.append(mismatch)
-    for node, where in _walk(document, ""):
-        if where in specs or not _is_avro_envelope(node):
-            continue
-        decoded, problem = _decode_problem(file, where, node["blob"])
-        if problem is not None:
-            problems.append(problem)
-            continue
-        parent_pointer, _, last = where.rpartition("/")
-        name = jsonpointer.unescape(last)
-        if not name.endswith(ENVELOPE_SUFFIX) or len(name) == len(ENVELOPE_SUFFIX):
-            continue
-        try:
-            parent = jsonpointer.resolve(document, parent_pointer)
-        except jsonpointer.PointerError:
-            continue
-        sibling = name[: -len(ENVELOPE_SUFFIX)]
-        if isinstance(parent, dict) and sibling in parent:
-            mismatch = _mismatch(
-                file,
-                jsonpointer.join(parent_pointer, sibling),
-                f"the value {name}'s blob decodes to",
-                decoded,
-                parent[sibling],
-            )
-            if mismatch is not None:
-                problems.append(mismatch)
-    return problems
-
-
 # ── one document ─────────────────────────────────────────────────────────
 
 
@@ -275,6 +120,13 @@ def _operation(document: dict[str, Any]) -> str | None:
 
 
 def file_name_problems(document: dict[str, Any], path: Path) -> list[Problem]:
+    """The file is named after its operation. A rule of the *corpus directory*, so ``validate``-only.
+
+    ``run`` does not apply it (nor the one-file-per-operation rule of
+    :func:`validate_paths`): a fixture under another name still says what to
+    send, and refusing it would only hide cases. The per-fixture semantic rules
+    (:mod:`conformance.fixture_rules`) apply to ``run`` and ``validate`` alike.
+    """
     operation = _operation(document)
     if operation is None:
         return []
@@ -295,7 +147,10 @@ def validate_document(document: Any, path: Path) -> list[Problem]:
     problems += file_name_problems(document, path)
     problems += envelope_problems(document, file)
     problems += path_id_problems(document, file)
-    return problems
+    if not problems:
+        # The expectation builder's own rules (the fixture agrees with itself), on a well-formed file.
+        problems += expectation_problems(Fixture(path, document))
+    return list(dict.fromkeys(problems))
 
 
 # ── files and directories ────────────────────────────────────────────────

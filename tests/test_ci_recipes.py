@@ -112,7 +112,29 @@ def _result(repo: Path) -> dict[str, Any]:
 
 
 def _statuses(document: dict[str, Any]) -> dict[tuple[str, str], str]:
-    return {(case["fixture"], case["adapter"]): case["status"] for case in document["cases"]}
+    """The single-request cases' statuses (the recipes also play the shipped scenarios, see below)."""
+    cases = [case for case in document["cases"] if "scenario" not in case]
+    return {(case["fixture"], case["adapter"]): case["status"] for case in cases}
+
+
+def _scenario_statuses(document: dict[str, Any]) -> dict[tuple[str, str], str]:
+    cases = [case for case in document["cases"] if "scenario" in case]
+    return {(case["fixture"], case["adapter"]): case["status"] for case in cases}
+
+
+#: The scenario cells of the real clients that do not pass (docs/real-client-verdicts.md).
+REAL_SCENARIO_CELLS = {
+    "cli": {"non-json-body.scenario.yaml": "fail"},
+    "sdk-head": {"rate-limited-429.scenario.yaml": "fail", "workflow-history-walk.scenario.yaml": "skipped"},
+}
+
+
+def _expected_scenarios(
+    document: dict[str, Any], adapter: str, cells: dict[str, str]
+) -> dict[tuple[str, str], str]:
+    names = {name for name, _adapter in _scenario_statuses(document)}
+    assert len(names) >= 11, names  # the shipped scenarios ran (the run-history walk needs that fixture)
+    return {(name, adapter): cells.get(name, "pass") for name in names}
 
 
 def _pointers(case: dict[str, Any], key: str = "differences") -> set[str]:
@@ -189,9 +211,12 @@ def test_cli_recipe_passes_with_a_conforming_dw(tmp_path: Path) -> None:
     run = _run_step(_step(job, "Conformance: run"), repo, env)
     assert run.returncode == 0, run.stdout + run.stderr
     document = _result(repo)
-    assert document["conformance"]["level"] == "full"
     assert {case["adapter"] for case in document["cases"]} == {"cli"}
-    assert all(case["status"] == "pass" for case in document["cases"])
+    assert set(_statuses(document).values()) == {"pass"}
+    # the scenarios ran too; whatever the fake dw does with them, the gate stays green (provisional at worst)
+    assert _scenario_statuses(document)
+    scenarios_pass = set(_scenario_statuses(document).values()) == {"pass"}
+    assert document["conformance"]["level"] == ("full" if scenarios_pass else "provisional")
     summary = _run_step(_step(job, "Conformance: step summary"), repo, env)
     assert summary.returncode == 0
     assert "dw-conformance" in (tmp_path / "step-summary.md").read_text(encoding="utf-8")
@@ -228,7 +253,11 @@ def test_sdk_recipe_passes_on_the_shipped_corpus_with_the_installed_sdk(tmp_path
     assert run.returncode == 0, run.stdout + run.stderr
     document = _result(repo)
     assert {case["adapter"] for case in document["cases"]} == {"python-sdk", "canonical"}
-    assert document["conformance"]["targets"]["official_sdk"] == "pass"
+    assert set(_statuses(document).values()) == {"pass"}
+    # SDK 2.12.0 retries a 429 before its Retry-After: a provisional scenario failure, the gate stays green
+    failing = {key for key, status in _scenario_statuses(document).items() if status != "pass"}
+    assert failing == {("rate-limited-429.scenario.yaml", "python-sdk")}
+    assert document["conformance"]["level"] == "provisional"
     assert _run_step(_step(job, "Conformance: step summary"), repo, env).returncode == 0
 
 
@@ -279,6 +308,7 @@ def test_cli_recipe_on_the_cli_snapshot(tmp_path: Path) -> None:
     expected = {(fixture, "cli"): "pass" for fixture in fixtures}
     expected[("workflow-repair-parity.json", "cli")] = "fail"
     assert _statuses(document) == expected
+    assert _scenario_statuses(document) == _expected_scenarios(document, "cli", REAL_SCENARIO_CELLS["cli"])
     repair = _case(document, "workflow-repair-parity.json", "cli")
     assert [(d["pointer"], d["expected"], d["actual"]) for d in repair["differences"]] == [("/body", {}, [])]
     assert re.search(r"FAIL\s+workflow-repair-parity\.json::cli", run.stdout)
@@ -335,7 +365,10 @@ def test_sdk_recipe_on_the_sdk_snapshot(tmp_path: Path, sdk_recipe_python: Path)
         case = _case(document, fixture, "python-sdk")
         declared = {d["pointer"] for d in case["diagnostic_diff"] if "policy:" in d["message"]}
         assert declared == POLL_EXTRAS, fixture
-    assert document["conformance"]["level"] == "full"
+    # the SDK's scenario findings (Retry-After, HEAD's run-history walk) are provisional: the gate stays green
+    cells = REAL_SCENARIO_CELLS["sdk-head"]
+    assert _scenario_statuses(document) == _expected_scenarios(document, "python-sdk", cells)
+    assert document["conformance"]["level"] == "provisional"
 
 
 def test_sdk_recipe_without_the_policy_fails_on_exactly_the_poll_extras(

@@ -10,6 +10,9 @@ these fields, and no others:
 
 - ``/run/started_at``, ``/run/finished_at``, ``/run/duration_seconds``
 - ``/cases/*/duration_seconds`` and ``/cases/*/client/duration_seconds``
+- in a scenario case, the measured delays between answer and request:
+  ``/cases/*/scenario/requests/*/delay_seconds`` and
+  ``/cases/*/scenario/retry/delays_seconds``
 
 and, between the ``--jobs 1`` and ``--jobs 2`` runs only, ``/run/jobs`` (the
 setting itself, recorded as given).
@@ -37,6 +40,10 @@ def blanked(document: dict[str, Any], *, jobs: bool = False) -> bytes:
         case["duration_seconds"] = BLANK
         if case["client"] is not None:
             case["client"]["duration_seconds"] = BLANK
+        if "scenario" in case:
+            for request in case["scenario"]["requests"]:
+                request["delay_seconds"] = BLANK
+            case["scenario"]["retry"]["delays_seconds"] = BLANK
     return json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8")
 
 
@@ -53,7 +60,9 @@ def three_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Completed]
         adapters += ["--adapter", f"exec={misbehaving_adapter(base / 'manifests', mode)}"]
     runs = {}
     for name, jobs in (("first", "2"), ("second", "2"), ("one-job", "1")):
-        runs[name] = run_command(base / name, *adapters, "--fixtures", str(corpus), "--jobs", jobs)
+        runs[name] = run_command(
+            base / name, *adapters, "--fixtures", str(corpus), "--jobs", jobs, scenarios=True
+        )
         assert runs[name].document is not None, runs[name].stderr
     return runs
 
@@ -76,7 +85,11 @@ def test_the_runs_cover_what_varies_from_run_to_run(three_runs: dict[str, Comple
     run = three_runs["first"]
     document = run.document
     assert document is not None
-    assert len(document["cases"]) == 45 and len(document["input_problems"]) == 2
+    single = [case for case in document["cases"] if "scenario" not in case]
+    assert len(single) == 45 and len(document["input_problems"]) == 2
+    # the scenarios ran too (their delays are the only new durations), with every real client
+    assert {case["category"] for case in document["cases"] if "scenario" in case} == {"scenario_sequence"}
+    assert len(document["cases"]) > len(single)
     assert len(document["parity"]) > 0
     cases = run.cases()
     shown = cases["workflow-start-parity.json::mb-show-run-values"]["client"]["output"]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from conformance.avro_codec import make_envelope
-from conformance.diff import CaseVerdict, diff_values, judge
+from conformance.diff import CaseVerdict, diff_values
 from conformance.findings import Difference
 from conformance.policy import parse_policy
 from support.judging import (
@@ -19,6 +19,7 @@ from support.judging import (
     fixture,
     handshake,
     headers,
+    judge,
     minimal,
     shipped,
 )

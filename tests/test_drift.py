@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import subprocess
@@ -12,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conformance.commands import drift as drift_command
+from conformance.cli import main
 from conformance.drift import (
     DriftUsageError,
     compare_corpora,
@@ -24,10 +23,7 @@ CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "control-plane"
 
 
 def run_drift(a: Path, b: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str], str]:
-    parser = argparse.ArgumentParser(prog="dw-conformance")
-    drift_command.register(parser.add_subparsers())
-    args = parser.parse_args(["drift", str(a), str(b)])
-    code = args.handler(args)
+    code = main(["drift", str(a), str(b)])  # usage errors become exit 2 in conformance.cli alone
     captured = capsys.readouterr()
     return code, captured.out.splitlines(), captured.err
 

@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 
 from conformance.capture import CapturedExchange
-from conformance.diff import CaseVerdict, judge
+from conformance.diff import CaseVerdict
 from conformance.expectations import JudgeSettings
 from conformance.fixture import Fixture, load_fixture
 from conformance.proxy.profile import load_profile
 from conformance.proxy.recorder import RecordingProxy
 from conformance.render import render_verdict
+from support.judging import judge
 
 durable_workflow = pytest.importorskip("durable_workflow")
 

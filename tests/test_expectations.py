@@ -16,6 +16,7 @@ from conformance.expectations import (
     query_expectation,
     values_equal,
 )
+from conformance.fixture_rules import envelope_problems
 from conformance.problems import InputError
 from support.judging import SETTINGS, TOKEN, fixture, minimal, shipped
 
@@ -98,7 +99,9 @@ def test_payload_envelope_blob_must_decode_to_decoded() -> None:
     )
     with pytest.raises(InputError) as caught:
         body_expectation(fixture(data), "sdk_python")
-    assert caught.value.problems[0].pointer == "/sdk_python/payload_envelope/blob"
+    # One rule (fixture_rules.envelope_agreement), one pointer: the stated value, as validate says.
+    assert caught.value.problems == envelope_problems(data, str(fixture(data).path))
+    assert caught.value.problems[0].pointer == "/sdk_python/payload_envelope/decoded"
 
 
 def test_payload_envelope_conflicting_with_expected_body_is_an_input_error() -> None:
@@ -120,7 +123,8 @@ def test_undecodable_expected_side_envelope_is_an_input_error_with_pointer() -> 
     with pytest.raises(InputError) as caught:
         build_expectation(fixture(data), "cli", SETTINGS)
     (problem,) = caught.value.problems
-    assert problem.pointer == "/request/body/input"
+    # An undecodable Avro blob is reported at the blob, as validate reports it.
+    assert problem.pointer == "/request/body/input/blob"
     assert "invalid_base64" in problem.found
 
 
@@ -157,7 +161,9 @@ def test_request_body_companion_must_decode_to_the_plain_value() -> None:
     data = minimal(sdk_python={"request_body": {"input": [1], "input_envelope": make_envelope([2])}})
     with pytest.raises(InputError) as caught:
         body_expectation(fixture(data), "sdk_python")
-    assert caught.value.problems[0].pointer == "/sdk_python/request_body/input_envelope/blob"
+    # The same problem validate reports: at the plain twin, expected what the companion decodes to.
+    assert caught.value.problems == envelope_problems(data, str(fixture(data).path))
+    assert caught.value.problems[0].pointer == "/sdk_python/request_body/input"
 
 
 def test_envelope_key_without_plain_companion_is_a_literal_key() -> None:
@@ -326,9 +332,10 @@ def test_a_reference_client_is_not_held_to_the_other_ones_query() -> None:
     """The SDK's own tests never hold it to ``cli.expected_query`` (e.g. the CLI's ``wait_new_event``)."""
     data = minimal(cli={"argv": {}, "expected_query": {"wait_new_event": False}}, sdk_python={"args": {}})
     assert query_expectation(fixture(data), "sdk_python") is None
-    assert "query (no request.query or expected_query)" in build_expectation(
-        fixture(data), "sdk_python", SETTINGS
-    ).not_asserted
+    assert (
+        "query (no request.query or expected_query)"
+        in build_expectation(fixture(data), "sdk_python", SETTINGS).not_asserted
+    )
 
 
 def test_a_projection_that_states_no_body_is_held_to_the_pinned_body() -> None:

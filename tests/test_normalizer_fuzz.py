@@ -26,12 +26,11 @@ from hypothesis import strategies as st
 from conformance import avro_codec
 from conformance.avro_codec import AvroCodecError, decode_blob, decode_bytes, encode_bytes
 from conformance.capture import CapturedExchange
-from conformance.diff import judge
 from conformance.fixture import load_fixture
 from conformance.normalize import normalize
 from conformance.render import render_verdict
 from conformance.strategies import avro_values, texts
-from support.judging import CORPUS, SETTINGS, StubProfile, exchange, handshake, headers
+from support.judging import CORPUS, SETTINGS, StubProfile, exchange, handshake, headers, judge
 
 DEFAULT_EXAMPLES = 150
 SLOW_EXAMPLES = 1500

@@ -114,6 +114,11 @@ def test_the_wheel_ships_schema_tables_and_the_corpus(wheel_env: WheelEnv) -> No
         names = set(archive.namelist())
         assert {"conformance/schemas/fixture-v1.schema.json", "conformance/data/operations.yaml"} <= names
         assert "conformance/py.typed" in names
+        # the checks and scenarios packages, the walk table and the shipped scenarios (read at run time)
+        assert {"conformance/checks/__init__.py", "conformance/scenarios/judge.py"} <= names
+        assert "conformance/adapters/walks.yaml" in names
+        for path in sorted((REPO_ROOT / "fixtures" / "scenarios").glob("*.scenario.yaml")):
+            assert archive.read(f"conformance/scenarios/shipped/{path.name}") == path.read_bytes()
         for path in CORPUS.glob("*.json"):
             assert archive.read(f"conformance/corpus/{path.name}") == path.read_bytes()
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from conformance.avro_codec import make_envelope
 from conformance.normalize import NormalizedRequest, normalize
-from conformance.parity import ParityFinding, as_differences, compare_clients
+from conformance.parity import ParityFinding, as_differences
 from conformance.policy import parse_policy
-from support.judging import exchange, fixture, headers, minimal, shipped
+from support.judging import compare_clients, exchange, fixture, headers, minimal, shipped
 
 SIGNAL_INPUT = [{"carrier": "ups", "tracking": "1Z999"}]
 START_BODY: dict[str, Any] = {

@@ -9,6 +9,7 @@ fails instead in CI, see ``support/real_clients.py``).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,22 @@ from support.real_clients import upstream_corpus
 
 TABLE_DOC = ROOT / "docs" / "real-client-verdicts.md"
 CLIENTS = ("canonical", "cli", "python-sdk@pypi", "python-sdk@head")
+#: Clients that play scenarios (the canonical replay is a self-check: it plays none).
+SCENARIO_CLIENTS = CLIENTS[1:]
+SHIPPED_SCENARIOS = sorted(path.name for path in (ROOT / "fixtures" / "scenarios").glob("*.scenario.yaml"))
+SUBJECT_SUFFIXES = (".json", ".scenario.yaml")
+ERROR_SCENARIOS = {
+    "unauthorized-401.scenario.yaml",
+    "forbidden-403.scenario.yaml",
+    "workflow-not-found-404.scenario.yaml",
+    "schedule-not-found-404.scenario.yaml",
+    "duplicate-start-409.scenario.yaml",
+    "validation-422.scenario.yaml",
+    "rate-limited-429.scenario.yaml",
+    "server-error-500.scenario.yaml",
+    "non-json-body.scenario.yaml",
+    "dropped-connection.scenario.yaml",
+}
 
 
 @dataclass(frozen=True)
@@ -31,16 +48,24 @@ class Row:
     pointers: frozenset[str]
 
 
-def documented_rows() -> dict[tuple[str, str], Row]:
+def table_lines(marker: str) -> list[list[str]]:
+    """The cells of each row of a marked table of the doc whose first cell names a fixture or scenario."""
     text = TABLE_DOC.read_text(encoding="utf-8")
-    block = text.split("<!-- verdict-table", 1)[1].split("<!-- end of verdict-table", 1)[0]
+    block = text.split(f"<!-- {marker}", 1)[1].split(f"<!-- end of {marker}", 1)[0]
+    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in block.splitlines()]
+    return [cells for cells in rows if len(cells) >= 3 and cells[0].endswith(SUBJECT_SUFFIXES)]
+
+
+def pointer_cell(cell: str) -> frozenset[str]:
+    return frozenset() if cell in ("—", "") else frozenset(p.strip() for p in cell.split(","))
+
+
+def documented_rows() -> dict[tuple[str, str], Row]:
     rows: dict[tuple[str, str], Row] = {}
-    for line in block.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) < 4 or not cells[0].endswith(".json"):
+    for cells in table_lines("verdict-table"):
+        if len(cells) < 4:
             continue
-        pointers = frozenset() if cells[3] in ("—", "") else frozenset(p.strip() for p in cells[3].split(","))
-        row = Row(cells[0], cells[1], cells[2], pointers)
+        row = Row(cells[0], cells[1], cells[2], pointer_cell(cells[3]))
         assert (row.fixture, row.client) not in rows, f"{row} is listed twice in {TABLE_DOC}"
         rows[(row.fixture, row.client)] = row
     return rows
@@ -69,6 +94,7 @@ def real_run(
         "--jobs",
         "2",
         timeout=1500,
+        scenarios=True,
     )
 
 
@@ -91,7 +117,9 @@ def test_every_cell_of_the_real_run_matches_the_documented_table(real_run: Compl
     assert document is not None, real_run.stderr
     assert [impl["adapter"] for impl in document["implementations"]] == list(CLIENTS)
     assert all(impl["available"] for impl in document["implementations"]), document["implementations"]
-    assert len(document["cases"]) == 60 * len(CLIENTS)
+    single = [case for case in document["cases"] if not case["id"].split("::")[0].endswith(".scenario.yaml")]
+    assert len(single) == 60 * len(CLIENTS)
+    assert len(document["cases"]) - len(single) == len(SHIPPED_SCENARIOS) * len(SCENARIO_CLIENTS)
     assert document["input_problems"] == []
     observed, documented = observed_rows(document), documented_rows()
     assert observed == documented, (
@@ -154,7 +182,7 @@ def test_every_response_side_passes_or_is_explained(real_run: Completed) -> None
     observed = {
         (case["fixture"], case["adapter"]): case["response"]["status"]
         for case in document["cases"]
-        if case["response"] is not None and case["response"]["status"] != "pass"
+        if case["response"] is not None and case["response"]["status"] != "pass" and "scenario" not in case
     }
     assert observed == documented_response_rows()
     checked_cli = [
@@ -172,3 +200,53 @@ def test_every_response_side_passes_or_is_explained(real_run: Completed) -> None
         if finding["pointer"].startswith("/output/")
     ]
     assert output_findings == []
+
+
+# ------------------------------------------------------------------------------------ scenarios
+def documented_scenario_parity() -> dict[tuple[str, str], frozenset[str]]:
+    return {(cells[0], cells[1]): pointer_cell(cells[2]) for cells in table_lines("scenario-parity-table")}
+
+
+def test_both_clients_walk_and_meet_every_error_scenario(real_run: Completed) -> None:
+    """Issue 14's floor, for the real dw and the real SDK: walks of 3 pages, 6 error scenarios and more."""
+    cases = real_run.cases()
+    for client in ("cli", "python-sdk@pypi"):
+        walk = cases[f"schedule-history-walk.scenario.yaml::{client}"]["scenario"]
+        assert walk["status"] == "pass" and len(walk["requests"]) >= 3
+        assert [request["query"]["after_sequence"] for request in walk["requests"]] == [["5"], ["8"], ["11"]]
+        assert len(walk["items"]) == 8
+        history = cases[f"workflow-history-walk.scenario.yaml::{client}"]["scenario"]
+        assert history["status"] == "pass" and len(history["requests"]) >= 2
+        judged = [
+            name
+            for name in ERROR_SCENARIOS
+            if cases[f"{name}::{client}"]["scenario"]["status"] in ("pass", "fail")
+        ]
+        assert len(judged) >= 6, judged
+    # every scenario both clients ran is compared across them
+    document = real_run.document
+    assert document is not None
+    pair = ["cli", "python-sdk@pypi"]
+    compared = {entry["fixture"] for entry in document["parity"] if entry["adapters"] == pair}
+    assert set(SHIPPED_SCENARIOS) <= compared
+
+
+def test_every_scenario_parity_finding_is_explained(real_run: Completed) -> None:
+    document = real_run.document
+    assert document is not None
+    observed = {
+        (entry["fixture"], " ~ ".join(entry["adapters"])): frozenset(
+            finding["pointer"] for finding in entry["findings"] if finding["severity"] == "failure"
+        )
+        for entry in document["parity"]
+        if entry["fixture"].endswith(".scenario.yaml")
+    }
+    observed = {key: pointers for key, pointers in observed.items() if pointers}
+    assert observed == documented_scenario_parity()
+
+
+def test_the_har_of_a_walk_holds_every_page(real_run: Completed) -> None:
+    case = real_run.cases()["schedule-history-walk.scenario.yaml::cli"]
+    har = json.loads((real_run.report_dir / case["har"]).read_text(encoding="utf-8"))
+    pages = [entry for entry in har["log"]["entries"] if "/history" in entry["request"]["url"]]
+    assert [entry["response"]["status"] for entry in pages] == [200, 200, 200]

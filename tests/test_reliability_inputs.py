@@ -187,7 +187,7 @@ def test_an_invalid_profile_or_policy_stops_the_run_with_the_file_and_pointer(
     report_dir = tmp_path / "reports"
     code, err = _run_main(tmp_path, capsys, f"--{kind}", str(path), "--report-dir", str(report_dir))
     assert code == 2
-    assert err.startswith(f"dw-conformance: {path}{message}"), err
+    assert err.startswith(f"dw-conformance run: {path}{message}"), err
     assert not (report_dir / "result.json").exists()
 
 
@@ -198,7 +198,9 @@ def test_a_report_directory_under_a_regular_file_stops_the_run(
     regular.write_text("", encoding="utf-8")
     code, err = _run_main(tmp_path, capsys, "--report-dir", str(regular / "reports"))
     assert code == 2
-    expected = f"dw-conformance: {regular / 'reports'}: expected a writable report directory; found it cannot"
+    expected = (
+        f"dw-conformance run: {regular / 'reports'}: expected a writable report directory; found it cannot"
+    )
     assert err.startswith(expected) and "Not a directory" in err
 
 
@@ -209,7 +211,7 @@ def test_a_report_directory_that_is_a_file_stops_the_run(
     regular.write_text("keep me", encoding="utf-8")
     code, err = _run_main(tmp_path, capsys, "--report-dir", str(regular))
     assert code == 2
-    assert err == f"dw-conformance: {regular}: expected a writable report directory; found a file\n"
+    assert err == f"dw-conformance run: {regular}: expected a writable report directory; found a file\n"
     assert regular.read_text(encoding="utf-8") == "keep me"
 
 
@@ -235,7 +237,7 @@ def test_a_read_only_report_directory_stops_the_run(
 ) -> None:
     code, err = _run_main(tmp_path, capsys, "--report-dir", str(read_only_directory))
     assert code == 2
-    assert err.startswith(f"dw-conformance: {read_only_directory}: expected a writable report directory")
+    assert err.startswith(f"dw-conformance run: {read_only_directory}: expected a writable report directory")
     assert "Read-only file system" in err
 
 
@@ -273,7 +275,7 @@ def test_a_proxy_that_cannot_bind_any_port_is_one_configuration_error(
         code, err = _run_main(tmp_path, capsys, "--report-dir", str(tmp_path / "reports"), "--jobs", "1")
     assert code == 2
     assert err == (
-        "dw-conformance: the recording proxy could not start: "
+        "dw-conformance run: the recording proxy could not start: "
         f"could not bind 1 listener(s) on 127.0.0.1 after {engine.BIND_ATTEMPTS} attempts\n"
     )
 

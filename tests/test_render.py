@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from conformance.avro_codec import make_envelope
-from conformance.diff import judge
 from conformance.findings import Difference
 from conformance.normalize import normalize
-from conformance.parity import compare_clients
 from conformance.render import render_difference, render_parity, render_value, render_verdict
-from support.judging import SETTINGS, TOKEN, StubProfile, exchange, handshake, headers, shipped
+from support.judging import (
+    SETTINGS,
+    TOKEN,
+    StubProfile,
+    compare_clients,
+    exchange,
+    handshake,
+    headers,
+    judge,
+    shipped,
+)
 
 BODY = {
     "workflow_id": "wf-polyglot-231",

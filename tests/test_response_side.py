@@ -18,7 +18,6 @@ from conformance.problems import InputError
 from conformance.response.cli_schemas import load_cli_output_schemas
 from conformance.response.parity import compare_outputs
 from conformance.response.surfaced import compare_surfaced
-from conformance.response.verdict import ResponseVerdict, case_status
 from support.harness_run import ROOT, Completed, run_command
 from support.real_clients import shared_upstream
 
@@ -75,31 +74,6 @@ def test_facts_both_clients_surface_must_agree() -> None:
         "/output/outcome",
         "completed",
         "failed",
-    )
-
-
-# ------------------------------------------------------------------------------------ status rule
-@pytest.mark.parametrize(
-    ("skipped", "client_error", "request_failed", "response", "status"),
-    [
-        (True, False, False, None, "skipped"),
-        (False, True, False, None, "error"),
-        (False, False, False, "error", "error"),
-        (False, False, True, "pass", "fail"),
-        (False, False, False, "fail", "fail"),
-        (False, False, False, "not_asserted", "pass"),
-        (False, False, False, "pass", "pass"),
-    ],
-)
-def test_one_status_rule(
-    skipped: bool, client_error: bool, request_failed: bool, response: str | None, status: str
-) -> None:
-    verdict = ResponseVerdict(response) if response else None  # type: ignore[arg-type]
-    assert (
-        case_status(
-            skipped=skipped, client_error=client_error, request_failed=request_failed, response=verdict
-        )
-        == status
     )
 
 

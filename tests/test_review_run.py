@@ -67,7 +67,13 @@ def test_the_same_fixture_directory_named_twice_runs_each_fixture_once(tmp_path:
     )
     assert code == 0
     document = json.loads((report_dir / "result.json").read_text(encoding="utf-8"))
-    assert [case["id"] for case in document["cases"]] == ["workflow-start-parity.json::cli"]
+    ids = [case["id"] for case in document["cases"]]
+    # the fixture once, and each scenario played on it once
+    assert ids == [
+        "workflow-start-parity.json::cli",
+        "duplicate-start-409.scenario.yaml::cli",
+        "validation-422.scenario.yaml::cli",
+    ]
 
 
 def test_the_result_document_names_the_policy_that_was_applied(tmp_path: Path) -> None:

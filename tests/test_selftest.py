@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from conformance import diff as diff_module
-from conformance import runner as runner_module
+from conformance import executor as executor_module
+from conformance.checks import query as query_check
 from conformance.cli import main
 from conformance.diff import CaseVerdict
 from conformance.findings import Difference
@@ -88,7 +88,7 @@ def test_shipped_corpus_with_the_fake_dw(tmp_path: Path) -> None:
 
 def _weakened(monkeypatch: pytest.MonkeyPatch, drop: Callable[[Difference], bool]) -> None:
     """Make the runner's judge forget some failures (a deliberately broken judge)."""
-    real = runner_module.judge
+    real = executor_module.judge_request
 
     def judge(*args: Any, **kwargs: Any) -> CaseVerdict:
         verdict = real(*args, **kwargs)
@@ -96,7 +96,7 @@ def _weakened(monkeypatch: pytest.MonkeyPatch, drop: Callable[[Difference], bool
         verdict.status = "fail" if verdict.failures else "pass"
         return verdict
 
-    monkeypatch.setattr(runner_module, "judge", judge)
+    monkeypatch.setattr(executor_module, "judge_request", judge)
 
 
 def test_a_judge_blind_to_types_makes_the_selftest_fail(
@@ -119,7 +119,7 @@ def test_a_judge_blind_to_types_makes_the_selftest_fail(
 
 
 def test_a_judge_that_ignores_the_query_misses_query_mutants(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(diff_module, "_compare_query", lambda query, request: [])
+    monkeypatch.setattr(query_check, "compare_query", lambda query, request: [])
     report = _report(["canonical"])
     counts = report.counts()
     assert not report.passed
@@ -129,7 +129,7 @@ def test_a_judge_that_ignores_the_query_misses_query_mutants(monkeypatch: pytest
 
 
 def test_a_failure_at_the_wrong_pointer_is_suspicious_not_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = runner_module.judge
+    real = executor_module.judge_request
 
     def misplacing(*args: Any, **kwargs: Any) -> CaseVerdict:
         verdict = real(*args, **kwargs)
@@ -141,7 +141,7 @@ def test_a_failure_at_the_wrong_pointer_is_suspicious_not_caught(monkeypatch: py
         ]
         return verdict
 
-    monkeypatch.setattr(runner_module, "judge", misplacing)
+    monkeypatch.setattr(executor_module, "judge_request", misplacing)
     report = _report(["canonical"])
     counts = report.counts()
     assert not report.passed
@@ -195,7 +195,7 @@ def test_a_client_that_fails_a_self_consistent_fixture_already_differs_it_is_no_
 def test_a_fixture_the_canonical_replay_fails_gives_a_false_alarm(monkeypatch: pytest.MonkeyPatch) -> None:
     """A judge that objects to every request's method: the fixture's own request fails, so every
     unmutated failure is the harness's, a false alarm, and none is a client difference."""
-    real = runner_module.judge
+    real = executor_module.judge_request
 
     def objecting(*args: Any, **kwargs: Any) -> CaseVerdict:
         verdict = real(*args, **kwargs)
@@ -203,7 +203,7 @@ def test_a_fixture_the_canonical_replay_fails_gives_a_false_alarm(monkeypatch: p
         verdict.status = "fail"
         return verdict
 
-    monkeypatch.setattr(runner_module, "judge", objecting)
+    monkeypatch.setattr(executor_module, "judge_request", objecting)
     report = _report(["canonical", "python-sdk"])
     assert report.client_differences == []
     assert len(report.false_alarms) == 18 and all(

@@ -37,6 +37,10 @@ def comparable(document: dict[str, Any]) -> dict[str, Any]:
         case["duration_seconds"] = 0
         if case["client"] is not None:
             case["client"]["duration_seconds"] = 0
+        if "scenario" in case:  # measured delays are durations too (see test_determinism)
+            for request in case["scenario"]["requests"]:
+                request["delay_seconds"] = 0
+            case["scenario"]["retry"]["delays_seconds"] = []
     return document
 
 
@@ -81,10 +85,18 @@ def test_shards_are_disjoint_cover_everything_and_are_balanced(names: set[str], 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Completed]:
     base = tmp_path_factory.mktemp("shards")
-    done = {"full": run_command(base / "full", *ADAPTERS, "--jobs", "2", **DEFECT)}
+    # with the scenarios, as a default run has them: a scenario's cases travel together like a fixture's
+    done = {"full": run_command(base / "full", *ADAPTERS, "--jobs", "2", scenarios=True, **DEFECT)}
     for shard in ("1/2", "2/2"):
         done[shard] = run_command(
-            base / shard.replace("/", "-"), *ADAPTERS, "--jobs", "2", "--shard", shard, **DEFECT
+            base / shard.replace("/", "-"),
+            *ADAPTERS,
+            "--jobs",
+            "2",
+            "--shard",
+            shard,
+            scenarios=True,
+            **DEFECT,
         )
     return done
 
@@ -96,8 +108,13 @@ def test_two_shards_merged_equal_the_unsharded_run(runs: dict[str, Completed], t
     assert one is not None and two is not None
     assert one["run"]["shard"]["fixtures"] and two["run"]["shard"]["fixtures"]
     assert not set(one["run"]["shard"]["fixtures"]) & set(two["run"]["shard"]["fixtures"])
-    assert len(one["cases"]) + len(two["cases"]) == len(full["cases"]) == 27
-    assert "shard 1/2: 5 fixture(s), 15 case(s)" in runs["1/2"].stdout
+    scenario_cases = [case for case in full["cases"] if "scenario" in case]
+    assert len(full["cases"]) - len(scenario_cases) == 27  # 9 fixtures x 3 adapters
+    assert len(scenario_cases) == 11 * 2  # the applicable scenarios x the two real clients
+    assert len(one["cases"]) + len(two["cases"]) == len(full["cases"])
+    subjects = len(one["run"]["shard"]["fixtures"])
+    line = f"shard 1/2: {subjects} fixture(s) and scenario(s), {len(one['cases'])} case(s)"
+    assert line in runs["1/2"].stdout
 
     merged_dir = tmp_path / "merged"
     done = merge(merged_dir, runs["2/2"].report_dir / "result.json", runs["1/2"].report_dir / "result.json")
@@ -225,6 +242,7 @@ def test_the_documented_matrix_recipe_runs_and_merges_to_the_unsharded_result(tm
         f"cli={phar}",
         "--fixtures",
         str(checkout / "tests" / "fixtures" / "control-plane"),
+        scenarios=True,  # the recipe's shards run the shipped scenarios too
         **DEFECT,
     )
     assert unsharded.document is not None

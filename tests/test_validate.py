@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import shutil
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 
 from conformance.avro_codec import encode_blob, make_envelope
-from conformance.commands import validate as validate_command
+from conformance.cli import main
 from conformance.fixture import shipped_corpus_dir
 from conformance.validate import (
     ValidationUsageError,
@@ -27,11 +26,8 @@ CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "control-plane"
 
 
 def run_validate(*paths: Path | str, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str], str]:
-    """The sub-command as registered, through a parser of its own (independent of other sub-commands)."""
-    parser = argparse.ArgumentParser(prog="dw-conformance")
-    validate_command.register(parser.add_subparsers())
-    args = parser.parse_args(["validate", *map(str, paths)])
-    code = args.handler(args)
+    """The sub-command through the command line's entry point (usage errors become exit 2 there)."""
+    code = main(["validate", *map(str, paths)])
     captured = capsys.readouterr()
     return code, captured.out.splitlines(), captured.err
 

@@ -23,11 +23,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.commands.run import add_run_options, positive_float, positive_int, settings_from_args
+from conformance.commands.run import add_run_options, settings_from_args
+from conformance.errors import UsageError
+from conformance.planning import require_cases
 from conformance.problems import InputError
-from conformance.runner import ConfigurationError, Session
+from conformance.run_options import positive_float, positive_int
+from conformance.runner import Session
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def _non_negative_int(text: str) -> int:
@@ -48,7 +51,7 @@ def register(subparsers: Any) -> None:
             "Failures are shrunk and saved as runnable fixture directories."
         ),
     )
-    add_run_options(parser)
+    add_run_options(parser, run_only=False)
     parser.add_argument(
         "--max-examples",
         type=positive_int,
@@ -86,14 +89,14 @@ def register(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     try:
         import hypothesis  # noqa: F401
-    except ImportError:
-        print("dw-conformance: fuzz needs hypothesis (pip install hypothesis)", file=sys.stderr)
-        return EXIT_USAGE
+    except ImportError as error:
+        raise UsageError("fuzz needs hypothesis (pip install hypothesis)") from error
     from conformance.fuzz import Fuzzer, FuzzSettings, render_report
     from conformance.variants import load_field_map
 
     settings = settings_from_args(args, args.report_dir)
     settings.write_har = False
+    settings.run_scenarios = False  # sequences of answers are not what this command mutates or fuzzes
     fuzz_settings = FuzzSettings(
         max_examples=args.max_examples,
         time_budget=args.time_budget,
@@ -103,23 +106,18 @@ def handle(args: argparse.Namespace) -> int:
         jobs=args.jobs,
     )
     session = Session(settings, notify=lambda message: print(message, file=sys.stderr))
-    try:
+    try:  # ConfigurationError: exit 2 (conformance.cli)
         field_map = load_field_map(args.fields)
         session.prepare()
-        if not session.plans:
-            print(
-                "dw-conformance: nothing to run (no available adapter matched any fixture)", file=sys.stderr
-            )
-            return EXIT_USAGE
+        require_cases(session.plans, settings.select)
         session.start()
         fuzzer = Fuzzer(
             session, fuzz_settings, field_map=field_map, notify=lambda m: print(m, file=sys.stderr)
         )
         print(f"fuzz: seed {fuzzer.seed}", file=sys.stderr)
         report = fuzzer.run()
-    except (ConfigurationError, InputError) as error:
-        print(f"dw-conformance: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    except InputError as error:
+        raise UsageError(str(error)) from error
     finally:
         session.close()
     print(render_report(report))
@@ -128,6 +126,5 @@ def handle(args: argparse.Namespace) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     except OSError as error:
-        print(f"dw-conformance: could not write the fuzz report: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"could not write the fuzz report: {error}") from error
     return EXIT_OK if report.passed else EXIT_FAILED

@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from conformance.cli import EXIT_FAILED, EXIT_OK
+from conformance.errors import UsageError
 from conformance.fixture import shipped_corpus_dir
 from conformance.operations import load_tables
 from conformance.problems import InputError
@@ -51,14 +52,13 @@ def register(subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     # Imported here, not at the top: every `dw-conformance run` builds this command's parser too.
-    from conformance.handbook import HandbookUsageError, Sources, build_handbook
+    from conformance.handbook import Sources, build_handbook
     from conformance.handbook.measured import load_measurements, load_policies
 
     directories: list[Path] = list(args.fixtures or []) or [shipped_corpus_dir()]
     missing = [directory for directory in directories if not directory.is_dir()]
     if missing:
-        print(f"dw-conformance handbook: {missing[0]}: not a fixtures directory", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"{missing[0]}: not a fixtures directory")
     try:
         sources = Sources(
             fixture_dirs=directories,
@@ -68,16 +68,10 @@ def handle(args: argparse.Namespace) -> int:
             policies=tuple(load_policies(list(args.policy or []))),
         )
         handbook = build_handbook(sources, args.out)
-    except InputError as error:
-        for problem in error.problems:
-            print(f"dw-conformance handbook: {problem.render()}", file=sys.stderr)
-        return EXIT_USAGE
-    except HandbookUsageError as error:
-        print(f"dw-conformance handbook: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    except InputError as error:  # HandbookUsageError goes on to conformance.cli (exit 2)
+        raise UsageError("\n".join(problem.render() for problem in error.problems)) from error
     except OSError as error:
-        print(f"dw-conformance handbook: cannot write {args.out}: {error.strerror or error}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"cannot write {args.out}: {error.strerror or error}") from error
     for line in handbook.input_problems:
         print(f"dw-conformance handbook: skipped input: {line}", file=sys.stderr)
     print(

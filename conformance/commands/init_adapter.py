@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from conformance.cli import EXIT_OK, EXIT_USAGE
+from conformance.cli import EXIT_OK
+from conformance.errors import UsageError
 
 LANGUAGES = ("node", "python", "go")
 DEFAULT_PROJECTIONS = {"node": "sdk_node", "python": "sdk_py", "go": "sdk_go"}
@@ -42,7 +42,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _PROJECTION = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-class InitError(Exception):
+class InitError(UsageError):
     pass
 
 
@@ -111,16 +111,9 @@ def handle(args: argparse.Namespace) -> int:
     name: str = args.name or f"my-{language}-client"
     projection: str = args.projection or DEFAULT_PROJECTIONS[language]
     try:
-        written = write_starter(language, args.out, name, projection)
-    except InitError as error:
-        print(f"dw-conformance init-adapter: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        written = write_starter(language, args.out, name, projection)  # InitError: exit 2 (conformance.cli)
     except OSError as error:
-        print(
-            f"dw-conformance init-adapter: cannot write {args.out}: {error.strerror or error}",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+        raise UsageError(f"cannot write {args.out}: {error.strerror or error}") from error
     manifest = args.out / "adapter.yaml"
     print(f"wrote {len(written)} files in {args.out}: " + ", ".join(path.name for path in written))
     print(f"next: dw-conformance run --adapter exec={manifest} --fixtures <corpus directory>")

@@ -19,9 +19,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.cli import EXIT_OK, EXIT_USAGE
+from conformance.cli import EXIT_OK
+from conformance.errors import UsageError
 from conformance.known_failures import entries_from_document, file_text
-from conformance.result import ResultFileError, load_result_file
+from conformance.result import load_result_file
 
 DEFAULT_REASON = "TODO: say why this case fails and link the issue that tracks it"
 
@@ -46,11 +47,7 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    try:
-        document = load_result_file(args.source)
-    except ResultFileError as error:
-        print(f"dw-conformance known-failures: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    document = load_result_file(args.source)  # ResultFileError: exit 2 (conformance.cli)
     entries = entries_from_document(document, reason=args.reason)
     errors = [case["id"] for case in document["cases"] if case.get("status") == "error"]
     header = (
@@ -64,8 +61,7 @@ def handle(args: argparse.Namespace) -> int:
         try:
             args.output.write_text(text, encoding="utf-8")
         except OSError as error:
-            print(f"dw-conformance known-failures: {args.output}: cannot write: {error}", file=sys.stderr)
-            return EXIT_USAGE
+            raise UsageError(f"{args.output}: cannot write: {error}") from error
         print(f"wrote {len(entries)} known failure(s) to {args.output}", file=sys.stderr)
     if errors:
         print(

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from conformance.annotations import ANNOTATION_FORMATS, github_annotations
-from conformance.cli import EXIT_USAGE
-from conformance.merge import MergeError, ShardResult, copy_har_files, merge_documents
+from conformance.errors import UsageError
+from conformance.merge import ShardResult, copy_har_files, merge_documents
 from conformance.reporting.console import closing_sections, summary_table
-from conformance.result import ResultFileError, exit_code_for, load_result_file
+from conformance.result import exit_code_for, load_result_file
 
 
 def register(subparsers: Any) -> None:
@@ -43,19 +43,15 @@ def register(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     from conformance.reporting import write_reports
 
-    try:
-        results = [ShardResult(path, load_result_file(path)) for path in args.results]
-        document = merge_documents(results)
-    except (ResultFileError, MergeError) as error:
-        print(f"dw-conformance merge: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    # ResultFileError and MergeError are usage errors: exit 2 (conformance.cli)
+    results = [ShardResult(path, load_result_file(path)) for path in args.results]
+    document = merge_documents(results)
     try:
         args.report_dir.mkdir(parents=True, exist_ok=True)
         copied = copy_har_files(results, args.report_dir)
         paths = write_reports(document, args.report_dir)
     except OSError as error:
-        print(f"dw-conformance merge: cannot write to {args.report_dir}: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"cannot write to {args.report_dir}: {error}") from error
     out = sys.stdout
     print(f"merged {len(results)} result(s): {len(document['cases'])} cases, {copied} HAR file(s)", file=out)
     print(summary_table(document), file=out)

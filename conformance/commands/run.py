@@ -3,17 +3,16 @@
 Exit codes: 0 when the run's conformance level is not ``nonconforming``, 1
 when it is, 2 for usage or configuration errors (unknown adapter, unreadable
 fixtures directory, bad server profile or policy, report directory that
-cannot be written, two fixture files of one name, nothing selected), with the
-message on stderr. An interrupted run (Ctrl-C,
-SIGTERM) writes the reports of the cases that finished, marked incomplete,
-and exits 130.
+cannot be written, two fixture files of one name, nothing selected): they are
+raised as :class:`~conformance.planning.ConfigurationError` and
+:mod:`conformance.cli` prints the message on stderr. An interrupted run
+(Ctrl-C, SIGTERM) writes the reports of the cases that finished, marked
+incomplete, and exits 130.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
-import os
 import signal
 import sys
 import threading
@@ -23,13 +22,12 @@ from typing import Any
 
 from conformance.annotations import ANNOTATION_FORMATS, github_annotations
 from conformance.known_failures import KnownFailures, annotate_cases, load_known_failures
+from conformance.planning import require_cases
 from conformance.problems import InputError
 from conformance.proxy.recorder import DEFAULT_MAX_BODY_BYTES
 from conformance.reporting.console import CaseLines, closing_sections, summary_table
+from conformance.run_options import add_to_parser, positive_int, settings_from
 from conformance.runner import (
-    DEFAULT_NAMESPACE,
-    DEFAULT_TIMEOUT,
-    DEFAULT_TOKEN,
     CaseRun,
     ConfigurationError,
     RunSettings,
@@ -38,101 +36,12 @@ from conformance.runner import (
 )
 from conformance.sharding import Shard, corpus_identity, parse_shard, shard_fixtures
 
-EXIT_OK, EXIT_NONCONFORMING, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_NONCONFORMING, EXIT_INTERRUPTED = 0, 1, 130
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):  # "nan" would never time out: a hanging client would hang the run
-        raise argparse.ArgumentTypeError("must be a finite number of seconds")
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
-
-
-def add_run_options(parser: argparse.ArgumentParser) -> None:
-    """Options shared by ``run``, ``selftest`` and ``fuzz``."""
-    parser.add_argument(
-        "--fixtures",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="DIR",
-        help="fixture directory (repeatable; default: the shipped corpus)",
-    )
-    parser.add_argument(
-        "--adapter",
-        action="append",
-        default=[],
-        metavar="NAME[=ARG]",
-        dest="adapters",
-        help="adapter to run (repeatable; default: every available one). "
-        "Built in: canonical, python-sdk, cli[=PATH], exec=MANIFEST",
-    )
-    parser.add_argument("--dw", metavar="PATH", help="the dw executable for the cli adapter")
-    parser.add_argument(
-        "--upstream", metavar="URL", help="forward to a real server (live mode) instead of the stub"
-    )
-    parser.add_argument(
-        "--insecure-upstream",
-        action="store_true",
-        help="do not verify the TLS certificate of an https --upstream",
-    )
-    parser.add_argument(
-        "--server-profile", type=Path, metavar="FILE", help="server profile YAML (default: v2)"
-    )
-    parser.add_argument("--operations", type=Path, metavar="FILE", help="YAML extending the operation tables")
-    parser.add_argument(
-        "--namespace", default=DEFAULT_NAMESPACE, help="namespace the clients use (default: default)"
-    )
-    parser.add_argument(
-        "--token",
-        default=os.environ.get("DW_CONFORMANCE_TOKEN", DEFAULT_TOKEN),
-        help="bearer token the clients send (redacted from every output; default: $DW_CONFORMANCE_TOKEN or a "
-        "local placeholder)",
-    )
-    parser.add_argument(
-        "--jobs",
-        type=positive_int,
-        default=max(1, os.cpu_count() or 1),
-        metavar="N",
-        help="cases run in parallel (default: number of cores)",
-    )
-    parser.add_argument(
-        "--timeout",
-        type=positive_float,
-        default=DEFAULT_TIMEOUT,
-        metavar="SECONDS",
-        help=f"time limit per case (default: {DEFAULT_TIMEOUT:g})",
-    )
-    parser.add_argument(
-        "-k", dest="select", metavar="PATTERN", help="select fixtures/operations/cases (see docs)"
-    )
-    parser.add_argument("--policy", type=Path, metavar="FILE", help="declared deliberate differences (YAML)")
-    parser.add_argument(
-        "--cli-output-schemas",
-        type=Path,
-        metavar="MANIFEST",
-        help="the dw CLI's output-schema manifest (schemas/output/manifest.json of a CLI checkout): "
-        "the cli adapter's --json output is validated against the schema of each command",
-    )
-    parser.add_argument(
-        "--overlay",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="DIR",
-        dest="overlays",
-        help="directory of projection overlays: DIR/<fixture file> adds projections to that fixture "
-        "(repeatable)",
-    )
+def add_run_options(parser: argparse.ArgumentParser, *, run_only: bool = True) -> None:
+    """The options ``run``, ``selftest`` and ``fuzz`` share (declared in :mod:`conformance.run_options`)."""
+    add_to_parser(parser, run_only=run_only)
 
 
 def register(subparsers: Any) -> None:
@@ -195,25 +104,10 @@ def register(subparsers: Any) -> None:
 
 
 def settings_from_args(args: argparse.Namespace, report_dir: Path) -> RunSettings:
-    return RunSettings(
-        fixtures_dirs=list(args.fixtures),
-        adapter_specs=list(args.adapters),
-        dw_path=args.dw,
-        upstream=args.upstream,
-        profile_path=args.server_profile,
-        policy_path=args.policy,
-        operations_path=args.operations,
-        namespace=args.namespace,
-        token=args.token,
-        report_dir=report_dir,
-        jobs=args.jobs,
-        timeout=args.timeout,
-        select=args.select,
-        verify_upstream_tls=not args.insecure_upstream,
+    return settings_from(
+        lambda dest: getattr(args, dest, None),
+        report_dir,
         write_har=not getattr(args, "no_har", False),
-        max_body_bytes=getattr(args, "max_body_bytes", DEFAULT_MAX_BODY_BYTES),
-        overlay_dirs=list(getattr(args, "overlays", []) or []),
-        cli_output_schemas=getattr(args, "cli_output_schemas", None),
     )
 
 
@@ -278,15 +172,15 @@ def _apply_shard(session: Session, shard: Shard | None, out: Any) -> dict[str, A
     """Keep only the shard's plans (:mod:`conformance.sharding`); what ``run.shard`` records."""
     if shard is None:
         return None
-    names = shard_fixtures((plan.fixture.name for plan in session.plans), shard)
+    names = shard_fixtures((plan.subject for plan in session.plans), shard)
     if not names:
         raise ConfigurationError(
-            f"shard {shard} has no case: only {len({p.fixture.name for p in session.plans})} fixture(s) "
-            "are selected; use fewer shards"
+            f"shard {shard} has no case: only {len({p.subject for p in session.plans})} fixture(s) "
+            "and scenario(s) are selected; use fewer shards"
         )
     chosen = set(names)
-    session.plans = [plan for plan in session.plans if plan.fixture.name in chosen]
-    print(f"shard {shard}: {len(names)} fixture(s), {len(session.plans)} case(s)", file=out)
+    session.plans = [plan for plan in session.plans if plan.subject in chosen]
+    print(f"shard {shard}: {len(names)} fixture(s) and scenario(s), {len(session.plans)} case(s)", file=out)
     return {"index": shard.index, "count": shard.count, "fixtures": names}
 
 
@@ -320,11 +214,7 @@ def handle(args: argparse.Namespace) -> int:
     out = sys.stdout
     settings = settings_from_args(args, report_dir)
     settings.keep_evidence = False  # reports need only each case's result (see RunSettings)
-    try:
-        known = _known_failures(args)
-    except ConfigurationError as error:
-        print(f"dw-conformance: {error}", file=sys.stderr)
-        return EXIT_USAGE
+    known = _known_failures(args)  # a ConfigurationError is exit 2 (conformance.cli), like every usage error
     session = Session(settings, notify=lambda m: print(m, file=sys.stderr))
     # Signals are caught from here to the last report byte: a SIGTERM during
     # start-up or report writing must not kill the process half-way.
@@ -333,17 +223,12 @@ def handle(args: argparse.Namespace) -> int:
             _check_report_dir(report_dir)
             session.prepare()
             print(_adapter_line(session), file=out)
-            if not session.plans:
-                raise ConfigurationError(
-                    "nothing to run: no available adapter matched any selected fixture"
-                    + (f" (-k {args.select!r})" if args.select else "")
-                )
+            require_cases(session.plans, args.select)
             shard_info = _apply_shard(session, getattr(args, "shard", None), out)
             session.start()
-        except ConfigurationError as error:
+        except ConfigurationError:
             session.close()
-            print(f"dw-conformance: {error}", file=sys.stderr)
-            return EXIT_USAGE
+            raise
         lines = CaseLines(len(session.plans), out, verbose=bool(getattr(args, "verbose", False)))
 
         def case_done(run: CaseRun) -> None:
@@ -362,15 +247,15 @@ def handle(args: argparse.Namespace) -> int:
         finally:
             session.close()
         document = session.document(complete=not session.interrupted)
-        run_info = {**document["run"], "corpus": corpus_identity(session.fixtures)}
+        scenario_files = [scenario.path for scenario in session.scenarios]
+        run_info = {**document["run"], "corpus": corpus_identity(session.fixtures, scenario_files)}
         if shard_info is not None:
             run_info["shard"] = shard_info
         document = rebuild_document(document, run=run_info, known_failures=known)
         try:
             paths = write_reports(document, report_dir)
         except OSError as error:
-            print(f"dw-conformance: could not write reports to {report_dir}: {error}", file=sys.stderr)
-            return EXIT_USAGE
+            raise ConfigurationError(f"could not write reports to {report_dir}: {error}") from error
     print(file=out)
     print(summary_table(document), file=out)
     print(file=out)

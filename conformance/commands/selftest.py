@@ -23,9 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from conformance.commands.run import add_run_options, settings_from_args
-from conformance.runner import ConfigurationError, Session
+from conformance.errors import UsageError
+from conformance.planning import require_cases
+from conformance.runner import Session
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def register(subparsers: Any) -> None:
@@ -39,7 +41,7 @@ def register(subparsers: Any) -> None:
             "difference is listed as 'client already differs here'."
         ),
     )
-    add_run_options(parser)
+    add_run_options(parser, run_only=False)
     parser.add_argument(
         "--json", type=Path, metavar="FILE", dest="json_path", help="also write the report as JSON"
     )
@@ -54,21 +56,13 @@ def handle(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args, Path(tempfile.gettempdir()))
     settings.write_har = False
+    settings.run_scenarios = False  # sequences of answers are not what this command mutates or fuzzes
     session = Session(settings, notify=lambda message: print(message, file=sys.stderr))
-    try:
+    try:  # ConfigurationError: exit 2 (conformance.cli)
         session.prepare()
-        if not session.plans:
-            session.close()
-            print(
-                "dw-conformance: nothing to run (no available adapter matched any selected fixture)",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
+        require_cases(session.plans, settings.select)
         session.start()
         report = run_selftest(session, jobs=args.jobs)
-    except ConfigurationError as error:
-        print(f"dw-conformance: {error}", file=sys.stderr)
-        return EXIT_USAGE
     finally:
         session.close()
     print(render_report(report, verbose=args.verbose))
@@ -79,6 +73,5 @@ def handle(args: argparse.Namespace) -> int:
                 json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
             )
         except OSError as error:
-            print(f"dw-conformance: could not write {args.json_path}: {error}", file=sys.stderr)
-            return EXIT_USAGE
+            raise UsageError(f"could not write {args.json_path}: {error}") from error
     return EXIT_OK if report.passed else EXIT_FAILED

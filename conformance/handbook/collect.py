@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance.errors import UsageError
 from conformance.fixture import Fixture, discover
 from conformance.handbook.behaviour import error_notes, paging_notes
 from conformance.handbook.domains import domain_of, slug_of
@@ -32,7 +33,7 @@ from conformance.problems import InputError
 from conformance.proxy.profile import ServerProfile
 
 
-class HandbookUsageError(Exception):
+class HandbookUsageError(UsageError):
     """Inputs the handbook cannot be built from (the message names the files)."""
 
 

@@ -26,10 +26,8 @@ import json
 from typing import Any
 
 from conformance import avro_codec, jsonpointer
-from conformance.fixture import Fixture
+from conformance.fixture import ENVELOPE_SUFFIX, Fixture
 from conformance.handbook.model import EnvelopeExample
-
-_SUFFIX = "_envelope"
 
 
 def _example(field: str, source: str, direction: str, value: Any, fixture_blob: str = "") -> EnvelopeExample:
@@ -93,7 +91,7 @@ def envelope_examples(fixture: Fixture) -> tuple[EnvelopeExample, ...]:
         base = jsonpointer.join("", key, "request_body")
         for where, node in _walk_objects(request_body, base):
             for name, item in node.items():
-                plain = name[: -len(_SUFFIX)] if name.endswith(_SUFFIX) else ""
+                plain = name[: -len(ENVELOPE_SUFFIX)] if name.endswith(ENVELOPE_SUFFIX) else ""
                 if plain and plain in node and avro_codec.is_envelope(item):
                     field = _dotted(jsonpointer.join(where, plain), base)
                     add(

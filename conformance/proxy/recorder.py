@@ -46,6 +46,12 @@ Design decisions:
   With ``upstream`` the flows of a case are forwarded there and the real
   answers recorded; HTTPS upstreams have their certificates verified unless
   ``verify_upstream_tls=False``.
+- **Scripted answers.** ``open_case(..., script=AnswerScript(...))`` makes
+  the stub answer the case's operation requests from the script, in order
+  (:mod:`conformance.proxy.script`); ``recording.script_cursor`` says how
+  many took an answer and whether the bound was reached. An answer that
+  drops the connection is recorded with what was sent (status and headers
+  when they went out, the partial body) and ``error`` saying where it was cut.
 - **After the block.** When ``open_case`` exits, the case's connections are
   closed, the recording is sealed (later events for its flows are ignored),
   and a request still waiting for its answer is marked with an error.
@@ -69,10 +75,12 @@ from mitmproxy import connection, http
 from conformance.capture import CapturedExchange
 from conformance.proxy.engine import MitmEngine, ProxyStartError
 from conformance.proxy.profile import ServerProfile
+from conformance.proxy.script import AnswerScript, ScriptCursor
 from conformance.proxy.stub import (
     ANSWERED_BY_PROXY,
     FLOW_ANSWERED_BY,
     FLOW_CASE,
+    FLOW_DROP,
     FLOW_ROUTE,
     StubAddon,
     StubServer,
@@ -130,9 +138,18 @@ def parse_upstream(upstream: str) -> tuple[str, str, int]:
 class CaseRecording:
     """The flows of one case. ``exchanges`` is final once ``open_case`` has exited."""
 
-    def __init__(self, case_id: str, fixture: Fixture | None, server_url: str, port: int) -> None:
+    def __init__(
+        self,
+        case_id: str,
+        fixture: Fixture | None,
+        server_url: str,
+        port: int,
+        script: AnswerScript | None = None,
+    ) -> None:
         self.case_id = case_id
         self.fixture = fixture
+        #: The scripted answers' position (None: the stub answers as without a scenario).
+        self.script_cursor: ScriptCursor | None = ScriptCursor(script) if script is not None else None
         self.server_url = server_url
         self.port = port
         self.opened_at = time.time()
@@ -286,6 +303,9 @@ class _RecorderAddon:
             route = flow.metadata.get(FLOW_ROUTE)
             exchange.route = str(route) if route else None
             exchange.response_completed_at = response.timestamp_end or time.time()
+            dropped = flow.metadata.get(FLOW_DROP)
+            if dropped:
+                exchange.error = str(dropped)
 
     def error(self, flow: http.HTTPFlow) -> None:
         exchange = flow.metadata.get(_FLOW_EXCHANGE)
@@ -296,11 +316,19 @@ class _RecorderAddon:
             if exchange is None:
                 return
         message = flow.error.msg if flow.error is not None else "unknown error"
+        dropped = flow.metadata.get(FLOW_DROP)
         with _guard(flow) as open_:
             if not open_:
                 return
-            exchange.error = message
-            if exchange.response_status is None:
+            if dropped and exchange.error:
+                return  # the scripted drop already says what happened; the close is its consequence
+            exchange.error = f"{dropped} ({message})" if dropped else message
+            if exchange.response_status is None and dropped:
+                exchange.answered_by = str(flow.metadata.get(FLOW_ANSWERED_BY) or ANSWERED_BY_PROXY)
+                route = flow.metadata.get(FLOW_ROUTE)
+                exchange.route = str(route) if route else None
+                exchange.response_completed_at = time.time()
+            elif exchange.response_status is None:
                 exchange.answered_by = ANSWERED_BY_PROXY
                 exchange.response_completed_at = time.time()
                 exchange.response_status = _proxy_error_status(flow, message, exchange)
@@ -490,13 +518,23 @@ class RecordingProxy:
 
     @contextlib.contextmanager
     def open_case(
-        self, case_id: str, fixture: Fixture | None, timeout: float | None = None
+        self,
+        case_id: str,
+        fixture: Fixture | None,
+        timeout: float | None = None,
+        *,
+        script: AnswerScript | None = None,
     ) -> Iterator[CaseRecording]:
         """Lease a free slot for one case; blocks while all are busy (TimeoutError after ``timeout``).
 
         The slot is the one the calling thread claimed (:meth:`claim_slot`), if
-        it did; otherwise any slot neither leased nor claimed.
+        it did; otherwise any slot neither leased nor claimed. With ``script``
+        the stub answers the case's operation requests from it, in order (stub
+        mode only: a live proxy forwards to the real server, so a script is
+        refused with ValueError).
         """
+        if script is not None and self.upstream is not None:
+            raise ValueError("scripted answers need the embedded stub; a live proxy forwards to --upstream")
         if not self.running:
             raise RuntimeError("the recording proxy is not running (call start() first)")
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -511,7 +549,7 @@ class RecordingProxy:
                 if remaining is not None and remaining <= 0:
                     raise TimeoutError(f"no free proxy slot for case {case_id!r} within {timeout:g} s")
                 self._free.wait(remaining if remaining is not None else 1.0)
-            recording = CaseRecording(case_id, fixture, self.server_url(slot.port), slot.port)
+            recording = CaseRecording(case_id, fixture, self.server_url(slot.port), slot.port, script)
             slot.lease = recording
         try:
             self._engine.run_in_loop(lambda: self._begin_lease(slot, recording), _LOOP_CALL_TIMEOUT)

@@ -26,6 +26,11 @@ Decisions, in order:
    (``answered_by="not_found"``). Never an exception: whatever a client
    sends, it is answered and recorded.
 
+A case opened with an answer script (a scenario, :mod:`conformance.proxy.script`)
+changes step 3 only: each operation request takes the script's next answer
+(:meth:`StubServer.scripted_answer`, ``answered_by="scenario"``, ``route``
+``"answer <n>"`` or ``"bound"``); canned routes and the ``404`` stay as they are.
+
 Every answer carries the profile's headers for the path's plane
 (``X-Durable-Workflow-Control-Plane-Version`` outside ``/worker/``,
 ``X-Durable-Workflow-Protocol-Version`` under it) and a JSON content type.
@@ -47,7 +52,8 @@ from mitmproxy import http
 
 from conformance.proxy.dressing import RequestView, answer_values, dress, parse_body
 from conformance.proxy.paths import segments, split_target, strip_prefix
-from conformance.proxy.profile import ServerProfile
+from conformance.proxy.profile import ServerProfile, merge_headers
+from conformance.proxy.script import BOUND_STATUS, AnswerScript, ScriptCursor, ScriptedAnswer
 
 if TYPE_CHECKING:
     from conformance.fixture import Fixture
@@ -57,8 +63,10 @@ __all__ = [
     "ANSWERED_BY_NOT_FOUND",
     "ANSWERED_BY_PROFILE",
     "ANSWERED_BY_PROXY",
+    "ANSWERED_BY_SCENARIO",
     "FLOW_ANSWERED_BY",
     "FLOW_CASE",
+    "FLOW_DROP",
     "FLOW_ROUTE",
     "StubAddon",
     "StubAnswer",
@@ -72,6 +80,7 @@ ANSWERED_BY_PROFILE = "profile"
 ANSWERED_BY_FIXTURE = "fixture"
 ANSWERED_BY_NOT_FOUND = "not_found"
 ANSWERED_BY_PROXY = "proxy"
+ANSWERED_BY_SCENARIO = "scenario"
 
 #: ``flow.metadata`` keys shared with the recorder addon. FLOW_CASE holds the
 #: case the flow belongs to (anything with a ``fixture`` attribute), or None
@@ -79,6 +88,8 @@ ANSWERED_BY_PROXY = "proxy"
 FLOW_CASE = "dw_conformance.case"
 FLOW_ANSWERED_BY = "dw_conformance.answered_by"
 FLOW_ROUTE = "dw_conformance.route"
+#: Set when a scripted answer drops the connection: what was sent before the drop (the exchange's error).
+FLOW_DROP = "dw_conformance.drop"
 
 
 @dataclass(frozen=True)
@@ -88,6 +99,8 @@ class StubAnswer:
     headers: list[tuple[str, str]] = field(default_factory=list)
     answered_by: str = ANSWERED_BY_NOT_FOUND
     route: str | None = None
+    #: A scripted drop of the connection ("after_headers" / "before_response"), else None.
+    drop: str | None = None
 
 
 def json_bytes(document: Any) -> bytes:
@@ -220,6 +233,68 @@ class StubServer:
         return self.not_found(method, target, headers=headers)
 
 
+    def is_scripted_request(self, method: str, target: str, fixture: Fixture | None) -> bool:
+        """True when a script answers this request: the fixture's operation request, not a canned route."""
+        if fixture is None:
+            return False
+        stripped = strip_prefix(split_target(target)[0], self.api_prefix)
+        if stripped is None or self.profile.ancillary_route(method.upper(), stripped) is not None:
+            return False
+        return is_operation_request(fixture, method, stripped)
+
+    def scripted_answer(
+        self,
+        method: str,
+        target: str,
+        fixture: Fixture,
+        answer: ScriptedAnswer | None,
+        index: int,
+        script: AnswerScript,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> StubAnswer:
+        """The answer ``answer`` (index ``index`` of ``script``) dressed for this request; None: the bound."""
+        method = method.upper()
+        request = self._request(method, target, headers, body)
+        values = self._values(request, fixture)
+        if answer is None:
+            return StubAnswer(
+                status=BOUND_STATUS,
+                body=json_bytes(script.bound_body()),
+                headers=self._headers(request.path, values),
+                answered_by=ANSWERED_BY_SCENARIO,
+                route="bound",
+            )
+        extra: tuple[tuple[str, str], ...] = ()
+        if answer.from_fixture:
+            base = self.answer(method, target, fixture, headers=headers, body=body)
+            status = answer.status if answer.status_given else base.status
+            payload = base.body
+            extra = tuple(base.headers)
+        elif answer.has_json_body:
+            status = answer.status
+            document = answer.json_body
+            if answer.dress:
+                document = dress(document, self.profile.contracts, request, values)
+            payload = json_bytes(document)
+        else:
+            status = answer.status
+            payload = (answer.text or "").encode("utf-8")
+        if answer.protocol_headers:
+            merged = self._headers(request.path, values, extra, answer.headers)
+        else:
+            merged = merge_headers(self.profile.headers.common, answer.headers)
+        return StubAnswer(
+            status=status,
+            body=payload,
+            headers=merged,
+            answered_by=ANSWERED_BY_SCENARIO,
+            route=f"answer {index}",
+            drop=answer.drop,
+        )
+
+
 class StubAddon:
     """mitmproxy addon: answers in the ``request`` hook (after the recorder attributed the flow).
 
@@ -240,9 +315,25 @@ class StubAddon:
         method = flow.request.method
         target = flow.request.data.path.decode("utf-8", errors="replace")
         headers = {name: flow.request.headers.get(name, "") for name in flow.request.headers}
+        cursor: ScriptCursor | None = getattr(case, "script_cursor", None)
+        fixture = getattr(case, "fixture", None)
         try:
             if case is None:
                 answer = self.stub.not_found(method, target, stray=True, headers=headers)
+            elif cursor is not None and fixture is not None and self.stub.is_scripted_request(
+                method, target, fixture
+            ):
+                _ordinal, index, scripted = cursor.take()
+                answer = self.stub.scripted_answer(
+                    method,
+                    target,
+                    fixture,
+                    scripted,
+                    index,
+                    cursor.script,
+                    headers=headers,
+                    body=flow.request.get_content(strict=False),
+                )
             else:
                 answer = self.stub.answer(
                     method,
@@ -258,10 +349,29 @@ class StubAddon:
                 headers=[("Content-Type", "application/json")],
                 answered_by=ANSWERED_BY_PROXY,
             )
-        flow.response = http.Response.make(
-            answer.status,
-            answer.body,
-            [(name.encode("utf-8"), value.encode("utf-8")) for name, value in answer.headers],
-        )
         flow.metadata[FLOW_ANSWERED_BY] = answer.answered_by
         flow.metadata[FLOW_ROUTE] = answer.route
+        if answer.drop == "before_response":
+            flow.metadata[FLOW_DROP] = "the scenario closed the connection before any response byte"
+            killable: Any = flow
+            killable.kill()  # mitmproxy's Flow.kill is untyped
+            return
+        body = answer.body
+        response_headers = [(name.encode("utf-8"), value.encode("utf-8")) for name, value in answer.headers]
+        if answer.drop == "after_headers":
+            # Promise the whole body, send half of it, close: the client sees a response cut short.
+            sent = body[: len(body) // 2]
+            response_headers = [
+                (name, value)
+                for name, value in response_headers
+                if name.lower() not in (b"content-length", b"connection", b"transfer-encoding")
+            ]
+            response_headers += [(b"Content-Length", str(len(body)).encode()), (b"Connection", b"close")]
+            flow.metadata[FLOW_DROP] = (
+                f"the scenario closed the connection after the response headers and {len(sent)} of "
+                f"{len(body)} body bytes"
+            )
+            body = sent
+        flow.response = http.Response.make(answer.status, body, response_headers)
+        if answer.drop == "after_headers":
+            flow.response.headers["Content-Length"] = str(len(answer.body))

@@ -227,7 +227,8 @@ def case_unasserted(case: Mapping[str, Any]) -> list[str]:
         if str(entry) not in UNIVERSAL_UNASSERTED and unasserted_part(str(entry)) not in parts:
             parts.append(unasserted_part(str(entry)))
     response = case.get("response")
-    if isinstance(response, Mapping) and response.get("status") == "not_asserted":
+    scenario = "scenario" in case  # its verdict judged the answers' side: outcome, items, error surface
+    if isinstance(response, Mapping) and response.get("status") == "not_asserted" and not scenario:
         parts.append(RESPONSE_UNASSERTED)
     return parts
 
@@ -242,3 +243,54 @@ def response_lines(case: Mapping[str, Any]) -> list[str]:
         lines.append(f"the client said: {response['refusal']}")
     lines.extend(difference_line(item, sent_word="surfaced") for item in response.get("differences") or [])
     return lines
+
+
+@dataclass(frozen=True)
+class ScenarioRow:
+    """One scenario case as the reports show it: the sequence, the retries, what the client surfaced."""
+
+    scenario: str
+    client: str
+    status: str
+    requests: int
+    retried: str
+    retry_after: str
+    outcome: str
+    surfaced: str
+
+
+def scenario_rows(document: Mapping[str, Any]) -> list[ScenarioRow]:
+    """Every scenario case of the document, in case order (cases without a scenario verdict left out)."""
+    rows: list[ScenarioRow] = []
+    for case in document.get("cases") or []:
+        verdict = case.get("scenario")
+        if not isinstance(verdict, Mapping):
+            continue
+        retry = verdict.get("retry") or {}
+        honoured = retry.get("honoured_retry_after")
+        summary = verdict.get("error_summary") or {}
+        surfaced = ", ".join(
+            f"{name} {str(summary[name])[:40]}"
+            for name in ("status", "code", "category")
+            if summary.get(name) is not None
+        )
+        rows.append(
+            ScenarioRow(
+                scenario=str(verdict.get("scenario", case.get("fixture", ""))),
+                client=str(case.get("adapter", "")),
+                status=display_status(case),
+                requests=len(verdict.get("requests") or []),
+                retried=", ".join(str(item) for item in retry.get("retried") or []) or "nothing",
+                retry_after="—" if honoured is None else ("honoured" if honoured else "ignored"),
+                outcome=str(verdict.get("outcome_status", "")),
+                surfaced=surfaced or "—",
+            )
+        )
+    return rows
+
+
+def scenarios_not_applicable(document: Mapping[str, Any]) -> list[str]:
+    """``"<scenario>: <reason>"`` for each scenario the run loaded but could not play on its corpus."""
+    section = document.get("scenarios") or {}
+    absent = section.get("not_applicable") or []
+    return [f"{item.get('scenario', '')}: {item.get('reason', '')}" for item in absent]

@@ -37,6 +37,7 @@ from conformance.reporting.common import (
     display_status,
     known_failure_note,
     response_lines,
+    scenarios_not_applicable,
     unasserted_groups,
 )
 
@@ -240,6 +241,11 @@ def closing_sections(document: Mapping[str, Any]) -> str:
         lines.extend(f"  INTR   {case.get('id', '')}" for case in cut_short)
         lines.append("")
     lines.extend(compatibility_lines(document))
+    absent = scenarios_not_applicable(document)
+    if absent:
+        lines.append(f"scenarios not played ({len(absent)}; no part in the level):")
+        lines.extend(f"  {line}" for line in absent)
+        lines.append("")
     groups = unasserted_groups(document)
     if groups:
         lines.append("not asserted (nobody checked these parts):")

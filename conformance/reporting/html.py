@@ -53,6 +53,8 @@ from conformance.reporting.common import (
     failing_parity,
     identity_text,
     known_failure_note,
+    scenario_rows,
+    scenarios_not_applicable,
     short_value,
     truncate,
     unasserted_groups,
@@ -796,6 +798,30 @@ def _parity_section(document: Mapping[str, Any]) -> str:
     return f'<section id="parity"><h2>Client versus client</h2>{body}</section>'
 
 
+def _scenarios_section(document: Mapping[str, Any]) -> str:
+    """What each client did with each sequence of answers (walks, error answers, retries)."""
+    rows = scenario_rows(document)
+    absent = scenarios_not_applicable(document)
+    if not rows and not absent:
+        return ""
+    notes = "".join(f"<li>{esc(line)}</li>" for line in absent)
+    missing = ""
+    if notes:
+        missing = f'<p>Not played on this corpus (no part in the level):</p><ul class="notes">{notes}</ul>'
+    body = "".join(
+        f'<tr class="status-{esc(row.status)}"><td>{esc(row.scenario)}</td><td>{esc(row.client)}</td>'
+        f"<td>{esc(row.status)}</td><td>{row.requests}</td><td>{esc(row.retried)}</td>"
+        f"<td>{esc(row.retry_after)}</td><td>{esc(row.outcome)}</td><td>{esc(row.surfaced)}</td></tr>"
+        for row in rows
+    )
+    return (
+        '<section id="scenarios"><h2>Scenarios: sequences of answers</h2>'
+        '<table class="scenarios"><thead><tr><th>scenario</th><th>client</th><th>status</th>'
+        "<th>requests</th><th>retried after</th><th>Retry-After</th><th>client ended</th>"
+        f"<th>surfaced</th></tr></thead><tbody>{body}</tbody></table>{missing}</section>"
+    )
+
+
 def _problems_section(document: Mapping[str, Any]) -> str:
     problems = document.get("input_problems") or []
     if not problems:
@@ -844,6 +870,7 @@ def page_parts(document: Mapping[str, Any]) -> Iterator[str]:
         yield _case_article(case, case_ids[index])
     yield "</section>"
     yield _parity_section(document)
+    yield _scenarios_section(document)
     yield _implementations_section(document)
     yield _run_section(document)
     yield (

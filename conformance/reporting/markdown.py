@@ -36,6 +36,8 @@ from conformance.reporting.common import (
     failing_parity,
     identity_text,
     known_failure_note,
+    scenario_rows,
+    scenarios_not_applicable,
     short_value,
     unasserted_groups,
 )
@@ -305,6 +307,34 @@ def _unasserted_section(document: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _scenarios_section(document: Mapping[str, Any]) -> list[str]:
+    """What each client did with each sequence of answers (walks, error answers, retries)."""
+    rows = scenario_rows(document)
+    absent = scenarios_not_applicable(document)
+    if not rows and not absent:
+        return []
+    lines = [
+        "### Scenarios (sequences of answers)",
+        "",
+        "| scenario | client | status | requests | retried after | Retry-After | client ended | surfaced |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows[:MAX_LISTED]:
+        lines.append(
+            f"| {md_text(row.scenario)} | {md_text(row.client)} | {STATUS_MARKS.get(row.status, row.status)} "
+            f"| {row.requests} | {md_text(row.retried)} | {md_text(row.retry_after)} | "
+            f"{md_text(row.outcome)} | {md_text(row.surfaced)} |"
+        )
+    if len(rows) > MAX_LISTED:
+        lines.append(f"| … and {len(rows) - MAX_LISTED} more (see index.html) | | | | | | | |")
+    lines.append("")
+    if absent:
+        lines.extend(["Not played on this corpus (no part in the level):", ""])
+        lines.extend(f"- {md_text(line, 300)}" for line in absent)
+        lines.append("")
+    return lines
+
+
 def _problems_section(document: Mapping[str, Any]) -> list[str]:
     problems = document.get("input_problems") or []
     if not problems:
@@ -324,6 +354,7 @@ def render_markdown(document: Mapping[str, Any]) -> str:
         *_failures_section(document),
         *_known_failures_section(document),
         *_parity_section(document),
+        *_scenarios_section(document),
         *_problems_section(document),
         *_compatibility_section(document),
         *_unasserted_section(document),

@@ -44,11 +44,10 @@ no output, nothing shared, no schema), ``not_reached`` (no operation
 request was captured, or the client could not be exercised: the request
 side already says why).
 
-:func:`case_status` is the one rule for a case's status: ``skipped``, else
-``error`` when the client could not be exercised or the response side is an
-error, else ``fail`` when either side failed, else ``pass``. A case whose
-response side was not asserted still passes on its request verdict; every
-report says that the response side was not asserted.
+A case's status combines this verdict with the request verdict in one rule,
+:func:`conformance.case_status.decide_status`. A case whose response side
+was not asserted still passes on its request verdict; every report says that
+the response side was not asserted.
 """
 
 from __future__ import annotations
@@ -69,7 +68,7 @@ if TYPE_CHECKING:
     from conformance.policy import Policy
     from conformance.response.cli_schemas import CliOutputSchemas
 
-__all__ = ["ResponseVerdict", "case_status", "client_words", "judge_response", "operation_exchange"]
+__all__ = ["ResponseVerdict", "client_words", "judge_response", "operation_exchange"]
 
 ResponseStatus = Literal["pass", "fail", "error", "not_asserted", "not_reached"]
 #: Projection key whose client prints a ``--json`` document the CLI's schemas describe.
@@ -272,16 +271,3 @@ def _with_policy(
     failures = [item for item in differences if item.severity == "failure"]
     diagnostics = [item for item in differences if item.severity != "failure"]
     return failures, diagnostics
-
-
-def case_status(
-    *, skipped: bool, client_error: bool, request_failed: bool, response: ResponseVerdict | None
-) -> str:
-    """The one rule for a case's status (see the module docstring)."""
-    if skipped:
-        return "skipped"
-    if client_error or (response is not None and response.status == "error"):
-        return "error"
-    if request_failed or (response is not None and response.status == "fail"):
-        return "fail"
-    return "pass"

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from conformance.adapters.base import Adapter, CaseInput, ClientOutcome
 from conformance.capture import CapturedExchange
-from conformance.diff import CaseVerdict, judge
+from conformance.diff import CaseVerdict
 from conformance.expectations import JudgeSettings
 from conformance.fixture import Fixture
 from conformance.operations import default_tables
 from conformance.proxy.recorder import RecordingProxy
+from support.judging import judge
 
 TOKEN = "e2e-adapter-token-7f3a91"
 NAMESPACE = "default"

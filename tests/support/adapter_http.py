@@ -79,6 +79,21 @@ class LocalServer:
 
 
 @contextmanager
+def serving(handler: type[BaseHTTPRequestHandler], name: str) -> Iterator[str]:
+    """``handler`` served on 127.0.0.1:<ephemeral> for the block; yields the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@contextmanager
 def local_server(reply: Any = None, responder: Responder | None = None) -> Iterator[LocalServer]:
     """A recording server on 127.0.0.1:<ephemeral> for the duration of the block."""
     state = LocalServer(url="", reply={} if reply is None else reply, responder=responder)
@@ -113,14 +128,6 @@ def local_server(reply: Any = None, responder: Responder | None = None) -> Itera
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="adapter-test-server", daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serving(Handler, "adapter-test-server") as url:
+        state.url = url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

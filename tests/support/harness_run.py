@@ -99,11 +99,19 @@ class Completed:
         return {case["id"]: case for case in document["cases"]}
 
 
-def start_command(report_dir: Path, *args: str, **env: str) -> tuple[subprocess.Popen[str], str]:
-    """``dw-conformance run --report-dir REPORT_DIR ARGS`` started as a subprocess; (process, mark)."""
+def start_command(
+    report_dir: Path, *args: str, scenarios: bool = False, **env: str
+) -> tuple[subprocess.Popen[str], str]:
+    """``dw-conformance run --report-dir REPORT_DIR ARGS`` started as a subprocess; (process, mark).
+
+    ``scenarios=False`` (the default here) adds ``--no-scenarios``: a test about single-request cases
+    counts and judges those alone. The tests of the scenarios, of determinism, of shards and of the
+    real corpus pass ``scenarios=True`` and run what ``dw-conformance run`` runs by default.
+    """
     mark = uuid.uuid4().hex
+    flags = [] if scenarios else ["--no-scenarios"]
     process = subprocess.Popen(
-        [str(CONSOLE_SCRIPT), "run", "--report-dir", str(report_dir), *args],
+        [str(CONSOLE_SCRIPT), "run", "--report-dir", str(report_dir), *flags, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -112,8 +120,10 @@ def start_command(report_dir: Path, *args: str, **env: str) -> tuple[subprocess.
     return process, mark
 
 
-def run_command(report_dir: Path, *args: str, timeout: float = 300, **env: str) -> Completed:
+def run_command(
+    report_dir: Path, *args: str, timeout: float = 300, scenarios: bool = False, **env: str
+) -> Completed:
     """Run the command to its end; ``left_behind`` lists the marked processes still alive after it."""
-    process, mark = start_command(report_dir, *args, **env)
+    process, mark = start_command(report_dir, *args, scenarios=scenarios, **env)
     stdout, stderr = process.communicate(timeout=timeout)
     return Completed(process.returncode, stdout, stderr, report_dir, mark, survivors(mark))

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from conformance.capture import CapturedExchange
-from conformance.expectations import JudgeSettings
+from conformance.diff import CaseVerdict, judge_request
+from conformance.expectations import JudgeSettings, build_expectation
 from conformance.fixture import Fixture
+from conformance.normalize import NormalizedRequest
+from conformance.parity import ParityFinding, compare_requests
+from conformance.policy import Policy
 
 TOKEN = "s3cret-token-value"
 SETTINGS = JudgeSettings(namespace="default", token=TOKEN)
@@ -105,3 +110,31 @@ def minimal(**overrides: Any) -> dict[str, Any]:
 def shipped(name: str) -> Fixture:
     path = CORPUS / name
     return Fixture(path, json.loads(path.read_text(encoding="utf-8")))
+
+
+def judge(
+    fixture: Fixture,
+    projection_key: str,
+    exchanges: Sequence[CapturedExchange],
+    profile: Any,
+    settings: JudgeSettings,
+    policy: Policy | None = None,
+) -> CaseVerdict:
+    """Build the projection's expectation with the one builder, then judge the exchanges against it."""
+    expectation = build_expectation(fixture, projection_key, settings)
+    return judge_request(expectation, exchanges, profile, settings, policy=policy)
+
+
+def compare_clients(
+    fixture: Fixture,
+    requests: Mapping[str, tuple[str, NormalizedRequest]],
+    *,
+    policy: Policy | None = None,
+    settings: JudgeSettings = SETTINGS,
+) -> list[ParityFinding]:
+    """Parity of requests keyed by label with their projection key (expectations built here)."""
+    built = {
+        label: (build_expectation(fixture, projection, settings), request)
+        for label, (projection, request) in requests.items()
+    }
+    return compare_requests(fixture, built, policy=policy)

@@ -182,6 +182,9 @@ function setDotted(target, dotted, value) {
 }
 
 async function runCase(request) {
+  if (request.drive && request.drive.walk) {
+    return { status: "skipped", error: "this example client does not walk pages" };
+  }
   const projection = request.projection;
   if (!projection || typeof projection.method !== "string" || !Array.isArray(projection.path)) {
     return { status: "skipped", error: `no usable ${request.projection_key} projection (method and path needed)` };

@@ -92,6 +92,9 @@ type execRequest struct {
 	Namespace        string            `json:"namespace"`
 	Token            string            `json:"token"`
 	TimeoutSeconds   float64           `json:"timeout_seconds"`
+	Drive            struct {
+		Walk bool `json:"walk"`
+	} `json:"drive"`
 }
 
 // fallbackCanonical is for an older harness without canonical_request: the fixture's own
@@ -252,7 +255,10 @@ func run(raw []byte) map[string]any {
 	}
 	var output any
 	var err error
-	if handler, ok := operations[request.Operation]; ok {
+	if request.Drive.Walk {
+		// A walk: read every page to the end, report the items as "output". Not written yet.
+		return map[string]any{"status": "skipped", "error": "walking every page of " + request.Operation + " is not implemented yet"}
+	} else if handler, ok := operations[request.Operation]; ok {
 		output, err = handler(ctx)
 	} else if !replayUnlisted {
 		return map[string]any{"status": "skipped", "error": request.Operation + " is not implemented by this client yet"}

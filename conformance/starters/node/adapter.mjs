@@ -162,7 +162,10 @@ async function main() {
   let result;
   try {
     const handler = OPERATIONS[request.operation];
-    if (!handler && !REPLAY_UNLISTED) {
+    if (request.drive && request.drive.walk) {
+      // A walk: read every page to the end, report the items as `output`. Not written yet.
+      result = { status: "skipped", error: `walking every page of ${request.operation} is not implemented yet` };
+    } else if (!handler && !REPLAY_UNLISTED) {
       result = { status: "skipped", error: `${request.operation} is not implemented by this client yet` };
     } else {
       const output = handler ? await handler(ctx) : await replayCanonical(ctx, canonicalRequest(request));

@@ -187,7 +187,11 @@ def main() -> int:
         operation = str(request.get("operation"))
         handler = OPERATIONS.get(operation)
         result: dict[str, Any]
-        if handler is None and not REPLAY_UNLISTED:
+        if (request.get("drive") or {}).get("walk"):
+            # A walk: read every page to the end, report the items as `output`. Not written yet.
+            reason = f"walking every page of {operation} is not implemented yet"
+            result = {"status": "skipped", "error": reason}
+        elif handler is None and not REPLAY_UNLISTED:
             result = {"status": "skipped", "error": f"{operation} is not implemented by this client yet"}
         else:
             output = handler(ctx) if handler else replay_canonical(ctx, canonical_request(request))

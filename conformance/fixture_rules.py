@@ -1,0 +1,274 @@
+"""The semantic rules of a fixture: what a JSON Schema cannot say. One function per rule.
+
+``validate`` reports them for files; :func:`conformance.fixture.discover` and
+:func:`conformance.overlay.apply_overlays` apply the same functions when a run
+loads its fixtures (:func:`semantic_problems`), so a fixture that contradicts
+itself is an input problem before any client runs, never a client's failure.
+The expectation builder (:mod:`conformance.expectations`) calls
+:func:`envelope_agreement` for the envelopes it meets, so the rule "an envelope
+decodes to the plain value stated beside it" is coded once, with one pointer:
+the stated plain value (``.../payload_envelope/decoded``, or the ``<name>``
+sibling of a ``<name>_envelope``).
+
+Rules about a *directory* (file names, one file per operation) stay in
+:mod:`conformance.validate`: they say nothing about whether a fixture can be run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from conformance import jsonpointer
+from conformance.avro_codec import AVRO_CODEC, AvroCodecError, decode_blob
+from conformance.drift import json_differences
+from conformance.fixture import ENVELOPE_SUFFIX, KNOWN_TOP_LEVEL_KEYS
+from conformance.problems import InputError, Problem
+from conformance.textsafe import json_safe
+
+if TYPE_CHECKING:
+    from conformance.fixture import Fixture
+
+__all__ = [
+    "ACTION_SEGMENTS",
+    "PATH_ID_KEYS",
+    "companion_agreement",
+    "envelope_agreement",
+    "envelope_problems",
+    "expectation_problems",
+    "path_id_problems",
+    "payload_envelope_agreement",
+    "semantic_problems",
+]
+
+#: Collection segment of a request path -> the ``semantic_body`` keys that may
+#: name the id in the segment after it (the first key present is compared).
+PATH_ID_KEYS: dict[str, tuple[str, ...]] = {
+    "workflows": ("workflow_id",),
+    "runs": ("run_id",),
+    "signal": ("signal_name",),
+    "query": ("query_name",),
+    "update": ("update_name",),
+    "updates": ("update_id",),
+    "workflow-tasks": ("task_id", "workflow_task_id"),
+    "activity-tasks": ("task_id", "activity_task_id"),
+    "query-tasks": ("query_task_id", "task_id"),
+    "schedules": ("schedule_id",),
+    "namespaces": ("name", "namespace"),
+    "task-queues": ("task_queue", "name"),
+    "build-ids": ("build_id",),
+    "workers": ("worker_id",),
+    "activities": ("activity_id",),
+    "search-attributes": ("name", "attribute_name"),
+}
+
+#: Segments that name an action even right after a collection
+#: (``POST /worker/workflow-tasks/poll``, ``POST /task-queues/q/build-ids/drain``):
+#: never compared as ids.
+ACTION_SEGMENTS = frozenset(
+    {"poll", "register", "heartbeat", "search", "count", "list", "drain", "promote", "resume"}
+)
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = json.dumps(json_safe(value), ensure_ascii=False, sort_keys=True, default=repr)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# ── path ids ─────────────────────────────────────────────────────────────
+
+
+def path_id_problems(document: dict[str, Any], file: str) -> list[Problem]:
+    """Ids in ``request.path`` that disagree with ``semantic_body`` (see :data:`PATH_ID_KEYS`)."""
+    request = document.get("request")
+    semantic = document.get("semantic_body")
+    if not (isinstance(request, dict) and isinstance(semantic, dict)):
+        return []
+    path = request.get("path")
+    if not isinstance(path, str):
+        return []
+    segments = [segment for segment in path.split("?", 1)[0].split("/") if segment]
+    problems: list[Problem] = []
+    for index, collection in enumerate(segments[:-1]):
+        keys = PATH_ID_KEYS.get(collection)
+        segment = segments[index + 1]
+        if keys is None or segment in ACTION_SEGMENTS:
+            continue
+        key = next((name for name in keys if name in semantic), None)
+        if key is None:
+            continue
+        value = semantic[key]
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            continue
+        if unquote(segment) != str(value):
+            problems.append(
+                Problem(
+                    file,
+                    "/request/path",
+                    f"{value!r} (semantic_body.{key}) after '{collection}/'",
+                    repr(unquote(segment)),
+                )
+            )
+    return problems
+
+
+# ── envelopes ────────────────────────────────────────────────────────────
+
+
+def _walk(node: Any, pointer: str) -> Iterator[tuple[Any, str]]:
+    """Every (value, pointer) of a document, iteratively."""
+    stack: list[tuple[Any, str]] = [(node, pointer)]
+    while stack:
+        current, where = stack.pop()
+        yield current, where
+        if isinstance(current, dict):
+            stack.extend((value, jsonpointer.join(where, key)) for key, value in current.items())
+        elif isinstance(current, list):
+            stack.extend((value, jsonpointer.join(where, i)) for i, value in enumerate(current))
+
+
+def _is_avro_envelope(node: Any) -> bool:
+    return isinstance(node, dict) and node.get("codec") == AVRO_CODEC and "blob" in node
+
+
+def _decode_problem(file: str, pointer: str, blob: Any) -> tuple[Any, Problem | None]:
+    try:
+        return json_safe(decode_blob(blob)), None
+    except AvroCodecError as error:
+        return None, Problem(
+            file,
+            jsonpointer.join(pointer, "blob"),
+            "a blob that decodes as a durable_workflow.protocol.Value",
+            f"{error.reason}: {error}",
+        )
+
+
+def _mismatch(file: str, pointer: str, what: str, decoded: Any, stated: Any) -> Problem | None:
+    differences = json_differences(stated, decoded)
+    if not differences:
+        return None
+    first = differences[0]
+    inner = f" (first difference at {first.pointer})" if first.pointer else ""
+    return Problem(file, pointer, f"{what}: {_short(decoded)}", f"{_short(stated)}{inner}")
+
+
+def envelope_agreement(
+    file: str, envelope_pointer: str, envelope: Any, stated_pointer: str, stated: Any, what: str
+) -> Problem | None:
+    """THE rule: an Avro envelope written in a fixture decodes, to exactly the plain value stated beside it.
+
+    ``envelope`` sits at ``envelope_pointer``; ``stated`` (at ``stated_pointer``)
+    is the plain value it must decode to. An undecodable blob is a problem at
+    ``<envelope_pointer>/blob``; a disagreement is a problem at the stated value,
+    whose ``expected`` shows what the blob decodes to (``what``) and whose
+    ``found`` names the first differing pointer. Envelopes of another codec are
+    not this rule's business (the builder refuses them where it must decode them).
+    """
+    if not _is_avro_envelope(envelope):
+        return None
+    decoded, problem = _decode_problem(file, envelope_pointer, envelope["blob"])
+    if problem is not None:
+        return problem
+    return _mismatch(file, stated_pointer, what, decoded, stated)
+
+
+def payload_envelope_agreement(file: str, projection_key: str, spec: Any) -> Problem | None:
+    """:func:`envelope_agreement` for a projection's ``payload_envelope`` (``blob`` against ``decoded``)."""
+    if not isinstance(spec, dict) or "blob" not in spec or spec.get("codec") != AVRO_CODEC:
+        return None
+    where = jsonpointer.join("", projection_key, "payload_envelope")
+    if "decoded" not in spec:
+        _decoded, problem = _decode_problem(file, where, spec["blob"])
+        return problem
+    return envelope_agreement(
+        file,
+        where,
+        spec,
+        jsonpointer.join(where, "decoded"),
+        spec["decoded"],
+        "the value the blob decodes to",
+    )
+
+
+def companion_agreement(file: str, parent_pointer: str, parent: dict[str, Any], name: str) -> Problem | None:
+    """:func:`envelope_agreement` for a ``<name>_envelope`` key beside a plain ``<name>`` in ``parent``."""
+    sibling = name[: -len(ENVELOPE_SUFFIX)]
+    return envelope_agreement(
+        file,
+        jsonpointer.join(parent_pointer, name),
+        parent[name],
+        jsonpointer.join(parent_pointer, sibling),
+        parent[sibling],
+        f"the value {name}'s blob decodes to",
+    )
+
+
+def envelope_problems(document: dict[str, Any], file: str) -> list[Problem]:
+    """Blobs that do not decode, or decode to something other than the value stated beside them."""
+    problems: list[Problem] = []
+    specs: set[str] = set()
+    for key, projection in document.items():
+        if key in KNOWN_TOP_LEVEL_KEYS or not isinstance(projection, dict):
+            continue
+        spec = projection.get("payload_envelope")
+        if not isinstance(spec, dict) or "blob" not in spec or spec.get("codec") != AVRO_CODEC:
+            continue
+        specs.add(jsonpointer.join("", key, "payload_envelope"))
+        problem = payload_envelope_agreement(file, key, spec)
+        if problem is not None:
+            problems.append(problem)
+    for node, where in _walk(document, ""):
+        if where in specs or not _is_avro_envelope(node):
+            continue
+        parent_pointer, _, last = where.rpartition("/")
+        name = jsonpointer.unescape(last)
+        parent: Any = None
+        if name.endswith(ENVELOPE_SUFFIX) and len(name) > len(ENVELOPE_SUFFIX):
+            try:
+                parent = jsonpointer.resolve(document, parent_pointer)
+            except jsonpointer.PointerError:
+                parent = None
+        if isinstance(parent, dict) and name[: -len(ENVELOPE_SUFFIX)] in parent:
+            problem = companion_agreement(file, parent_pointer, parent, name)
+        else:
+            _decoded, problem = _decode_problem(file, where, node["blob"])
+        if problem is not None:
+            problems.append(problem)
+    return problems
+
+
+# ── the whole fixture ────────────────────────────────────────────────────
+
+
+def expectation_problems(fixture: Fixture) -> list[Problem]:
+    """What the expectation builder refuses, for the canonical projection and every projection.
+
+    The builder's own rules (a ``request_body`` that disagrees with
+    ``request.body``, a ``payload_envelope`` value that clashes with an
+    ``expected_body``, a query value of no query type, an undecodable expected
+    envelope...) are rules of the fixture too. Run-wide settings do not change
+    whether a fixture contradicts itself, so neutral ones are used.
+    """
+    from conformance.expectations import CANONICAL, JudgeSettings, build_expectation
+
+    settings = JudgeSettings(namespace="default", token="")
+    problems: list[Problem] = []
+    for key in [CANONICAL, *fixture.projection_keys]:
+        try:
+            build_expectation(fixture, key, settings)
+        except InputError as error:
+            problems.extend(error.problems)
+    return problems
+
+
+def semantic_problems(fixture: Fixture) -> list[Problem]:
+    """Every semantic problem of one loaded fixture (each reported once), in rule order."""
+    file = str(fixture.path)
+    found = [
+        *envelope_problems(fixture.data, file),
+        *path_id_problems(fixture.data, file),
+        *expectation_problems(fixture),
+    ]
+    return list(dict.fromkeys(found))

@@ -1,0 +1,559 @@
+"""The verdict of one scenario case: the client's request sequence against the expected one.
+
+``judge_scenario(scenario, exchanges, outcome, ...)`` checks, in this order:
+
+1. **The walk** (``expect.requests``): each request's paging parameters (a
+   listed query name with a value must be sent with that value, one listed
+   as null must be absent; listed body keys must equal), the number of
+   requests (a walk that stops early: ``missing_request``; a request after
+   the last page: ``extra_request``), a page asked for twice after it was
+   answered whole (``repeated_page``).
+2. **Attempts** (``expect.attempts``): how many operation requests the
+   client sent in all, retries included.
+3. **Retry-After** (``expect.retry_after: honour``, the default): a request
+   that follows an answer carrying ``Retry-After: N`` (seconds) must come at
+   least N seconds (less a 50 ms allowance for clocks) after that answer.
+4. **The bound**: a sequence the stub had to stop (``route == "bound"``) is
+   a failure: the walk or the retries did not end by themselves.
+5. **The outcome** (``expect.outcome``): ``completed`` or ``client_error``.
+6. **The collapsed result** (``expect.items``): the items the client
+   surfaced (the CLI's envelope at the pointer, the SDK iterator's list)
+   against the items of the pages, by ``key`` when given.
+7. **The error surface**: what the client surfaced on an error, recorded;
+   a language-specific leak in machine-readable output (a PHP class name, a
+   file path, a stack trace) is a failure
+   (:mod:`conformance.scenarios.error_surface`).
+
+Every difference is a :class:`~conformance.findings.Difference` whose
+pointer addresses the sequence (``/requests/2/query/after_sequence``,
+``/requests/3``, ``/outcome``, ``/items/4``, ``/error_surface/json/...``) and
+whose message reads on its own: ``request 3: expected after_sequence=200,
+sent after_sequence=100``. The retry behaviour (attempts, delays, which
+statuses were retried) is recorded whether or not anything is expected of it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any, Literal
+
+from conformance import jsonpointer
+from conformance.capture import CapturedExchange
+from conformance.findings import Difference
+from conformance.scenarios import error_surface
+from conformance.scenarios.model import ExpectedRequest, Scenario
+from conformance.scenarios.sequence import SentRequest, operation_sequence, retry_after_seconds
+from conformance.textsafe import json_safe
+
+if TYPE_CHECKING:
+    from conformance.adapters.base import ClientOutcome
+    from conformance.proxy.profile import ServerProfile
+    from conformance.scenarios.policy import ScenarioPolicy
+
+__all__ = [
+    "RETRY_AFTER_ALLOWANCE",
+    "SEQUENCE_KINDS",
+    "RetryBehaviour",
+    "ScenarioVerdict",
+    "judge_scenario",
+]
+
+#: Clock allowance when a delay is compared with Retry-After (proxy timestamps, one clock).
+RETRY_AFTER_ALLOWANCE = 0.05
+#: Difference kinds of a scenario verdict (besides the request diff's own).
+SEQUENCE_KINDS: tuple[str, ...] = (
+    "paging_parameter",
+    "missing_request",
+    "extra_request",
+    "repeated_page",
+    "attempts",
+    "retry_after",
+    "bound",
+    "outcome",
+    "collapsed_result",
+    "error_leak",
+)
+ScenarioStatus = Literal["pass", "fail", "error", "skipped"]
+
+
+@dataclass(frozen=True)
+class RetryBehaviour:
+    """What the client did after each answer: retried it, or stopped."""
+
+    attempts: int
+    #: Answer labels ("429", "500", "dropped") the client sent another request after.
+    retried: tuple[str, ...]
+    #: The failed answer the client stopped on ("" when the last answer was a success or there was none).
+    stopped_on: str
+    #: Seconds between each answer and the next request.
+    delays: tuple[float, ...]
+    #: True/False when some answer carried Retry-After and was retried; None otherwise.
+    honoured_retry_after: bool | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "attempts": self.attempts,
+            "retried": list(self.retried),
+            "stopped_on": self.stopped_on,
+            "delays_seconds": [round(delay, 3) for delay in self.delays],
+            "honoured_retry_after": self.honoured_retry_after,
+        }
+
+
+@dataclass(frozen=True)
+class ScenarioVerdict:
+    """The verdict of one scenario for one client (``to_json()`` for the result document)."""
+
+    scenario: str
+    fixture: str
+    adapter: str
+    status: ScenarioStatus
+    requests: tuple[SentRequest, ...]
+    differences: tuple[Difference, ...]
+    retry: RetryBehaviour
+    outcome_status: str
+    bound_reached: bool
+    #: The items the client surfaced for a walk (None when not a walk or none could be read).
+    items: list[Any] | None = None
+    #: What the client surfaced on an error (the adapter's ``error_surface``), JSON-safe.
+    error_surface: dict[str, Any] | None = None
+    #: The error surface's facts in one shape for every client (status, code, message, errors...).
+    error_summary: dict[str, Any] | None = None
+    reason: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def failures(self) -> list[Difference]:
+        return [difference for difference in self.differences if difference.is_failure]
+
+    def case_id(self) -> str:
+        return f"{self.scenario}::{self.adapter}"
+
+    def sequence_diff(self) -> list[str]:
+        """The readable lines of the sequence diff (one per difference, failures first)."""
+        ordered = sorted(self.differences, key=lambda difference: not difference.is_failure)
+        return [
+            f"{difference.pointer or '(sequence)'}: {difference.message}"
+            + ("" if difference.is_failure else " [diagnostic]")
+            for difference in ordered
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "case_id": self.case_id(),
+            "scenario": self.scenario,
+            "fixture": self.fixture,
+            "adapter": self.adapter,
+            "status": self.status,
+            "reason": self.reason,
+            "outcome_status": self.outcome_status,
+            "requests": [request.to_json() for request in self.requests],
+            "differences": [difference.to_json() for difference in self.differences],
+            "sequence_diff": self.sequence_diff(),
+            "retry": self.retry.to_json(),
+            "bound_reached": self.bound_reached,
+            "items": json_safe(self.items),
+            "error_surface": json_safe(self.error_surface),
+            "error_summary": json_safe(self.error_summary),
+            "notes": list(self.notes),
+        }
+
+
+def _describe(params: dict[str, Any]) -> str:
+    if not params:
+        return "no paging parameters"
+    return ", ".join(f"{name}={'(absent)' if value is None else value}" for name, value in params.items())
+
+
+def _expected_params(expected: ExpectedRequest) -> dict[str, Any]:
+    values: dict[str, Any] = dict(expected.query)
+    values.update({f"body.{name}": value for name, value in expected.body})
+    return values
+
+
+def _sent_params(request: SentRequest, expected: ExpectedRequest) -> dict[str, Any]:
+    values: dict[str, Any] = {name: request.param(name) for name, _ in expected.query}
+    body = request.body if isinstance(request.body, dict) else {}
+    values.update({f"body.{name}": body.get(name) for name, _ in expected.body})
+    return values
+
+
+def _paging_differences(request: SentRequest, expected: ExpectedRequest) -> list[Difference]:
+    differences: list[Difference] = []
+    number = request.index + 1
+    for name, wanted in expected.query:
+        sent = request.param(name)
+        if sent == wanted:
+            continue
+        pointer = jsonpointer.join(f"/requests/{request.index}/query", name)
+        if wanted is None:
+            message = f"request {number}: expected no {name}, sent {name}={sent}"
+        elif sent is None:
+            message = f"request {number}: expected {name}={wanted}, sent no {name}"
+        else:
+            message = f"request {number}: expected {name}={wanted}, sent {name}={sent}"
+        differences.append(Difference(pointer, "paging_parameter", wanted, sent, "failure", message))
+    body = request.body if isinstance(request.body, dict) else {}
+    for name, wanted in expected.body:
+        sent_value = body.get(name)
+        if name in body and sent_value == wanted and type(sent_value) is type(wanted):
+            continue
+        pointer = jsonpointer.join(f"/requests/{request.index}/body", name)
+        shown = "nothing" if name not in body else f"{name}={json_safe(sent_value)!r}"
+        message = f"request {number}: expected body {name}={wanted!r}, sent {shown}"
+        differences.append(Difference(pointer, "paging_parameter", wanted, sent_value, "failure", message))
+    return differences
+
+
+def _walk_differences(sequence: list[SentRequest], expected: tuple[ExpectedRequest, ...]) -> list[Difference]:
+    differences: list[Difference] = []
+    for request, wanted in zip(sequence, expected, strict=False):
+        differences.extend(_paging_differences(request, wanted))
+    if len(sequence) < len(expected):
+        missing = expected[len(sequence)]
+        last = f"request {len(sequence)}" if sequence else "the start"
+        differences.append(
+            Difference(
+                f"/requests/{len(sequence)}",
+                "missing_request",
+                _expected_params(missing),
+                None,
+                "failure",
+                f"the walk stopped after {last}: {len(expected)} requests expected; request "
+                f"{len(sequence) + 1} ({_describe(_expected_params(missing))}) was never sent",
+            )
+        )
+    for request in sequence[len(expected) :]:
+        if request.bound:
+            continue  # reported once as the bound
+        differences.append(
+            Difference(
+                f"/requests/{request.index}",
+                "extra_request",
+                None,
+                _describe({name: request.param(name) for name in request.query}),
+                "failure",
+                f"request {request.index + 1}: sent after the last page "
+                f"({len(expected)} requests expected; the answer to request {len(expected)} ended the walk)",
+            )
+        )
+    if expected:
+        template = ExpectedRequest(
+            query=tuple(dict.fromkeys(name for wanted in expected for name, _ in wanted.query).items()),
+            body=tuple(dict.fromkeys(name for wanted in expected for name, _ in wanted.body).items()),
+        )
+        differences.extend(_repeats(sequence, template))
+    return differences
+
+
+def _repeats(sequence: list[SentRequest], template: ExpectedRequest) -> list[Difference]:
+    """A page asked for again after it was answered whole (a retry after a failed answer is not one)."""
+    differences: list[Difference] = []
+    answered: dict[tuple[Any, ...], int] = {}
+    for request in sequence:
+        params = _sent_params(request, template)
+        signature = tuple(sorted((name, repr(value)) for name, value in params.items()))
+        earlier = answered.get(signature)
+        if earlier is not None and not request.bound:
+            differences.append(
+                Difference(
+                    f"/requests/{request.index}",
+                    "repeated_page",
+                    None,
+                    _describe(params),
+                    "failure",
+                    f"request {request.index + 1}: asks again for the page of request {earlier + 1} "
+                    f"({_describe(params)}), which was answered whole",
+                )
+            )
+        if not request.failed and signature not in answered:
+            answered[signature] = request.index
+    return differences
+
+
+def _retry_behaviour(sequence: list[SentRequest]) -> RetryBehaviour:
+    retried: list[str] = []
+    delays: list[float] = []
+    honoured: bool | None = None
+    for previous, current in pairwise(sequence):
+        if current.delay_seconds is not None:
+            delays.append(current.delay_seconds)
+        if previous.failed:
+            retried.append(previous.outcome_label())
+            wait = retry_after_seconds(previous.retry_after)
+            if wait is not None and current.delay_seconds is not None:
+                ok = current.delay_seconds + RETRY_AFTER_ALLOWANCE >= wait
+                honoured = ok if honoured is None else honoured and ok
+    stopped_on = sequence[-1].outcome_label() if sequence and sequence[-1].failed else ""
+    return RetryBehaviour(len(sequence), tuple(retried), stopped_on, tuple(delays), honoured)
+
+
+def _retry_after_differences(sequence: list[SentRequest]) -> list[Difference]:
+    differences: list[Difference] = []
+    for previous, current in pairwise(sequence):
+        wait = retry_after_seconds(previous.retry_after)
+        if wait is None or current.delay_seconds is None:
+            continue
+        if current.delay_seconds + RETRY_AFTER_ALLOWANCE >= wait:
+            continue
+        # The measured delay is a duration (``/requests/N/delay_seconds``); the difference states the
+        # comparison only, so that the same behaviour gives the same result document at every run.
+        differences.append(
+            Difference(
+                f"/requests/{current.index}/delay_seconds",
+                "retry_after",
+                f"at least {wait:g} s after the answer",
+                f"less than {wait:g} s after the answer",
+                "failure",
+                f"request {current.index + 1}: sent before the Retry-After: {previous.retry_after} of the "
+                f"{previous.outcome_label()} answer to request {previous.index + 1} had passed",
+            )
+        )
+    return differences
+
+
+def _attempt_differences(sequence: list[SentRequest], scenario: Scenario) -> list[Difference]:
+    low, high = scenario.expect.attempts_min, scenario.expect.attempts_max
+    count = len(sequence)
+    if high is not None and count > high:
+        return [
+            Difference(
+                f"/requests/{high}",
+                "attempts",
+                high,
+                count,
+                "failure",
+                f"request {high + 1}: {count} attempts in all; at most {high} "
+                f"{'is' if high == 1 else 'are'} acceptable for this answer sequence",
+            )
+        ]
+    if low is not None and count < low:
+        return [
+            Difference(
+                "/requests",
+                "attempts",
+                low,
+                count,
+                "failure",
+                f"{count} attempt{'s' if count != 1 else ''} in all; at least {low} expected",
+            )
+        ]
+    return []
+
+
+def _page_items(scenario: Scenario, pages: int) -> list[Any] | None:
+    """The items of the first ``pages`` JSON answers at ``expect.items.at``, joined."""
+    spec = scenario.expect.items
+    if spec is None:
+        return None
+    items: list[Any] = []
+    for answer in scenario.answers[:pages]:
+        if not answer.has_json_body:
+            continue
+        try:
+            found = jsonpointer.resolve(answer.json_body, spec.at)
+        except jsonpointer.PointerError:
+            continue
+        if isinstance(found, list):
+            items.extend(found)
+    return items
+
+
+def surfaced_items(output: Any, at: str) -> list[Any] | None:
+    """The items a client surfaced: a list as it is (SDK iterator), else the list at ``at`` (CLI envelope)."""
+    if isinstance(output, list):
+        return output
+    if isinstance(output, dict):
+        try:
+            found = jsonpointer.resolve(output, at)
+        except jsonpointer.PointerError:
+            return None
+        return found if isinstance(found, list) else None
+    return None
+
+
+def _item_key(item: Any, key: str | None) -> Any:
+    if key is None:
+        return item
+    return item.get(key) if isinstance(item, dict) else None
+
+
+def _items_differences(
+    scenario: Scenario, outcome: ClientOutcome
+) -> tuple[list[Any] | None, list[Difference]]:
+    spec = scenario.expect.items
+    if spec is None:
+        return None, []
+    pages = len(scenario.expect.requests) if scenario.expect.requests is not None else len(scenario.answers)
+    expected = _page_items(scenario, pages) or []
+    surfaced = surfaced_items(outcome.output, spec.at)
+    if surfaced is None:
+        if outcome.status != "completed":
+            return None, []  # the outcome check says why
+        return None, [
+            Difference(
+                "/items",
+                "collapsed_result",
+                len(expected),
+                None,
+                "failure",
+                "the client completed the walk but surfaced no list of items "
+                f"(looked at {spec.at or 'the output'})",
+            )
+        ]
+    wanted = [_item_key(item, spec.key) for item in expected]
+    got = [_item_key(item, spec.key) for item in surfaced]
+    if wanted == got:
+        return surfaced, []
+    label = spec.key or "item"
+    return surfaced, [
+        Difference(
+            "/items",
+            "collapsed_result",
+            json_safe(wanted),
+            json_safe(got),
+            "failure",
+            f"the collapsed result holds {label}s {json_safe(got)}; the pages held {json_safe(wanted)}",
+        )
+    ]
+
+
+def _outcome_differences(
+    scenario: Scenario, outcome: ClientOutcome, sequence: list[SentRequest]
+) -> list[Difference]:
+    wanted = scenario.expect.outcome
+    if wanted == "any" or outcome.status == wanted:
+        return []
+    if wanted == "completed":
+        why = outcome.exception or outcome.detail or outcome.exit_code
+        message = f"the client did not complete ({outcome.status}: {why})"
+    else:
+        last = sequence[-1].outcome_label() if sequence else "no answer"
+        message = f"the client reported success (status {outcome.status}) although the last answer was {last}"
+    return [Difference("/outcome", "outcome", wanted, outcome.status, "failure", message)]
+
+
+def _last_answer_body(exchanges: list[CapturedExchange], sequence: list[SentRequest]) -> Any:
+    """The body of the last operation answer (JSON when it parses, else text): what a leak may echo."""
+    if not sequence:
+        return None
+    last = sequence[-1]
+    for exchange in exchanges:
+        if exchange.started_at == last.started_at and exchange.path == last.path:
+            raw = exchange.response_body
+            try:
+                return json.loads(raw) if raw else None
+            except ValueError:
+                return raw.decode("utf-8", errors="replace")
+    return None
+
+
+def _error_surface(
+    outcome: ClientOutcome, server_body: Any
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, list[Difference]]:
+    """The surface, its summary and one difference per leak (a leak echoed from the answer: diagnostic)."""
+    surface = outcome.error_surface
+    if surface is None:
+        return None, None, []
+    differences: list[Difference] = []
+    for leak in error_surface.leaks(surface, server_body=server_body):
+        echoed = (
+            " (the server's answer holds it too: the client passed it on)" if leak.echoed_from_server else ""
+        )
+        differences.append(
+            Difference(
+                jsonpointer.join("/error_surface", *jsonpointer.parse(leak.pointer)),
+                "error_leak",
+                None,
+                leak.found,
+                "diagnostic" if leak.echoed_from_server else "failure",
+                f"{leak.message}{echoed}",
+            )
+        )
+    return surface, error_surface.summarize(surface).to_json(), differences
+
+
+def judge_scenario(
+    scenario: Scenario,
+    exchanges: list[CapturedExchange],
+    outcome: ClientOutcome,
+    *,
+    adapter: str = "",
+    api_prefix: str = "/api",
+    profile: ServerProfile | None = None,
+    policy: ScenarioPolicy | None = None,
+) -> ScenarioVerdict:
+    """The verdict of ``scenario`` for the client whose case recorded ``exchanges``, ended in ``outcome``."""
+    fixture = scenario.fixture
+    sequence = (
+        operation_sequence(exchanges, fixture, api_prefix=api_prefix, profile=profile)
+        if fixture is not None
+        else []
+    )
+    retry = _retry_behaviour(sequence)
+    bound_reached = any(request.bound for request in sequence)
+
+    def verdict(
+        status: ScenarioStatus,
+        differences: tuple[Difference, ...] = (),
+        reason: str = "",
+        **extra: Any,
+    ) -> ScenarioVerdict:
+        return ScenarioVerdict(
+            scenario=scenario.name,
+            fixture=scenario.fixture_name,
+            adapter=adapter,
+            status=status,
+            requests=tuple(sequence),
+            differences=differences,
+            retry=retry,
+            outcome_status=outcome.status,
+            bound_reached=bound_reached,
+            reason=reason,
+            **extra,
+        )
+
+    if fixture is None:
+        return verdict("skipped", reason=scenario.not_applicable_reason)
+    if outcome.status == "skipped":
+        return verdict("skipped", reason=outcome.detail)
+    if outcome.status in ("timeout", "harness_error", "drift") and not bound_reached:
+        return verdict(
+            "error", reason=f"{outcome.status}: {outcome.detail or outcome.exception or ''}".strip()
+        )
+    differences: list[Difference] = []
+    if scenario.expect.requests is not None:
+        differences.extend(_walk_differences(sequence, scenario.expect.requests))
+    differences.extend(_attempt_differences(sequence, scenario))
+    if scenario.expect.retry_after == "honour":
+        differences.extend(_retry_after_differences(sequence))
+    if bound_reached:
+        first = next(request for request in sequence if request.bound)
+        differences.append(
+            Difference(
+                f"/requests/{first.index}",
+                "bound",
+                first.index,
+                len(sequence),
+                "failure",
+                f"request {first.index + 1}: the sequence did not end by itself; the stub refused it "
+                f"(the scenario answers at most {first.index} operation requests)",
+            )
+        )
+    differences.extend(_outcome_differences(scenario, outcome, sequence))
+    items, item_differences = _items_differences(scenario, outcome)
+    differences.extend(item_differences)
+    surface, summary, leak_differences = _error_surface(outcome, _last_answer_body(exchanges, sequence))
+    differences.extend(leak_differences)
+    if policy is not None:
+        differences = policy.apply(scenario.name, adapter, differences)
+    status: ScenarioStatus = "fail" if any(difference.is_failure for difference in differences) else "pass"
+    return verdict(
+        status,
+        tuple(differences),
+        items=items,
+        error_surface=surface,
+        error_summary=summary,
+    )

@@ -1,0 +1,107 @@
+"""Scenarios in ``dw-conformance run``: played by default, selected with ``-k``, in every report.
+
+The real Python SDK (the installed release) plays the shipped scenarios on
+the shipped corpus through the real command, as a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.result import validate_result
+from support.harness_run import Completed, run_command
+
+pytest.importorskip("durable_workflow")
+
+SHIPPED_SCENARIOS = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory: pytest.TempPathFactory) -> Completed:
+    report_dir = tmp_path_factory.mktemp("scenario-run") / "reports"
+    adapters = ("--adapter", "canonical", "--adapter", "python-sdk")
+    return run_command(report_dir, *adapters, "--jobs", "2", scenarios=True)
+
+
+def scenario_cases(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {case["id"]: case for case in document["cases"] if "scenario" in case}
+
+
+def test_a_default_run_plays_every_applicable_scenario_with_the_real_clients(default_run: Completed) -> None:
+    document = default_run.document
+    assert document is not None, default_run.stderr
+    assert validate_result(document) == []
+    cases = scenario_cases(document)
+    shipped = sorted(path.name for path in SHIPPED_SCENARIOS.glob("*.scenario.yaml"))
+    # the canonical self-check plays none; the run-history walk's fixture is not in the shipped corpus
+    assert sorted(case_id.split("::")[0] for case_id in cases) == [
+        name for name in shipped if name != "workflow-history-walk.scenario.yaml"
+    ]
+    assert {case["adapter"] for case in cases.values()} == {"python-sdk"}
+    assert document["scenarios"]["loaded"] == len(shipped)
+    (absent,) = document["scenarios"]["not_applicable"]
+    assert absent["scenario"] == "workflow-history-walk.scenario.yaml"
+    assert "workflow-history-parity.json" in absent["reason"]
+    assert {case["category"] for case in cases.values()} == {"scenario_sequence"}
+
+
+def test_the_sdk_ignoring_retry_after_fails_its_case_with_a_pointer_into_the_sequence(
+    default_run: Completed,
+) -> None:
+    document = default_run.document
+    assert document is not None
+    case = scenario_cases(document)["rate-limited-429.scenario.yaml::python-sdk"]
+    assert case["status"] == "fail"
+    assert [item["pointer"] for item in case["differences"]] == ["/requests/1/delay_seconds"]
+    assert case["scenario"]["retry"]["retried"] == ["429"]
+    assert case["scenario"]["retry"]["honoured_retry_after"] is False
+    # a provisional category: the finding shows, the gate does not fail the whole client
+    assert document["conformance"]["level"] == "provisional" and default_run.code == 0
+    closing = default_run.stdout.split("failures and errors", 1)[1]
+    assert "rate-limited-429.scenario.yaml::python-sdk" in closing
+
+
+def test_the_walk_is_judged_page_by_page_and_its_har_holds_every_page(default_run: Completed) -> None:
+    document = default_run.document
+    assert document is not None
+    case = scenario_cases(document)["schedule-history-walk.scenario.yaml::python-sdk"]
+    assert case["status"] == "pass", case["rendered"]
+    sent = [request["query"].get("after_sequence") for request in case["scenario"]["requests"]]
+    assert sent == [["5"], ["8"], ["11"]]
+    assert [item["sequence"] for item in case["scenario"]["items"]] == list(range(6, 14))
+    har = json.loads((default_run.report_dir / case["har"]).read_text(encoding="utf-8"))
+    history = [entry for entry in har["log"]["entries"] if "/history" in entry["request"]["url"]]
+    assert [entry["request"]["url"].rsplit("=", 1)[1] for entry in history] == ["5", "8", "11"]
+
+
+def test_every_report_shows_the_scenarios(default_run: Completed) -> None:
+    summary = (default_run.report_dir / "summary.md").read_text(encoding="utf-8")
+    assert "### Scenarios (sequences of answers)" in summary
+    assert "| rate-limited-429.scenario.yaml | python-sdk |" in summary
+    assert "- workflow-history-walk.scenario.yaml: the corpus of this run has no fixture" in summary
+    assert "scenarios not played (1; no part in the level):" in default_run.stdout
+    page = (default_run.report_dir / "index.html").read_text(encoding="utf-8")
+    assert 'id="scenarios"' in page
+    junit = (default_run.report_dir / "junit.xml").read_text(encoding="utf-8")
+    assert '<testcase classname="python-sdk" name="rate-limited-429.scenario.yaml"' in junit
+    assert "rate-limited-429.scenario.yaml" in junit.split("<failure", 1)[1]
+
+
+def test_k_selects_one_scenario_case_and_no_scenarios_turns_them_off(tmp_path: Path) -> None:
+    one = run_command(
+        tmp_path / "one", "--adapter", "python-sdk", "-k", "unauthorized-401.scenario.yaml::python-sdk",
+        scenarios=True,
+    )
+    assert one.document is not None, one.stderr
+    assert [case["id"] for case in one.document["cases"]] == ["unauthorized-401.scenario.yaml::python-sdk"]
+    case = one.document["cases"][0]
+    assert case["status"] == "pass"
+    assert case["client"]["error_surface"]["exception"] == "durable_workflow.errors.Unauthorized"
+    none = run_command(tmp_path / "none", "--adapter", "python-sdk", "-k", "schedule-history")
+    assert none.document is not None
+    assert [case["id"] for case in none.document["cases"]] == ["schedule-history-parity.json::python-sdk"]
+    assert "scenarios" not in none.document
