@@ -28,9 +28,12 @@ Decisions (so that the ordinary pytest habits work):
   ``--conformance-cli-output-schemas``, ``--conformance-policy``...), from
   the one table of :mod:`conformance.run_options`; pytest's own ``-k`` and
   ``-n`` take the place of ``-k`` and ``--jobs``.
-- **Scenarios are not collected.** A pytest item is a fixture file's case;
-  the scenarios (sequences of answers, ``docs/scenarios.md``) run with
-  ``dw-conformance run``, which plays them by default.
+- **Scenarios are collected too**, as ``dw-conformance run`` plays them:
+  each scenario file (``*.scenario.yaml``, ``docs/scenarios.md``) is a
+  collector with one test per real client
+  (``…/schedule-history-walk.scenario.yaml::cli``);
+  ``--conformance-no-scenarios`` leaves them out and
+  ``--conformance-scenarios DIR`` adds more.
 - **Parallel runs.** With pytest-xdist (``-n auto``) each worker runs its
   share of the cases through its own recording proxy; at the end every
   worker hands its result to the controller, which joins them with
@@ -60,6 +63,7 @@ from conformance.runner import (
     RunSettings,
     Session,
 )
+from conformance.scenarios.model import SCENARIO_SUFFIXES
 
 _SESSION_KEY = pytest.StashKey[Session]()
 _STARTED_KEY = pytest.StashKey[bool]()
@@ -85,7 +89,6 @@ def _settings(config: pytest.Config) -> RunSettings:
         lambda dest: config.getoption("conformance_" + dest, default=None),
         Path(config.getoption("conformance_report_dir")),
         jobs=1,  # one client at a time per pytest process; pytest-xdist's -n runs processes side by side
-        run_scenarios=False,  # pytest collects fixture files; scenarios run with ``dw-conformance run``
     )
 
 
@@ -161,11 +164,16 @@ class ConformanceItem(pytest.Item):
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.plan.fixture.path, None, f"conformance: {self.plan.case_id}"
+        return plan_file(self.plan), None, f"conformance: {self.plan.case_id}"
+
+
+def plan_file(plan: CasePlan) -> Path:
+    """The file a case is collected from: its scenario file, else its fixture file."""
+    return plan.scenario.path if plan.scenario is not None else plan.fixture.path
 
 
 class ConformanceFile(pytest.File):
-    """One fixture file: one test per adapter of the run."""
+    """One fixture (or scenario) file: one test per adapter of the run."""
 
     def collect(self) -> list[pytest.Item]:
         plans = self.config.stash[_FIXTURES_KEY].get(self.path.resolve(), [])
@@ -184,13 +192,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_SESSION_KEY] = session
     by_file: dict[Path, list[CasePlan]] = {}
     for plan in session.plans:
-        by_file.setdefault(plan.fixture.path.resolve(), []).append(plan)
+        by_file.setdefault(plan_file(plan).resolve(), []).append(plan)
     config.stash[_FIXTURES_KEY] = by_file
     config.stash[_WORKER_RESULTS_KEY] = []
     replaced = config.args_source != pytest.Config.ArgsSource.ARGS
     config.stash[_REPLACED_ARGS_KEY] = replaced
     if replaced:  # no paths named: the conformance cases only (module docstring)
-        config.args = [str(directory) for directory in session.settings.effective_fixture_dirs()]
+        directories = [str(directory) for directory in session.settings.effective_fixture_dirs()]
+        played = {str(scenario.path.parent) for scenario in session.scenarios if scenario.applicable}
+        config.args = directories + sorted(played - set(directories))
     else:
         config.args, wanted = _fixture_arguments(config.args, session)
         if wanted:
@@ -210,27 +220,30 @@ def _fixture_arguments(args: list[str], session: Session) -> tuple[list[str], se
     directories: list[str] = []
     for arg in args:
         path, _, tail = arg.partition("::")
-        fixture = _fixture_named(path, session)
-        if fixture is None:
+        named = _file_named(path, session)
+        if named is None:
             kept.append(arg)
             continue
-        wanted.add((fixture.path.resolve(), tail or None))
-        directory = str(fixture.path.parent)
+        wanted.add((named.resolve(), tail or None))
+        directory = str(named.parent)
         if directory not in directories:
             directories.append(directory)
     return kept + [d for d in directories if d not in kept], wanted
 
 
-def _fixture_named(path: str, session: Session) -> Any:
-    if not path.endswith(".json"):
+def _file_named(path: str, session: Session) -> Path | None:
+    """The fixture or scenario file an argument names (a path, or a file name as case ids print it)."""
+    if not path.endswith((".json", *SCENARIO_SUFFIXES)):
         return None
     candidate = Path(path)
-    for fixture in session.fixtures:
+    files = [fixture.path for fixture in session.fixtures]
+    files += [scenario.path for scenario in session.scenarios if scenario.applicable]
+    for file in files:
         if candidate.exists():
-            if candidate.resolve() == fixture.path.resolve():
-                return fixture
-        elif fixture.name == path or fixture.path.as_posix().endswith("/" + path):
-            return fixture
+            if candidate.resolve() == file.resolve():
+                return file
+        elif file.name == path or file.as_posix().endswith("/" + path):
+            return file
     return None
 
 
@@ -244,7 +257,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     dropped: list[pytest.Item] = []
     for item in items:
         if isinstance(item, ConformanceItem):
-            path = item.plan.fixture.path.resolve()
+            path = plan_file(item.plan).resolve()
             chosen = (path, None) in wanted or (path, item.plan.slot.label) in wanted
             (keep if chosen else dropped).append(item)
         else:
@@ -279,7 +292,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     config = parent.config
-    if _FIXTURES_KEY not in config.stash or file_path.suffix != ".json":
+    if _FIXTURES_KEY not in config.stash or not file_path.name.endswith((".json", *SCENARIO_SUFFIXES)):
         return None
     if file_path.resolve() not in config.stash[_FIXTURES_KEY]:
         return None
@@ -310,7 +323,8 @@ def _document_of(conformance_session: Session, complete: bool) -> dict[str, Any]
     from conformance.sharding import corpus_identity
 
     document = conformance_session.document(complete=complete)
-    run = {**document["run"], "corpus": corpus_identity(conformance_session.fixtures)}
+    scenario_files = [scenario.path for scenario in conformance_session.scenarios]
+    run = {**document["run"], "corpus": corpus_identity(conformance_session.fixtures, scenario_files)}
     return rebuild_document(document, run=run)
 
 

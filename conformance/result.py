@@ -443,8 +443,8 @@ def _level_of(
         return Conformance(
             "provisional",
             targets,
-            f"Only fixtures of provisional categories failed ({_plural(len(failed_cases), 'case')}) "
-            f"for {who}{tail}.",
+            f"Only cases of provisional categories (such as scenarios) failed "
+            f"({_plural(len(failed_cases), 'case')}) for {who}{tail}.",
         )
     clean = [target for target in judged if not required_failures[target]]
     broken = [target for target in judged if required_failures[target]]

@@ -10,8 +10,8 @@ run option is one entry of :data:`RUN_OPTIONS`.
 Two options stay out of pytest, which has its own: ``-k`` (pytest's ``-k``
 selects conformance cases by their node ids) and ``--jobs`` (pytest-xdist's
 ``-n`` runs cases in parallel, each worker with its own proxy). The scenario
-options (``--scenarios``, ``--no-scenarios``) are ``run``'s alone: the
-self-test, fuzz and the pytest plugin play no scenarios.
+options (``--scenarios``, ``--no-scenarios``) are for ``run`` and the pytest
+plugin alone: the self-test and fuzz play no scenarios.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ class RunOption:
     short: str | None = None
     #: False for the options pytest has its own of (``-k``, ``--jobs``).
     in_pytest: bool = True
-    #: Only ``run`` has it (the scenarios: ``selftest``, ``fuzz`` and pytest play none).
+    #: Only ``run`` and the pytest plugin have it (the scenarios: ``selftest`` and ``fuzz`` play none).
     run_only: bool = False
 
 
@@ -163,7 +163,6 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "directory of *.scenario.yaml files played besides the shipped scenarios (repeatable; "
         "see docs/scenarios.md)",
         {"action": "append", "type": Path, "default": [], "metavar": "DIR"},
-        in_pytest=False,
         run_only=True,
     ),
     RunOption(
@@ -171,7 +170,6 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "no_scenarios",
         "run the single-request cases only (no paging walks, error or retry scenarios)",
         {"action": "store_true"},
-        in_pytest=False,
         run_only=True,
     ),
 )

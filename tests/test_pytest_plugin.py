@@ -14,7 +14,8 @@ pytest_plugins = ["pytester"]
 FAKE_DW = Path(__file__).resolve().parent / "support" / "fake_dw.py"
 
 
-def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+def _run(pytester: pytest.Pytester, *args: str, scenarios: bool = False) -> pytest.RunResult:
+    """``pytest --conformance ARGS``; the fixture cases only unless ``scenarios`` (counts stay readable)."""
     pytester.makepyfile(test_unrelated="def test_unrelated():\n    assert True\n")
     return pytester.runpytest_subprocess(
         "--conformance",
@@ -22,6 +23,7 @@ def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
         str(pytester.path / "reports"),
         "-p",
         "no:cacheprovider",
+        *([] if scenarios else ["--conformance-no-scenarios"]),
         *args,
     )
 
@@ -107,6 +109,7 @@ def _cached_run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
         "canonical",
         "--conformance-adapter",
         f"cli={FAKE_DW}",
+        "--conformance-no-scenarios",
         *args,
     )
 
@@ -170,3 +173,26 @@ def test_xdist_gives_one_complete_result_equal_to_the_serial_one(
         return data
 
     assert comparable(document) == comparable(serial_document)
+
+
+def test_scenario_files_are_collected_like_fixture_files(pytester: pytest.Pytester) -> None:
+    """One test per scenario and real client; a failing one reruns by the node id it printed."""
+    shipped = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios"
+    played = sorted(path.name for path in shipped.glob("*.scenario.yaml"))
+    played.remove("workflow-history-walk.scenario.yaml")  # its fixture is not in the shipped corpus
+    result = _run(pytester, "--conformance-adapter", f"cli={FAKE_DW}", "-v", scenarios=True)
+    outcomes = ("PASSED", "FAILED", "SKIPPED", "ERROR")
+    verbose = [line.split() for line in result.outlines if ".scenario.yaml::cli " in line]
+    collected = sorted(words[0] for words in verbose if len(words) > 1 and words[1] in outcomes)
+    assert [node.rsplit("/", 1)[-1] for node in collected] == [f"{name}::cli" for name in played]
+    # the fake dw cannot walk: its walk is a failure, in pytest's words and in the reports
+    assert "schedule-history-walk.scenario.yaml::cli" in " ".join(
+        line for line in result.outlines if line.startswith("FAILED ")
+    )
+    document = json.loads((pytester.path / "reports" / "result.json").read_text(encoding="utf-8"))
+    assert validate_result(document) == []
+    assert {case["id"].split("::")[0] for case in document["cases"] if "scenario" in case} == set(played)
+    node = "schedule-history-walk.scenario.yaml::cli"
+    again = _run(pytester, "--conformance-adapter", f"cli={FAKE_DW}", node, scenarios=True)
+    # collected through its own directory, as a named fixture file is: the other scenarios are deselected
+    again.assert_outcomes(failed=1, deselected=len(played) - 1)

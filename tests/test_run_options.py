@@ -32,7 +32,7 @@ def test_every_option_reaches_pytest_except_the_two_pytest_has() -> None:
     assert names == expected
     assert "--conformance-jobs" not in names and "--conformance-select" not in names
     assert {"--conformance-overlay", "--conformance-cli-output-schemas"} <= names
-    assert "--conformance-scenarios" not in names  # run's alone
+    assert "--conformance-no-scenarios" in names
 
 
 def test_argparse_and_pytest_give_the_same_settings(tmp_path: Path) -> None:

@@ -79,8 +79,13 @@ The corpus this handbook was built from:
 dw-conformance run --adapter exec=my-client/adapter.yaml {corpus} --report-dir reports
 ```
 
-Every case should pass: the starter sends exactly what each fixture pins. When one does not, the run
-prints each difference by JSON pointer (for example `/headers/x-namespace: missing`).
+Every fixture case should pass: the starter sends exactly what each fixture pins. When one does not,
+the run prints each difference by JSON pointer (for example `/headers/x-namespace: missing`).
+
+The run also plays the shipped scenarios (sequences of server answers: paging walks and error answers,
+see the Paging and Errors sections below). The unmodified starter skips the walks (its manifest does not
+declare `drives: [walk]`) and fails `non-json-body.scenario.yaml` (it does not read the answer, so it
+reports success for an answer that is not JSON). Both are yours to fix as your client takes over.
 
 ### 3. Put your measurements in this handbook
 
@@ -181,13 +186,21 @@ meant, and integers above 2^53 lose precision in a double-based number type.
 
 ## Paging {{#paging}}
 
-Not specified by the corpus yet: no fixture says how to ask for the next page or when to stop. Some
-fixtures send paging parameters or answer with paging fields; their pages list them: {paging_list}.
+No fixture says how to ask for the next page or when to stop; the shipped walk scenarios do
+(`schedule-history-walk.scenario.yaml`, `workflow-history-walk.scenario.yaml`): the stub serves three
+pages, and your client must send each page's paging parameters, stop after the last page and report
+every item. Declare `drives: [walk]` in your manifest once your client can walk. Some fixtures send
+paging parameters or answer with paging fields; their pages list them: {paging_list}.
 
 ## Errors {{#errors}}
 
-Not specified by the corpus yet: the fixtures pin successful exchanges only. Until error scenarios exist,
-the rule that holds is the judge's, which looks at both sides. A client that sends the right request and
+The fixtures pin successful exchanges only; the shipped error scenarios answer with the server's real
+errors (401, 403, 404, 409, 422 with `errors`, 429 with `Retry-After`, 500, a body that is not JSON, a
+dropped connection). Your client must report each as an error, must not retry a 429 before its
+`Retry-After`, and must not put a language's own shapes (a class name, a file path, a stack trace) in
+its machine-readable error output; report what it surfaced as `error_surface` (the adapters README
+says how). For a fixture's own answer the rule is the judge's, which looks at both sides. A client that
+sends the right request and
 then rejects the fixture's answer fails on the response side, with its own message in the report (an answer
 the harness invented, for a fixture without `response_body`, makes that refusal a harness error instead);
 a client that fails before sending anything fails the case (`operation_count`).
