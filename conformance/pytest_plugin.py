@@ -35,7 +35,10 @@ Decisions (so that the ordinary pytest habits work):
   ``--conformance-no-scenarios`` leaves them out and
   ``--conformance-scenarios DIR`` adds more.
 - **Parallel runs.** With pytest-xdist (``-n auto``) each worker runs its
-  share of the cases through its own recording proxy; at the end every
+  share of the cases through its own recording proxy. xdist's default
+  ``load`` scheduling becomes ``loadfile`` (a file's cases go to one worker):
+  the clients of one fixture or scenario must meet in one worker to be
+  compared with each other (``--dist`` given otherwise is kept). At the end every
   worker hands its result to the controller, which joins them with
   :func:`conformance.merge.merge_documents` (the same merge as
   ``dw-conformance merge``) and writes one complete ``result.json`` and one
@@ -180,10 +183,14 @@ class ConformanceFile(pytest.File):
         return [ConformanceItem.from_parent(self, name=plan.slot.label, plan=plan) for plan in plans]
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "conformance: a dw-conformance case (fixture x adapter)")
     if not config.getoption("conformance", default=False):
         return
+    if getattr(config.option, "dist", "no") == "load":
+        # a file's clients must meet in one worker, or their parity is never compared (module docstring)
+        config.option.dist = "loadfile"
     session = Session(_settings(config), notify=lambda message: print(message))
     try:
         session.prepare()
@@ -272,10 +279,16 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         return None
     session = config.stash[_SESSION_KEY]
     adapters = [slot.label for slot in session.slots if slot.available]
+    played = [scenario for scenario in session.scenarios if scenario.applicable]
     lines = [
         f"dw-conformance: {len(session.fixtures)} fixture file(s) x {len(adapters)} adapter(s) "
         f"({', '.join(adapters)}) from {', '.join(map(str, session.settings.effective_fixture_dirs()))}",
     ]
+    if session.scenarios:
+        lines.append(
+            f"dw-conformance: {len(played)} of {len(session.scenarios)} scenario file(s) played "
+            "(with the real clients; see docs/scenarios.md)"
+        )
     if config.stash.get(_REPLACED_ARGS_KEY, False):
         lines.append(
             "dw-conformance: collecting the conformance cases only; this project's own tests are not "

@@ -319,6 +319,11 @@ def _is_self_check(implementation: Mapping[str, Any]) -> bool:
     return bool(implementation.get("self_check", False))
 
 
+#: How a provisional level's explanation starts, and how it started before scenarios existed.
+_PROVISIONAL_WORDING = "Only cases of provisional categories (such as scenarios) failed"
+_EARLIER_PROVISIONAL_WORDING = "Only fixtures of provisional categories failed"
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
@@ -443,7 +448,7 @@ def _level_of(
         return Conformance(
             "provisional",
             targets,
-            f"Only cases of provisional categories (such as scenarios) failed "
+            f"{_PROVISIONAL_WORDING} "
             f"({_plural(len(failed_cases), 'case')}) for {who}{tail}.",
         )
     clean = [target for target in judged if not required_failures[target]]
@@ -667,13 +672,17 @@ def _consistency_problems(document: Mapping[str, Any]) -> list[str]:
         and known.get("not_in_run") != expected_known["not_in_run"]
     ):
         problems.append("/known_failures/not_in_run: does not match the cases")
-    matrix = compatibility(cases, document["implementations"])
-    # A document written before the compatibility section existed simply lacks it: absent is not wrong.
-    if "compatibility" in document and document["compatibility"] != matrix:
+    categories = document.get("categories", CATEGORY_STABILITY)
+    # A document written before the compatibility section existed simply lacks it: absent is not wrong;
+    # one written before provisional cases were left out of it counted every case.
+    matrices = (
+        compatibility(cases, document["implementations"], categories),
+        compatibility(cases, document["implementations"]),
+    )
+    if "compatibility" in document and document["compatibility"] not in matrices:
         problems.append("/compatibility: does not follow from /cases and /implementations")
     if document["summary"] != summarize(cases, known_failures=known is not None):
         problems.append("/summary: does not match the counts of /cases")
-    categories = document.get("categories", CATEGORY_STABILITY)
     complete = bool(document["run"].get("complete", True))
     level = conformance_level(
         cases,
@@ -683,8 +692,12 @@ def _consistency_problems(document: Mapping[str, Any]) -> list[str]:
         strict_known_failures=bool(known and known.get("strict")),
     )
     noted = _with_input_problems(level, len(document.get("input_problems") or []))
-    stated = document["conformance"]
-    if stated in (noted.to_json(), level.to_json()):  # a document from before the note is valid too
+    stated = dict(document["conformance"])
+    # documents written before: without the input-problem note, or with the earlier provisional wording
+    stated["explanation"] = str(stated.get("explanation", "")).replace(
+        _EARLIER_PROVISIONAL_WORDING, _PROVISIONAL_WORDING, 1
+    )
+    if stated in (noted.to_json(), level.to_json()):
         pass
     elif {**stated, "explanation": ""} == {**level.to_json(), "explanation": ""}:
         problems.append(

@@ -173,8 +173,18 @@ def _stable_difference(
         left.value(difference.expected, qualified=True) if left else difference.expected,
         right.value(difference.actual, qualified=True) if right else difference.actual,
         difference.severity,
-        f"{finding.left} vs {finding.right} ({finding.aspect}): {difference.message}".rstrip(": "),
+        _stable_text(
+            f"{finding.left} vs {finding.right} ({finding.aspect}): {difference.message}", left, right
+        ),
     )
+
+
+def _stable_text(text: str, left: Stabilizer | None, right: Stabilizer | None) -> str:
+    """``text`` with both sides' run-dependent values (ports, scratch dirs, random ids) as placeholders."""
+    for side in (left, right):
+        if side is not None:
+            text = side.text(text, qualified=True)
+    return text.rstrip(": ")
 
 
 def _output_parity(

@@ -150,3 +150,38 @@ def test_two_real_sdk_builds_give_the_matrix_in_every_format(
 def test_an_operation_no_version_ran_says_not_run(missing: str) -> None:
     entry = {"instances": [{"adapter": "a@1", "version": "1"}, {"adapter": "a@2", "version": "2"}]}
     assert since_text(entry, {"statuses": {"a@1": missing, "a@2": "skipped"}, "since": None}) == "not run"
+
+
+def test_a_provisional_scenario_failure_leaves_the_matrix_and_the_document_stays_valid() -> None:
+    """Scenarios are provisional: they take no part in the matrix, and such a document validates."""
+    builder = _three_versions()
+    builder.case(
+        "rate-limited-429.scenario.yaml", "python-sdk@new", "fail", category="scenario_sequence",
+        operation="workflow.query",
+    )
+    document = builder.build()
+    assert validate_result(document) == []
+    [entry] = document["compatibility"]
+    rows = {row["operation"]: row for row in entry["operations"]}
+    assert "rate-limited-429.scenario.yaml" not in rows["workflow.query"]["fixtures"]
+    assert rows["workflow.query"]["statuses"]["python-sdk@new"] == "pass"
+
+
+def test_a_document_of_the_earlier_provisional_wording_stays_valid() -> None:
+    builder = ResultBuilder()
+    builder.case("rate-limited-429.scenario.yaml", "python-sdk", "fail", category="scenario_sequence")
+    builder.case("workflow-query-parity.json", "python-sdk")
+    document = builder.build()
+    explanation = document["conformance"]["explanation"]
+    assert document["conformance"]["level"] == "provisional"
+    assert explanation.startswith("Only cases of provisional categories (such as scenarios) failed")
+    earlier = explanation.replace(
+        "Only cases of provisional categories (such as scenarios) failed",
+        "Only fixtures of provisional categories failed",
+    )
+    document["conformance"]["explanation"] = earlier  # as a release before scenarios wrote it
+    assert validate_result(document) == []
+    document["conformance"]["explanation"] = "Something else."
+    assert validate_result(document) == [
+        f"/conformance/explanation: says 'Something else.', expected {explanation!r}"
+    ]

@@ -153,15 +153,18 @@ def test_named_paths_run_the_project_tests_beside_the_cases(pytester: pytest.Pyt
 def test_xdist_gives_one_complete_result_equal_to_the_serial_one(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    pytest.importorskip("durable_workflow")
     monkeypatch.setenv("FAKE_DW_DEFECT", "double-for-long")
-    serial = _cached_run(pytester, "-p", "no:cacheprovider")
-    serial.assert_outcomes(failed=5, passed=13)
+    sdk = ("--conformance-adapter", "python-sdk")  # two real clients: their parity must survive the workers
+    serial = _cached_run(pytester, "-p", "no:cacheprovider", *sdk)
+    serial.assert_outcomes(failed=5, passed=22)
     serial_document = json.loads((pytester.path / "reports" / "result.json").read_text(encoding="utf-8"))
-    parallel = _cached_run(pytester, "-p", "no:cacheprovider", "-n", "2")
-    parallel.assert_outcomes(failed=5, passed=13)
+    assert len(serial_document["parity"]) == 9  # cli vs python-sdk, per fixture
+    parallel = _cached_run(pytester, "-p", "no:cacheprovider", "-n", "2", *sdk)
+    parallel.assert_outcomes(failed=5, passed=22)
     document = json.loads((pytester.path / "reports" / "result.json").read_text(encoding="utf-8"))
     assert validate_result(document) == []
-    assert document["run"]["complete"] is True and len(document["cases"]) == 18
+    assert document["run"]["complete"] is True and len(document["cases"]) == 27
 
     def comparable(data: dict[str, object]) -> dict[str, object]:
         data = json.loads(json.dumps(data))

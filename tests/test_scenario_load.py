@@ -146,6 +146,9 @@ def test_repeated_yaml_keys_and_repeated_names_are_problems(tmp_path: Path) -> N
     scenarios, problems = load_scenarios([tmp_path, other], fixtures_of(SHIPPED_CORPUS))  # type: ignore[arg-type]
     assert len(scenarios) == 1
     assert [problem.found for problem in problems] == [f"also in {tmp_path / 'x.scenario.yaml'}"]
+    # the same directory named twice (the shipped one given as --scenarios too) plays each file once
+    again, none = load_scenarios([tmp_path, tmp_path / "."], fixtures_of(SHIPPED_CORPUS))  # type: ignore[arg-type]
+    assert len(again) == 1 and none == []
 
 
 def test_a_missing_directory_is_a_problem_and_other_files_are_ignored(tmp_path: Path) -> None:

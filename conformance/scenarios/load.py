@@ -275,6 +275,8 @@ def load_scenarios(
         problems.extend(found)
         for path in paths:
             if path.name in seen:
+                if seen[path.name].resolve() == path.resolve():
+                    continue  # the same file reached twice (a directory named twice) plays once
                 problems.append(
                     Problem(str(path), "", "a scenario name used once per run", f"also in {seen[path.name]}")
                 )
