@@ -28,14 +28,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.adapters.base import CaseInput, ClientOutcome
-from conformance.adapters.walks import walk_for
+from conformance.adapters.base import CaseInput, ClientOutcome, Drive
 from conformance.capture import CapturedExchange
 from conformance.case_status import UNEXERCISED_OUTCOMES, Interruption, decide_status
 from conformance.diff import CaseVerdict, judge_request
 from conformance.expectations import Expectation, JudgeSettings
 from conformance.findings import Difference
+from conformance.fixture import Fixture
 from conformance.normalize import NormalizedRequest
+from conformance.operations import OperationTables
 from conformance.planning import CasePlan, RunInputs
 from conformance.problems import InputError
 from conformance.proxy.recorder import RecordingProxy
@@ -45,24 +46,18 @@ from conformance.reporting.har_folder import HarFolder, case_file_stem
 from conformance.response.mutants import ResponseCase
 from conformance.response.verdict import ResponseVerdict, operation_exchange
 from conformance.result import DEFAULT_CATEGORY, SCENARIO_CATEGORY, CaseResult
-from conformance.scenarios.judge import ScenarioVerdict, judge_scenario
-from conformance.scenarios.play import scenario_case_input
+from conformance.scenarios.judge import (
+    SCENARIO_RESPONSE_NOTE,
+    ScenarioVerdict,
+    judge_scenario,
+    scenario_not_asserted,
+)
+from conformance.scenarios.model import Scenario
 from conformance.sealing import seal
 from conformance.stabilize import Stabilizer
 
-__all__ = ["CaseExecutor", "CaseListener", "CaseRun", "RunState", "run_plans"]
+__all__ = ["CaseExecutor", "CaseListener", "CaseRun", "RunState", "case_input", "run_plans"]
 
-#: What a scenario case does not judge (the fixture's own single-request case judges each request).
-SCENARIO_NOT_ASSERTED = ("scenario requests beyond their paging parameters and attempts",)
-#: An error scenario checks what the client did and leaks; its error facts are compared across clients.
-SCENARIO_ERROR_FACTS = (
-    "error facts of one client alone (status, code, errors: compared between clients, see parity)"
-)
-#: A walk the adapter drives page by page itself (the SDK has no iterator for it).
-SCENARIO_ADAPTER_PAGED = "the client's own paging loop (the adapter paged a one-page method; no iterator)"
-SCENARIO_RESPONSE_NOTE = (
-    "a scenario's answers are judged by its scenario verdict (outcome, collapsed items, error surface)"
-)
 #: Called with every finished case (live console lines, progress, the pytest plugin).
 CaseListener = Callable[["CaseRun"], None]
 
@@ -139,17 +134,38 @@ def response_diagnostics(outcome: ClientOutcome) -> list[str]:
     return notes
 
 
-def scenario_not_asserted(plan: CasePlan) -> list[str]:
-    """What a scenario case leaves unchecked: the rest of each request; error facts alone; adapter paging."""
-    assert plan.scenario is not None
-    notes = list(SCENARIO_NOT_ASSERTED)
-    if not plan.scenario.walk:
-        notes.append(SCENARIO_ERROR_FACTS)
-    walk = walk_for(plan.fixture.operation) if plan.scenario.walk else None
-    sdk = walk.sdk_python if walk is not None else None
-    if sdk is not None and sdk.pages is not None and plan.slot.adapter.projection_key == "sdk_python":
-        notes.append(SCENARIO_ADAPTER_PAGED)
-    return notes
+def case_input(
+    fixture: Fixture,
+    server_url: str,
+    work_dir: Path,
+    *,
+    case_id: str,
+    namespace: str,
+    token: str,
+    timeout: float,
+    api_prefix: str,
+    operations: OperationTables,
+    scenario: Scenario | None = None,
+) -> CaseInput:
+    """The adapter's input for one case: one call of the fixture, or a scenario's drive.
+
+    A scenario case asks for a walk when the scenario is one, and always for
+    machine-readable output (``Drive.machine_output``: ``dw`` gets ``--json``), so
+    that what a client surfaces on an error can be compared and checked for leaks.
+    """
+    drive = Drive(walk=scenario.walk, machine_output=True) if scenario is not None else Drive()
+    return CaseInput(
+        fixture=fixture,
+        server_url=server_url,
+        namespace=namespace,
+        token=token,
+        timeout=timeout,
+        work_dir=work_dir,
+        operations=operations,
+        case_id=case_id,
+        api_prefix=api_prefix,
+        drive=drive,
+    )
 
 
 def _new_result(plan: CasePlan) -> CaseResult:
@@ -272,30 +288,18 @@ class CaseExecutor:
             shutil.rmtree(work_dir, ignore_errors=True)
 
     def _case_input(self, plan: CasePlan, server_url: str, work_dir: Path) -> CaseInput:
-        """The adapter's input: one call of the fixture, or the scenario's drive (walk, machine output)."""
         settings = self.inputs.settings
-        if plan.scenario is not None:
-            return scenario_case_input(
-                plan.scenario,
-                server_url,
-                work_dir,
-                case_id=plan.case_id,
-                namespace=settings.namespace,
-                token=settings.token,
-                timeout=settings.timeout,
-                api_prefix=self.inputs.profile.api_prefix,
-                operations=self.inputs.tables,
-            )
-        return CaseInput(
-            fixture=plan.fixture,
-            server_url=server_url,
+        return case_input(
+            plan.fixture,
+            server_url,
+            work_dir,
+            case_id=plan.case_id,
             namespace=settings.namespace,
             token=settings.token,
             timeout=settings.timeout,
-            work_dir=work_dir,
-            operations=self.inputs.tables,
-            case_id=plan.case_id,
             api_prefix=self.inputs.profile.api_prefix,
+            operations=self.inputs.tables,
+            scenario=plan.scenario,
         )
 
     def _keep_evidence(self, plan: CasePlan, run: CaseRun, record: CaseResult) -> ClientOutcome:
@@ -328,7 +332,7 @@ class CaseExecutor:
         record.scenario = verdict
         record.differences = verdict.failures
         record.diagnostic_diff = [item for item in verdict.differences if not item.is_failure]
-        record.not_asserted = scenario_not_asserted(plan)
+        record.not_asserted = scenario_not_asserted(plan.scenario, plan.slot.adapter.projection_key)
         record.response = ResponseVerdict("not_asserted", not_asserted=[SCENARIO_RESPONSE_NOTE])
         lines = [f"scenario {plan.scenario.name}: {verdict.status}", *verdict.sequence_diff()]
         record.rendered = "\n".join(run.stabilizer.text(line) if run.stabilizer else line for line in lines)

@@ -360,12 +360,17 @@ class Fuzzer:
             if run.status == "fail":  # the client's own error, for the reader; not in the signature
                 check.lines.extend(f"{label}: {note}" for note in run.result.get("response_diagnostics", []))
         if self.settings.differential:
-            self._differential(variant.fixture, runs, check, signature)
+            self._differential(variant.fixture, runs, check, signature, declared)
         check.signature = frozenset(signature)
         return check
 
     def _differential(
-        self, fixture: Fixture, runs: list[CaseRun], check: ExampleCheck, signature: set[str]
+        self,
+        fixture: Fixture,
+        runs: list[CaseRun],
+        check: ExampleCheck,
+        signature: set[str],
+        declared: frozenset[str],
     ) -> None:
         requests = {
             run.plan.slot.label: (run.expectation, run.request)
@@ -374,7 +379,6 @@ class Fuzzer:
         }
         if len(requests) < 2:
             return
-        declared = _declared_query(fixture, self.session.judge_settings)
         for finding in compare_requests(fixture, requests, policy=self.session.policy):
             if not finding.is_failure:
                 continue

@@ -115,8 +115,13 @@ def parity_entries(runs: Sequence[CaseRun], policy: Policy | None, token: str) -
                         findings=as_differences(pair),
                     ).to_json()
                 )
+    return _redacted(results, runs, token)
+
+
+def _redacted(entries: list[dict[str, Any]], runs: Sequence[CaseRun], token: str) -> list[dict[str, Any]]:
+    """Parity entries with the token and every credential any client of the run sent hidden."""
     secrets = {secret for run in runs for secret in run.secrets}
-    redacted: list[dict[str, Any]] = redact_value(results, [token, *sorted(secrets)])
+    redacted: list[dict[str, Any]] = redact_value(entries, [token, *sorted(secrets)])
     return redacted
 
 
@@ -157,9 +162,7 @@ def scenario_parity_entries(
                         findings=differences,
                     ).to_json()
                 )
-    secrets = {secret for run in runs for secret in run.secrets}
-    redacted: list[dict[str, Any]] = redact_value(results, [token, *sorted(secrets)])
-    return redacted
+    return _redacted(results, runs, token)
 
 
 def _stable_difference(

@@ -69,8 +69,8 @@ class RunOption:
     short: str | None = None
     #: False for the options pytest has its own of (``-k``, ``--jobs``).
     in_pytest: bool = True
-    #: Only ``run`` and the pytest plugin have it (the scenarios: ``selftest`` and ``fuzz`` play none).
-    run_only: bool = False
+    #: An option about the scenarios: ``selftest`` and ``fuzz``, which play none, leave it out.
+    scenario: bool = False
 
 
 RUN_OPTIONS: tuple[RunOption, ...] = (
@@ -163,22 +163,22 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "directory of *.scenario.yaml files played besides the shipped scenarios (repeatable; "
         "see docs/scenarios.md)",
         {"action": "append", "type": Path, "default": [], "metavar": "DIR"},
-        run_only=True,
+        scenario=True,
     ),
     RunOption(
         "no-scenarios",
         "no_scenarios",
         "run the single-request cases only (no paging walks, error or retry scenarios)",
         {"action": "store_true"},
-        run_only=True,
+        scenario=True,
     ),
 )
 
 
-def add_to_parser(parser: argparse.ArgumentParser, *, run_only: bool = True) -> None:
-    """The run options on an argparse parser: all for ``run``, without ``run_only`` ones for the others."""
+def add_to_parser(parser: argparse.ArgumentParser, *, scenarios: bool = True) -> None:
+    """The run options on an argparse parser; without the scenario options when ``scenarios`` is False."""
     for option in RUN_OPTIONS:
-        if option.run_only and not run_only:
+        if option.scenario and not scenarios:
             continue
         flags = [option.short] if option.short else [f"--{option.name}"]
         parser.add_argument(*flags, dest=option.dest, help=option.help, **option.keywords)

@@ -63,14 +63,14 @@ def test_a_bad_timeout_is_refused_by_both(text: str) -> None:
         group.parser.parse_args(["--conformance-timeout", text])
 
 
-def test_the_scenario_options_are_runs_alone() -> None:
+def test_selftest_and_fuzz_leave_the_scenario_options_out() -> None:
     run = argparse.ArgumentParser()
     add_to_parser(run)
     parsed = run.parse_args(["--scenarios", "s", "--no-scenarios"])
     settings = settings_from(lambda dest: getattr(parsed, dest, None), Path("r"))
     assert settings.scenario_dirs == [Path("s")] and settings.run_scenarios is False
     others = argparse.ArgumentParser()
-    add_to_parser(others, run_only=False)
+    add_to_parser(others, scenarios=False)
     with pytest.raises(SystemExit):
         others.parse_args(["--no-scenarios"])
 

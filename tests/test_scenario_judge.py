@@ -30,7 +30,7 @@ from conformance.scenarios import (
     parse_scenario_policy,
     shipped_scenarios_dir,
 )
-from conformance.scenarios.play import PlayedScenario, play_scenario
+from support.scenario_play import PlayedScenario, play_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "fixtures" / "control-plane"

@@ -33,8 +33,8 @@ from conformance.scenarios import (
     load_scenarios,
     shipped_scenarios_dir,
 )
-from conformance.scenarios.play import play_scenario
 from support.real_clients import upstream_corpus
+from support.scenario_play import play_scenario
 
 TOKEN = "scenario-token-51c2"
 

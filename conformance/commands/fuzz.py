@@ -51,7 +51,7 @@ def register(subparsers: Any) -> None:
             "Failures are shrunk and saved as runnable fixture directories."
         ),
     )
-    add_run_options(parser, run_only=False)
+    add_run_options(parser, scenarios=False)
     parser.add_argument(
         "--max-examples",
         type=positive_int,

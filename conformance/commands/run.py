@@ -39,9 +39,9 @@ from conformance.sharding import Shard, corpus_identity, parse_shard, shard_fixt
 EXIT_OK, EXIT_NONCONFORMING, EXIT_INTERRUPTED = 0, 1, 130
 
 
-def add_run_options(parser: argparse.ArgumentParser, *, run_only: bool = True) -> None:
+def add_run_options(parser: argparse.ArgumentParser, *, scenarios: bool = True) -> None:
     """The options ``run``, ``selftest`` and ``fuzz`` share (declared in :mod:`conformance.run_options`)."""
-    add_to_parser(parser, run_only=run_only)
+    add_to_parser(parser, scenarios=scenarios)
 
 
 def register(subparsers: Any) -> None:

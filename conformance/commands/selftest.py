@@ -41,7 +41,7 @@ def register(subparsers: Any) -> None:
             "difference is listed as 'client already differs here'."
         ),
     )
-    add_run_options(parser, run_only=False)
+    add_run_options(parser, scenarios=False)
     parser.add_argument(
         "--json", type=Path, metavar="FILE", dest="json_path", help="also write the report as JSON"
     )

@@ -1,13 +1,13 @@
-"""Playing one scenario with one client: open the case with the scenario's answers, run, judge.
+"""One scenario case in one call, for the tests that drive a recording proxy themselves.
 
-:func:`scenario_case_input` is the adapter's input for a scenario case; the
-run's executor (:mod:`conformance.executor`) builds it with this function.
-:func:`play_scenario` is the whole life of a scenario case in one call, for
-tests and tools that drive a proxy themselves: it opens a proxy case whose stub answers
-from the scenario (``RecordingProxy.open_case(case_id, fixture,
-script=scenario.script())``), asks the adapter to drive the operation (a walk
-when the scenario says ``drive: walk``), and judges the sequence. The case id
-is ``<scenario file name>::<adapter label>``.
+:func:`play_scenario` opens a proxy case whose stub answers from the
+scenario's script, asks the adapter to drive the operation as the run's
+executor does (:func:`conformance.executor.case_input`: a
+walk when the scenario says ``drive: walk``, machine-readable output), and
+judges the sequence with :func:`conformance.scenarios.judge.judge_scenario`.
+The run itself plays scenarios through :mod:`conformance.executor`; this
+helper exists so that the proxy, the judge and the adapters can be tested
+without a whole run.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from conformance.adapters.base import Adapter, CaseInput, ClientOutcome, Drive
+from conformance.adapters.base import Adapter, ClientOutcome
 from conformance.capture import CapturedExchange
+from conformance.executor import case_input
+from conformance.operations import default_tables
 from conformance.scenarios.judge import ScenarioVerdict, judge_scenario
 from conformance.scenarios.model import Scenario
 
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     from conformance.proxy.recorder import RecordingProxy
     from conformance.scenarios.policy import ScenarioPolicy
 
-__all__ = ["PlayedScenario", "play_scenario", "scenario_case_input"]
+__all__ = ["PlayedScenario", "play_scenario"]
 
 
 @dataclass
@@ -39,40 +41,6 @@ class PlayedScenario:
     outcome: ClientOutcome
     exchanges: list[CapturedExchange]
     verdict: ScenarioVerdict
-
-
-def scenario_case_input(
-    scenario: Scenario,
-    server_url: str,
-    work_dir: Path,
-    *,
-    case_id: str,
-    namespace: str = "default",
-    token: str = "",
-    timeout: float = 30.0,
-    api_prefix: str = "/api",
-    operations: OperationTables | None = None,
-) -> CaseInput:
-    """The adapter's input for a scenario case (the scenario's fixture, walk or one call).
-
-    Machine-readable output is asked for (``Drive.machine_output``: ``dw`` gets ``--json``), so
-    that what a client surfaces on an error can be compared and checked for leaks.
-    """
-    if scenario.fixture is None:
-        raise ValueError(f"{scenario.name}: {scenario.not_applicable_reason}")
-    extra = {} if operations is None else {"operations": operations}
-    return CaseInput(
-        fixture=scenario.fixture,
-        server_url=server_url,
-        namespace=namespace,
-        token=token,
-        timeout=timeout,
-        work_dir=work_dir,
-        case_id=case_id,
-        api_prefix=api_prefix,
-        drive=Drive(walk=scenario.walk, machine_output=True),
-        **extra,
-    )
 
 
 def play_scenario(
@@ -96,8 +64,8 @@ def play_scenario(
     work_dir = Path(tempfile.mkdtemp(prefix="scenario-"))
     try:
         with proxy.open_case(case_id, scenario.fixture, script=scenario.script()) as recording:
-            case = scenario_case_input(
-                scenario,
+            case = case_input(
+                scenario.fixture,
                 recording.server_url,
                 work_dir,
                 case_id=case_id,
@@ -105,7 +73,8 @@ def play_scenario(
                 token=token,
                 timeout=timeout,
                 api_prefix=proxy.api_prefix,
-                operations=operations,
+                operations=operations or default_tables(),
+                scenario=scenario,
             )
             outcome = adapter.run(case)
         exchanges = recording.exchanges
