@@ -1,19 +1,26 @@
-"""CI annotations: one workflow command per failing case (``run --annotations github``).
+"""CI annotations: one workflow command per case that needs a look (``run --annotations github``).
 
 GitHub Actions turns a line ``::error file=F,title=T::MESSAGE`` on a step's
 output into an annotation on file ``F`` in the run summary and the pull
-request. ``dw-conformance`` prints, after its summary:
+request. ``dw-conformance`` prints, after its summary, one line per case that
+is not a plain pass, its kind chosen by :func:`conformance.gating.case_gate`
+(the same decision every report shows):
 
-- one ``::error`` per case that counts against the level (``fail`` or
-  ``error``, a known failure failing elsewhere included, and a fixed known
-  failure under ``--strict-known-failures``): ``file`` is the fixture file
-  (relative to the working directory when it lies under it, as GitHub expects
-  paths relative to the repository root), ``title`` the case id, the message
-  the first pointer with its expected and sent values (``(+N more)`` when
-  there are others), or the error's reason;
-- one ``::notice`` per known failure that failed as listed, and one
-  ``::warning`` per listed case that now passes (not strict), so neither goes
-  unseen.
+- ``::error`` for a gating case only (a failure or error that sets the exit
+  code, or a fixed known failure under ``--strict-known-failures``): the
+  message is the first pointer with its expected and sent values (``(+N
+  more)`` when there are others), or the error's reason;
+- ``::warning`` for a failure that does not gate because of its category
+  (provisional), its adapter (a self-check that does not decide), the level
+  (``partial``) or an unfinished run, and for a listed known failure that now
+  passes (not strict); the message starts with why it does not gate;
+- ``::notice`` for a known failure failing as listed and for a case passing
+  only by a policy's declared differences (with the policy's reasons).
+
+``file`` is the fixture or scenario file relative to the repository root
+(the working directory, where GitHub runs the step) when it lies under it;
+a file outside the repository (a scenario shipped inside the installed
+harness, say) gets no ``file`` at all, since GitHub could not attach it.
 
 Escaping follows GitHub's workflow-command rules (the runner's
 ``escapeData``/``escapeProperty``): in the message ``%``, CR and LF become
@@ -29,7 +36,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from conformance.reporting.common import case_headline, counts_against, display_status, known_failure_note
+from conformance.gating import RunGates, case_gate
+from conformance.reporting.common import case_headline, display_status, known_failure_note
 
 __all__ = ["ANNOTATION_FORMATS", "escape_data", "escape_property", "github_annotations"]
 
@@ -48,35 +56,48 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _file(case: Mapping[str, Any], root: Path | None) -> str:
-    path = str(case.get("fixture_path") or case.get("fixture") or "")
-    if root is not None and path:
-        try:
-            relative = Path(path).resolve().relative_to(root.resolve())
-        except (ValueError, OSError):
-            return path
-        return relative.as_posix()
-    return path
+def _file(case: Mapping[str, Any], root: Path) -> str | None:
+    """The case's file relative to ``root``, or None when it lies outside it (or is unknown)."""
+    path = str(case.get("fixture_path") or "")
+    if not path:
+        return None
+    candidate = Path(path)
+    if not candidate.is_absolute():
+        candidate = root / candidate
+    try:
+        return candidate.resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return None
 
 
-def _command(kind: str, case: Mapping[str, Any], message: str, root: Path | None) -> str:
-    properties = f"file={escape_property(_file(case, root))},title={escape_property(str(case.get('id', '')))}"
+def _command(kind: str, case: Mapping[str, Any], message: str, root: Path) -> str:
+    title = f"title={escape_property(str(case.get('id', '')))}"
+    file = _file(case, root)
+    properties = f"file={escape_property(file)},{title}" if file else title
     return f"::{kind} {properties}::{escape_data(message[:MAX_MESSAGE_CHARS])}"
 
 
 def github_annotations(document: Mapping[str, Any], *, root: Path | None = None) -> list[str]:
-    """The workflow-command lines for ``document`` (``root``: what fixture paths are made relative to)."""
+    """The workflow-command lines for ``document`` (``root``: the repository root, default the cwd)."""
     root = Path(os.getcwd()) if root is None else root
-    strict = bool((document.get("known_failures") or {}).get("strict"))
+    run = RunGates.of(document)
     lines: list[str] = []
     for case in document.get("cases") or []:
+        gate = case_gate(case, run)
         shown = display_status(case)
-        if counts_against(case):
+        if gate.kind == "gating":
             note = known_failure_note(case)
-            message = f"{case.get('status')}: {case_headline(case)}" + (f" ({note})" if note else "")
+            if gate.why == "strict_fixed":
+                message = note
+            else:
+                message = f"{case.get('status')}: {case_headline(case)}" + (f" ({note})" if note else "")
             lines.append(_command("error", case, message, root))
+        elif gate.kind == "not_gating" and gate.why in ("known_failure", "policy"):
+            detail = "" if gate.why == "policy" else f": {case_headline(case)}"
+            lines.append(_command("notice", case, f"does not gate, {gate.reason}{detail}", root))
+        elif gate.kind == "not_gating":
+            message = f"{case.get('status')} (does not gate: {gate.reason}): {case_headline(case)}"
+            lines.append(_command("warning", case, message, root))
         elif shown == "fixed":
-            lines.append(_command("error" if strict else "warning", case, known_failure_note(case), root))
-        elif shown == "known_failure":
-            lines.append(_command("notice", case, f"{known_failure_note(case)}: {case_headline(case)}", root))
+            lines.append(_command("warning", case, known_failure_note(case), root))
     return lines

@@ -396,6 +396,26 @@ def _level_with_known_failures(
     return level
 
 
+def is_required(case: Mapping[str, Any], categories: Mapping[str, str] = CATEGORY_STABILITY) -> bool:
+    """Whether the case's category is required (stable); an unknown category is required."""
+    return categories.get(str(case.get("category", DEFAULT_CATEGORY)), "stable") != "provisional"
+
+
+def deciding_adapters(
+    cases: Sequence[Mapping[str, Any]], implementations: Sequence[Mapping[str, Any]]
+) -> tuple[set[str], bool]:
+    """The adapters whose cases decide the level, and whether they are self-checks only.
+
+    Real clients that ran decide; when none ran, the self-check adapters that
+    ran do (see "Who decides" in the module docstring).
+    """
+    self_check = {str(impl["adapter"]) for impl in implementations if _is_self_check(impl)}
+    ran = {str(case["adapter"]) for case in cases if case.get("status") not in ("skipped", INTERRUPTED)}
+    real_ran = ran - self_check
+    deciding = real_ran or (ran & self_check)
+    return deciding, not real_ran and bool(deciding)
+
+
 def _level_of(
     cases: Sequence[Mapping[str, Any]],
     implementations: Sequence[Mapping[str, Any]],
@@ -406,10 +426,7 @@ def _level_of(
     for case in cases:  # cases of adapters the implementations list forgot still count
         target_of.setdefault(str(case["adapter"]), str(case.get("target", "")))
 
-    ran = {str(case["adapter"]) for case in cases if case.get("status") != "skipped"}
-    real_ran = ran - self_check
-    deciding = real_ran or (ran & self_check)
-    only_self_checks = not real_ran and bool(deciding)
+    deciding, only_self_checks = deciding_adapters(cases, implementations)
 
     targets: dict[str, str] = {}
     for adapter, target in target_of.items():
@@ -434,7 +451,7 @@ def _level_of(
             targets[target] = "fail"
 
     def required(case: Mapping[str, Any]) -> bool:
-        return categories.get(str(case.get("category", DEFAULT_CATEGORY)), "stable") != "provisional"
+        return is_required(case, categories)
 
     judged = sorted(failing)
     not_run = sorted(target for target, status in targets.items() if status == "not_run")

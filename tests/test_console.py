@@ -126,7 +126,7 @@ def test_verbose_prints_every_case_whole() -> None:
 
 def test_the_closing_sections_list_failures_then_what_went_unasserted() -> None:
     text = closing_sections(document(UNPINNED, REPAIR, ERROR))
-    assert text.index("failures and errors (2):") < text.index("not asserted (nobody checked")
+    assert text.index("gating failures (2; these set the exit code):") < text.index("not asserted (nobody checked")
     assert "    /body: type_changed: expected {}, sent []" in text
     assert "  query: 1 case (workflow-describe-parity.json::cli)" in text
     # errors are not counted as unasserted passes
@@ -136,7 +136,7 @@ def test_the_closing_sections_list_failures_then_what_went_unasserted() -> None:
 def test_summary_md_puts_failures_and_unasserted_parts_before_the_matrix() -> None:
     text = render_markdown(document(UNPINNED, REPAIR, ERROR))
     failures, unasserted, matrix = (
-        text.index("### Failures"),
+        text.index("### Gating failures (these set the exit code)"),
         text.index("### Not asserted"),
         text.index("### Fixture"),
     )

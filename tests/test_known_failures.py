@@ -195,7 +195,8 @@ def test_every_report_shows_the_known_failure(tmp_path: Path) -> None:
     paths = write_reports(document, tmp_path)
     markdown = paths["markdown"].read_text(encoding="utf-8")
     assert "### Known failures" in markdown and "🔶 known failure" in markdown
-    assert "### Failures" not in markdown  # nothing that counts failed
+    assert "### Gating failures" not in markdown  # nothing that counts failed
+    assert "does not gate: known failure, listed with the reason: bug &#60;1&#62;" in markdown
     assert "bug &#60;1&#62;" in markdown
     html = paths["html"].read_text(encoding="utf-8")
     assert 'id="known-failures"' in html and 'class="cell status-known_failure"' in html

@@ -160,7 +160,7 @@ def test_the_cli_bug_is_on_the_console_with_both_values(real_run: Completed) -> 
     assert (
         lines[where + 1].strip() == "/body: type_changed: expected {}, sent [] (expected object, found array)"
     )
-    closing = real_run.stdout.split("failures and errors", 1)[1]
+    closing = real_run.stdout.split("gating failures (", 1)[1]
     assert "workflow-repair-parity.json::cli" in closing
 
 

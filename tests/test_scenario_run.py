@@ -61,8 +61,10 @@ def test_the_sdk_ignoring_retry_after_fails_its_case_with_a_pointer_into_the_seq
     assert case["scenario"]["retry"]["honoured_retry_after"] is False
     # a provisional category: the finding shows, the gate does not fail the whole client
     assert document["conformance"]["level"] == "provisional" and default_run.code == 0
-    closing = default_run.stdout.split("failures and errors", 1)[1]
-    assert "rate-limited-429.scenario.yaml::python-sdk" in closing
+    closing = default_run.stdout.split("failures that do not gate (", 1)[1]
+    assert "rate-limited-429.scenario.yaml::python-sdk" in closing.split("\n\n", 1)[0]
+    assert "does not gate: category scenario_sequence is provisional" in closing
+    assert "gating failures (" not in default_run.stdout
 
 
 def test_the_walk_is_judged_page_by_page_and_its_har_holds_every_page(default_run: Completed) -> None:

@@ -17,7 +17,10 @@ Design decisions:
   part (the body, the query) says ``not asserted: body`` on its line, and the
   closing section counts every such part across the run.
 * **The closing section lists the failures again**, after the matrix, so the
-  end of a long log says what went wrong without scrolling back.
+  end of a long log says what went wrong without scrolling back, in the
+  kinds :mod:`conformance.gating` decides: the failures that set the exit
+  code, the failures that do not (each with why: provisional, known, waived
+  by a policy, ...), and the skipped cases with their reasons.
 
 Input is the result document and its case entries (plain JSON), the same
 data every other writer reads.
@@ -29,6 +32,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+from conformance.gating import Gate, gate_headline, run_gates
 from conformance.reporting.common import (
     UNIVERSAL_UNASSERTED,
     case_unasserted,
@@ -41,7 +45,14 @@ from conformance.reporting.common import (
     unasserted_groups,
 )
 
-__all__ = ["DIFFERENCES_SHOWN", "STATUS_MARKS", "CaseLines", "closing_sections", "summary_table"]
+__all__ = [
+    "DIFFERENCES_SHOWN",
+    "STATUS_MARKS",
+    "CaseLines",
+    "closing_sections",
+    "gate_lines",
+    "summary_table",
+]
 
 STATUS_MARKS = {
     "pass": "PASS",
@@ -171,12 +182,10 @@ def _known_failure_section(document: Mapping[str, Any]) -> list[str]:
     fixed = [case for case in cases if display_status(case) == "fixed"]
     section = document.get("known_failures") or {}
     lines: list[str] = []
-    if known:
+    if known:  # each is listed, with its reason, among the failures that do not gate
         lines.append(
-            f"known failures ({len(known)}, excused by {section.get('source', 'the known-failures file')}):"
-        )
-        lines.extend(
-            f"  KNOWN  {case.get('id', '')}: {case['known_failure'].get('reason', '')}" for case in known
+            f"known failures: {len(known)} excused by {section.get('source', 'the known-failures file')} "
+            "(listed above among the failures that do not gate)"
         )
         lines.append("")
     if fixed:
@@ -221,19 +230,68 @@ def compatibility_lines(document: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def closing_sections(document: Mapping[str, Any]) -> str:
-    """Failures and errors (first differences each), then what went unasserted."""
+def _gate_sections(document: Mapping[str, Any]) -> list[str]:
+    """The failures that set the exit code, those that do not (and why), and the skipped cases."""
+    grouped = run_gates(document)
     lines: list[str] = []
-    cases = document.get("cases") or []
-    bad = [case for case in cases if counts_against(case)]
-    if bad:
-        lines.append(f"failures and errors ({len(bad)}):")
-        for case in bad[:FAILURES_LISTED]:
-            lines.append(f"  {STATUS_MARKS.get(str(case['status']), case['status'])}  {case.get('id', '')}")
+    gating = grouped["gating"]
+    if gating:
+        lines.append(f"gating failures ({len(gating)}; these set the exit code):")
+        for case, _gate in gating[:FAILURES_LISTED]:
+            lines.append(f"  {STATUS_MARKS.get(display_status(case), case['status'])}  {case.get('id', '')}")
             lines.extend("  " + line for line in case_detail(case))
-        if len(bad) > FAILURES_LISTED:
-            lines.append(f"  ... and {len(bad) - FAILURES_LISTED} more (see the reports)")
+        if len(gating) > FAILURES_LISTED:
+            lines.append(f"  ... and {len(gating) - FAILURES_LISTED} more (see the reports)")
         lines.append("")
+    failures = [(case, gate) for case, gate in grouped["not_gating"] if gate.why != "policy"]
+    if failures:
+        lines.append(f"failures that do not gate ({len(failures)}; reported, the exit code ignores them):")
+        for case, gate in failures[:FAILURES_LISTED]:
+            lines.append(f"  {STATUS_MARKS.get(display_status(case), case['status'])}  {case.get('id', '')}")
+            lines.append(f"    does not gate: {gate.reason}")
+            lines.extend("  " + line for line in case_detail(case) if not line.strip().startswith("known"))
+        if len(failures) > FAILURES_LISTED:
+            lines.append(f"  ... and {len(failures) - FAILURES_LISTED} more (see the reports)")
+        lines.append("")
+    waived = [(case, gate) for case, gate in grouped["not_gating"] if gate.why == "policy"]
+    if waived:
+        source = (document.get("run") or {}).get("policy") or "the policy file"
+        lines.append(f"declared policy exceptions ({len(waived)}; passed because {source} declares them):")
+        for case, gate in waived[:FAILURES_LISTED]:
+            pointers = ", ".join(_policy_pointers(case))
+            lines.append(f"  POLICY {case.get('id', '')}: {pointers}")
+            lines.append(f"    {gate.reason}")
+        lines.append("")
+    skipped = [(case, gate) for case, gate in grouped["skipped"] if gate.why == "skipped"]
+    if skipped:
+        lines.append(f"skipped ({len(skipped)}; not exercised, no part in the level):")
+        lines.extend(_skip_line(case, gate) for case, gate in skipped[:FAILURES_LISTED])
+        lines.append("")
+    return lines
+
+
+def _policy_pointers(case: Mapping[str, Any]) -> list[str]:
+    found = [
+        str(item.get("pointer") or "/")
+        for item in case.get("diagnostic_diff") or []
+        if str(item.get("message") or "").startswith("policy: ")
+    ]
+    return list(dict.fromkeys(found))
+
+
+def _skip_line(case: Mapping[str, Any], gate: Gate) -> str:
+    return f"  skip   {case.get('id', '')}: {gate.reason}"
+
+
+def gate_lines(document: Mapping[str, Any], exit_code: int) -> list[str]:
+    """The last word of a run on what gates: the exit code and the gate kinds' counts."""
+    return [f"gate: exit {exit_code}: {gate_headline(document)}"]
+
+
+def closing_sections(document: Mapping[str, Any]) -> str:
+    """What gates (failures that do, that do not, policy exceptions, skips), then what went unasserted."""
+    lines: list[str] = _gate_sections(document)
+    cases = document.get("cases") or []
     lines.extend(_known_failure_section(document))
     cut_short = [case for case in cases if case.get("status") == "interrupted"]
     if cut_short:

@@ -1,8 +1,11 @@
 """``summary.md``: a short Markdown page for a CI step summary or a pull-request comment.
 
-Contents, in order: the level and its one-sentence explanation, counts per
-adapter, then what needs a reader's attention (the first differences of each
-failing case, the failing parity findings, fixture files that could not be
+Contents, in order: the level and its one-sentence explanation, the gate
+(the exit code, and how many failures set it, how many do not, how many
+cases were skipped: :mod:`conformance.gating`), counts per adapter, then what
+needs a reader's attention (the failures that set the exit code with their
+first differences, the failures that do not with why not, the declared
+policy exceptions, the skipped cases, the failing parity findings, fixture files that could not be
 loaded, and the parts of the requests the fixtures did not assert), and only
 then the fixture x adapter matrix with status marks. Lists are capped (:data:`MAX_LISTED`) so the
 page stays well under the size limits of step summaries and comments; the
@@ -26,6 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from conformance.gating import Gate, RunGates, case_gate, gate_headline, run_gates
 from conformance.reporting.common import (
     STATUSES,
     TIMES,
@@ -57,6 +61,9 @@ STATUS_MARKS = {
     "known_failure": "🔶 known failure",
     "fixed": "✨ fixed",
 }
+#: The mark of a failure that does not set the exit code, and of a pass by a policy's declared differences.
+NOT_GATING_MARK = "🟡 fail, not gating"
+POLICY_MARK = "✅ pass (policy)"
 LEVEL_MARKS = {"full": "✅", "partial": "🟡", "provisional": "🟡", "nonconforming": "❌", "incomplete": "⏸️"}
 
 #: Characters Markdown/HTML act on anywhere in a line (``:`` stops URL autolinks, ``@`` mentions).
@@ -97,10 +104,15 @@ def _level_section(document: Mapping[str, Any]) -> list[str]:
         md_text(conformance.get("explanation", ""), 1000),
         "",
     ]
+    exit_code = 1 if level == "nonconforming" else 0
+    lines.extend([f"**Gate: exit {exit_code}.** {md_text(gate_headline(document), 400)}.", ""])
     targets = conformance.get("targets") or {}
     if targets:
         lines.append(
-            "Targets: " + ", ".join(f"{md_code(t)} {md_text(s)}" for t, s in sorted(targets.items()))
+            "Targets: "
+            + ", ".join(
+                f"{md_code(t)} {md_text(s)}{_target_note(document, t, s)}" for t, s in sorted(targets.items())
+            )
         )
         lines.append("")
     mode = md_text(run.get("mode", ""))
@@ -148,11 +160,12 @@ def _matrix_section(document: Mapping[str, Any]) -> list[str]:
         return ["No case ran.", ""]
     header = "| fixture | operation | " + " | ".join(md_text(a) for a in matrix.adapters) + " |"
     lines = [f"### Fixture {TIMES} adapter", "", header, "|---|---|" + "---|" * len(matrix.adapters)]
+    run = RunGates.of(document)
     for fixture in matrix.fixtures:
         marks = []
         for adapter in matrix.adapters:
             case = matrix.cell(fixture, adapter)
-            marks.append(STATUS_MARKS.get(display_status(case), "") if case else "—")
+            marks.append(_mark(case, run) if case else "—")
         lines.append(
             f"| {md_text(fixture)} | {md_code(matrix.operations[fixture])} | " + " | ".join(marks) + " |"
         )
@@ -160,38 +173,119 @@ def _matrix_section(document: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _failures_section(document: Mapping[str, Any]) -> list[str]:
-    bad = [case for case in document.get("cases") or [] if counts_against(case)]
-    if not bad:
-        return []
-    lines = ["### Failures", ""]
-    for case in bad[:MAX_LISTED]:
-        title = (
-            f"- **{md_text(case['fixture'])}** {TIMES} {md_text(case['adapter'])}: {md_text(case['status'])}"
+def _target_note(document: Mapping[str, Any], target: str, status: str) -> str:
+    """`` (not gating)`` for a failing target none of whose failures set the exit code."""
+    if status != "fail":
+        return ""
+    gating = [case for case, _gate in run_gates(document)["gating"] if case.get("target") == target]
+    return "" if gating else " (not gating)"
+
+
+def _failure_lines(case: Mapping[str, Any]) -> list[str]:
+    lines: list[str] = []
+    differences = case.get("differences") or []
+    for difference in differences[:MAX_DIFFERENCES_PER_CASE]:
+        lines.append(f"  - {_difference_md(difference)}")
+    if len(differences) > MAX_DIFFERENCES_PER_CASE:
+        lines.append(f"  - … and {len(differences) - MAX_DIFFERENCES_PER_CASE} more (see index.html)")
+    response = case.get("response") or {}
+    if response.get("status") in ("fail", "error"):
+        lines.append(
+            f"  - response side: {md_text(response.get('status'))} "
+            f"(answer: {md_text(response.get('answer_source', ''))})"
+            + (f"; the client said {md_code(response['refusal'])}" if response.get("refusal") else "")
         )
-        if case.get("status") == "error" and case.get("reason"):
-            title += f": {md_text(case['reason'])}"
-        if case.get("known_failure"):
-            title += f" ({md_text(known_failure_note(case), 400)})"
-        lines.append(title)
-        differences = case.get("differences") or []
-        for difference in differences[:MAX_DIFFERENCES_PER_CASE]:
-            lines.append(f"  - {_difference_md(difference)}")
-        if len(differences) > MAX_DIFFERENCES_PER_CASE:
-            lines.append(f"  - … and {len(differences) - MAX_DIFFERENCES_PER_CASE} more (see index.html)")
-        response = case.get("response") or {}
-        if response.get("status") in ("fail", "error"):
+        for difference in (response.get("differences") or [])[:MAX_DIFFERENCES_PER_CASE]:
+            lines.append(f"  - {_difference_md(difference, 'surfaced')}")
+    return lines
+
+
+def _case_title(case: Mapping[str, Any]) -> str:
+    title = f"**{md_text(case['fixture'])}** {TIMES} {md_text(case['adapter'])}: {md_text(case['status'])}"
+    if case.get("status") == "error" and case.get("reason"):
+        title += f": {md_text(case['reason'])}"
+    return title
+
+
+def _failures_section(document: Mapping[str, Any]) -> list[str]:
+    """The failures that set the exit code, then those that do not (why), then policy exceptions, skips."""
+    grouped = run_gates(document)
+    lines: list[str] = []
+    gating = grouped["gating"]
+    if gating:
+        lines.extend(["### Gating failures (these set the exit code)", ""])
+        for case, gate in gating[:MAX_LISTED]:
+            title = f"- ❌ {_case_title(case)}"
+            if case.get("known_failure"):
+                title += f" ({md_text(known_failure_note(case), 400)})"
+            elif gate.why == "strict_fixed":
+                title += f" ({md_text(gate.reason, 400)})"
+            lines.append(title)
+            lines.extend(_failure_lines(case))
+        if len(gating) > MAX_LISTED:
+            lines.append(f"- … and {len(gating) - MAX_LISTED} more gating cases (see index.html)")
+        lines.append("")
+    failures = [(case, gate) for case, gate in grouped["not_gating"] if gate.why != "policy"]
+    if failures:
+        lines.extend(["### Failures that do not gate", "", "Reported; the exit code ignores them.", ""])
+        for case, gate in failures[:MAX_LISTED]:
+            lines.append(f"- 🟡 {_case_title(case)} — does not gate: {md_text(gate.reason, 400)}")
+            lines.extend(_failure_lines(case))
+        if len(failures) > MAX_LISTED:
+            lines.append(f"- … and {len(failures) - MAX_LISTED} more (see index.html)")
+        lines.append("")
+    lines.extend(_policy_section(document, [(c, g) for c, g in grouped["not_gating"] if g.why == "policy"]))
+    skipped = [(case, gate) for case, gate in grouped["skipped"] if gate.why == "skipped"]
+    if skipped:
+        lines.extend(["### Skipped", "", "Not exercised; no part in the level.", ""])
+        for case, gate in skipped[:MAX_LISTED]:
             lines.append(
-                f"  - response side: {md_text(response.get('status'))} "
-                f"(answer: {md_text(response.get('answer_source', ''))})"
-                + (f"; the client said {md_code(response['refusal'])}" if response.get("refusal") else "")
+                f"- ⏭️ **{md_text(case['fixture'])}** {TIMES} {md_text(case['adapter'])}: "
+                f"{md_text(gate.reason, 400)}"
             )
-            for difference in (response.get("differences") or [])[:MAX_DIFFERENCES_PER_CASE]:
-                lines.append(f"  - {_difference_md(difference, 'surfaced')}")
-    if len(bad) > MAX_LISTED:
-        lines.append(f"- … and {len(bad) - MAX_LISTED} more failing cases (see index.html)")
+        if len(skipped) > MAX_LISTED:
+            lines.append(f"- … and {len(skipped) - MAX_LISTED} more (see index.html)")
+        lines.append("")
+    return lines
+
+
+def _policy_section(document: Mapping[str, Any], waived: list[tuple[Mapping[str, Any], Gate]]) -> list[str]:
+    """Cases that passed because the policy file declares their differences deliberate."""
+    if not waived:
+        return []
+    source = (document.get("run") or {}).get("policy") or "the policy file"
+    lines = [
+        "### Declared policy exceptions",
+        "",
+        f"Passed because {md_code(source)} declares these differences deliberate:",
+        "",
+    ]
+    for case, gate in waived[:MAX_LISTED]:
+        pointers = ", ".join(
+            dict.fromkeys(
+                md_code(item.get("pointer") or "/")
+                for item in case.get("diagnostic_diff") or []
+                if str(item.get("message") or "").startswith("policy: ")
+            )
+        )
+        lines.append(
+            f"- **{md_text(case['fixture'])}** {TIMES} {md_text(case['adapter'])}: {pointers} — "
+            f"{md_text(gate.reason, 600)}"
+        )
+    if len(waived) > MAX_LISTED:
+        lines.append(f"- … and {len(waived) - MAX_LISTED} more (see index.html)")
     lines.append("")
     return lines
+
+
+def _mark(case: Mapping[str, Any], run: RunGates) -> str:
+    """A matrix cell: the display status, told apart when it does not gate or passed by policy."""
+    gate = case_gate(case, run)
+    if gate.kind == "not_gating" and gate.why == "policy":
+        return POLICY_MARK
+    if gate.kind == "not_gating" and gate.why != "known_failure":
+        return NOT_GATING_MARK if case.get("status") == "fail" else "⚠️ error, not gating"
+    return STATUS_MARKS.get(display_status(case), "")
 
 
 def _known_failures_section(document: Mapping[str, Any]) -> list[str]:
@@ -319,9 +413,11 @@ def _scenarios_section(document: Mapping[str, Any]) -> list[str]:
         "| scenario | client | status | requests | retried after | Retry-After | client ended | surfaced |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for row in rows[:MAX_LISTED]:
+    run = RunGates.of(document)
+    scenario_cases = [case for case in document.get("cases") or [] if isinstance(case.get("scenario"), Mapping)]
+    for row, case in list(zip(rows, scenario_cases, strict=True))[:MAX_LISTED]:
         lines.append(
-            f"| {md_text(row.scenario)} | {md_text(row.client)} | {STATUS_MARKS.get(row.status, row.status)} "
+            f"| {md_text(row.scenario)} | {md_text(row.client)} | {_mark(case, run)} "
             f"| {row.requests} | {md_text(row.retried)} | {md_text(row.retry_after)} | "
             f"{md_text(row.outcome)} | {md_text(row.surfaced)} |"
         )
