@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from conformance.reporting.junit import MAX_STREAM_CHARS, write_junit, xml_text
-from conformance.result import validate_result
+from conformance.result import rebuild_document, validate_result
 from support.results import HOSTILE_TEXT, ResultBuilder, difference, sample_document
 
 
@@ -16,12 +16,24 @@ def _write(document: dict, tmp_path: Path) -> ET.Element:  # type: ignore[type-a
     return ET.parse(path).getroot()
 
 
-def test_one_testcase_per_fixture_and_adapter_with_right_counts(tmp_path: Path) -> None:
+def nonconforming_sample() -> dict:  # type: ignore[type-arg]
+    """The sample without its clean cli: the SDK's required failures now set the exit code."""
     document = sample_document()
+    return rebuild_document(
+        document,
+        cases=[case for case in document["cases"] if case["adapter"] != "cli"],
+        implementations=[impl for impl in document["implementations"] if impl["adapter"] != "cli"],
+        parity=[],
+    )
+
+
+def test_one_testcase_per_fixture_and_adapter_with_right_counts(tmp_path: Path) -> None:
+    document = nonconforming_sample()
+    assert document["conformance"]["level"] == "nonconforming"
     root = _write(document, tmp_path)
     assert root.tag == "testsuites"
     cases = root.findall("./testsuite/testcase")
-    assert len(cases) == len(document["cases"]) == 11
+    assert len(cases) == len(document["cases"]) == 8
     assert {(c.get("classname"), c.get("name")) for c in cases} == {
         (case["adapter"], case["fixture"]) for case in document["cases"]
     }
@@ -39,8 +51,28 @@ def test_one_testcase_per_fixture_and_adapter_with_right_counts(tmp_path: Path) 
         assert len(suite.findall("testcase")) == sum(counts.values())
 
 
+def test_in_a_partial_run_no_failure_gates_and_junit_counts_none(tmp_path: Path) -> None:
+    """The cli passed every required case, so the level is partial (exit 0): the SDK's failures are skips."""
+    document = sample_document()
+    assert document["conformance"]["level"] == "partial"
+    root = _write(document, tmp_path)
+    summary = document["summary"]
+    assert (root.get("failures"), root.get("errors")) == ("0", "0")
+    assert root.get("skipped") == str(summary["skipped"] + summary["fail"] + summary["error"])
+    case = root.find("./testsuite/testcase[@classname='python-sdk'][@name='workflow-start-parity.json']")
+    assert case is not None and case.find("failure") is None
+    skipped = case.find("skipped")
+    assert skipped is not None
+    assert (skipped.get("message") or "").startswith("does not gate: the level is partial")
+    assert "/body/input/0/order_id: expected 42, sent 43" in (skipped.text or "")  # the whole verdict kept
+    properties = {p.get("name"): p.get("value") for p in case.iterfind("./properties/property")}
+    assert properties["dw-conformance.gate"] == "not_gating"
+    assert (properties["dw-conformance.gate.reason"] or "").startswith("the level is partial")
+
+
 def test_failure_error_and_skipped_elements_carry_the_why(tmp_path: Path) -> None:
-    root = _write(sample_document(), tmp_path)
+    document = sample_document()
+    root = _write(nonconforming_sample(), tmp_path)
 
     def case(adapter: str, fixture: str) -> ET.Element:
         found = root.find(f"./testsuite/testcase[@classname='{adapter}'][@name='{fixture}']")
@@ -59,6 +91,7 @@ def test_failure_error_and_skipped_elements_carry_the_why(tmp_path: Path) -> Non
     skipped = case("python-sdk", "workflow-cancel-parity.json").find("skipped")
     assert skipped is not None and skipped.get("message") == "fixture has no 'sdk_python'"
 
+    root = _write(document, tmp_path)
     passing = case("cli", "workflow-signal-parity.json")
     assert (
         passing.find("failure") is None and passing.find("error") is None and passing.find("skipped") is None

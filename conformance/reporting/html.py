@@ -41,6 +41,7 @@ from typing import Any
 from urllib.parse import quote
 
 from conformance import jsonpointer
+from conformance.gating import Gate, RunGates, case_gate, gate_headline, run_gates
 from conformance.reporting.common import (
     STATUSES,
     TIMES,
@@ -48,7 +49,6 @@ from conformance.reporting.common import (
     build_matrix,
     case_headline,
     case_text,
-    counts_against,
     display_status,
     failing_parity,
     identity_text,
@@ -72,7 +72,18 @@ STATUS_LABELS = {
     "interrupted": "interrupted",
     "known_failure": "known failure",
     "fixed": "fixed",
+    "not_gating": "fail · not gating",
+    "policy": "pass · policy",
 }
+
+
+def gate_status(case: Mapping[str, Any], gate: Gate) -> str:
+    """The cell status: the display status, or ``not_gating`` / ``policy`` (:mod:`conformance.gating`)."""
+    if gate.kind == "not_gating" and gate.why == "policy":
+        return "policy"
+    if gate.kind == "not_gating" and gate.why != "known_failure":
+        return "not_gating"
+    return display_status(case)
 
 
 def esc(value: Any) -> str:
@@ -283,11 +294,17 @@ def _header(document: Mapping[str, Any]) -> str:
         counts += f" · {summary['known_failures']} of the failures are known failures"
     if summary.get("fixed"):
         counts += f", {summary['fixed']} listed known failure(s) fixed"
-    targets = ", ".join(f"{esc(t)}: {esc(s)}" for t, s in sorted((conformance.get("targets") or {}).items()))
+    gating_targets = {str(case.get("target")) for case, _gate in run_gates(document)["gating"]}
+    targets = ", ".join(
+        f"{esc(t)}: {esc(s)}" + (" (not gating)" if s == "fail" and t not in gating_targets else "")
+        for t, s in sorted((conformance.get("targets") or {}).items())
+    )
+    exit_code = 1 if level == "nonconforming" else 0
     return (
         f'<header class="banner level-{esc(level)}"><h1>dw-conformance report'
         f'<span class="badge level-badge" id="level">{esc(level)}</span></h1>'
         f'<p id="explanation">{esc(conformance.get("explanation", ""))}</p>'
+        f'<p id="gate"><strong>Gate: exit {exit_code}.</strong> {esc(gate_headline(document))}.</p>'
         f'<p class="muted">{esc(summary.get("total", 0))} cases: {esc(counts)}'
         + (f" · targets: {targets}" if targets else "")
         + "</p></header>"
@@ -368,6 +385,7 @@ def _matrix_section(document: Mapping[str, Any], case_ids: Mapping[int, str]) ->
         for a in matrix.adapters
     )
     rows = []
+    run = RunGates.of(document)
     for fixture in matrix.fixtures:
         cells = []
         for adapter in matrix.adapters:
@@ -378,15 +396,17 @@ def _matrix_section(document: Mapping[str, Any], case_ids: Mapping[int, str]) ->
                     "<span>—</span></td>"
                 )
                 continue
-            status = display_status(case)
+            gate = case_gate(case, run)
+            status = gate_status(case, gate)
             anchor = case_ids[index_of[id(case)]]
             count = len(case.get("differences") or [])
             label = esc(STATUS_LABELS.get(status, status)) + (f" <small>({count})</small>" if count else "")
             title = known_failure_note(case) if status in ("known_failure", "fixed") else ""
+            title = title or (gate.reason if status in ("not_gating", "policy") else "")
             title = title or ("" if status == "pass" else case_headline(case))
             cells.append(
                 f'<td class="cell status-{esc(status)}" data-adapter="{esc(adapter)}" '
-                f'data-status="{esc(status)}">'
+                f'data-status="{esc(display_status(case))}" data-gate="{esc(gate.kind)}">'
                 f'<a href="#{anchor}" title="{esc(title)}">{label}</a></td>'
             )
         rows.append(
@@ -394,7 +414,9 @@ def _matrix_section(document: Mapping[str, Any], case_ids: Mapping[int, str]) ->
             f'<small class="muted"><code>{esc(matrix.operations[fixture])}</code></small></th>'
             f"{''.join(cells)}</tr>"
         )
-    legend = " ".join(f'<span class="status-{s}">■ {s}</span>' for s in STATUSES)
+    legend = " ".join(
+        f'<span class="status-{s}">■ {esc(STATUS_LABELS[s])}</span>' for s in (*STATUSES, "not_gating", "policy")
+    )
     if not matrix.fixtures:
         body = '<p class="empty">No case ran.</p>'
     else:
@@ -457,25 +479,61 @@ def _compatibility_section(document: Mapping[str, Any]) -> str:
     )
 
 
+def _gate_list(
+    ident: str, title: str, intro: str, entries: list[tuple[Mapping[str, Any], Gate]], link: Any, with_headline: bool
+) -> str:
+    if not entries:
+        return ""
+    items = "".join(
+        f"<li>{link(case)}{_badge(str(case['status']))} "
+        + (f"{esc(case_headline(case))} " if with_headline else "")
+        + (f'<span class="gate-reason">({esc(gate.reason)})</span>' if gate.kind != "gating" else "")
+        + "</li>"
+        for case, gate in entries
+    )
+    return f'<h3>{esc(title)}</h3><p class="muted">{esc(intro)}</p><ul class="notes" id="{ident}">{items}</ul>'
+
+
 def _not_passing_list(document: Mapping[str, Any], case_ids: Mapping[int, str]) -> str:
-    items = []
-    listed: list[str] = []
-    for index, case in enumerate(document.get("cases") or []):
-        link = f'<a href="#{case_ids[index]}">{esc(case["fixture"])} {TIMES} {esc(case["adapter"])}</a> '
-        if counts_against(case):
-            note = known_failure_note(case)
-            items.append(
-                f"<li>{link}{_badge(str(case['status']))} {esc(case_headline(case))}"
-                + (f' <span class="muted">({esc(note)})</span>' if note else "")
-                + "</li>"
-            )
-        elif display_status(case) in ("known_failure", "fixed"):
-            listed.append(f"<li>{link}{_badge(display_status(case))} {esc(known_failure_note(case))}</li>")
-    html_parts = []
-    if items:
-        html_parts.append(
-            f'<h3>Cases that did not pass</h3><ul class="notes" id="not-passing">{"".join(items)}</ul>'
-        )
+    """Gating failures, failures that do not gate (why), policy exceptions, skips, then known failures."""
+    index_of = {id(case): index for index, case in enumerate(document.get("cases") or [])}
+
+    def link(case: Mapping[str, Any]) -> str:
+        anchor = case_ids[index_of[id(case)]]
+        return f'<a href="#{anchor}">{esc(case["fixture"])} {TIMES} {esc(case["adapter"])}</a> '
+
+    grouped = run_gates(document)
+    not_gating = [(case, gate) for case, gate in grouped["not_gating"] if gate.why != "policy"]
+    waived = [(case, gate) for case, gate in grouped["not_gating"] if gate.why == "policy"]
+    skipped = [(case, gate) for case, gate in grouped["skipped"] if gate.why == "skipped"]
+    policy = (document.get("run") or {}).get("policy") or "the policy file"
+    html_parts = [
+        _gate_list(
+            "not-passing", "Gating failures", "These set the exit code.", grouped["gating"], link, True
+        ),
+        _gate_list(
+            "not-gating",
+            "Failures that do not gate",
+            "Reported; the exit code ignores them, for the reason given.",
+            not_gating,
+            link,
+            True,
+        ),
+        _gate_list(
+            "policy-exceptions",
+            "Declared policy exceptions",
+            f"Passed because {policy} declares these differences deliberate.",
+            waived,
+            link,
+            False,
+        ),
+        _gate_list("skipped", "Skipped", "Not exercised; no part in the level.", skipped, link, False),
+    ]
+    listed = [
+        f"<li>{link(case)}{_badge(display_status(case))} {esc(known_failure_note(case))}</li>"
+        for case in document.get("cases") or []
+        if display_status(case) in ("known_failure", "fixed")
+    ]
     if listed:
         source = (document.get("known_failures") or {}).get("source", "")
         html_parts.append(
@@ -689,10 +747,25 @@ def _response_section(case: Mapping[str, Any]) -> str:
     )
 
 
-def _case_article(case: Mapping[str, Any], anchor: str) -> str:
+_GATE_WORDS = {
+    "gating": "Gating: this sets the exit code",
+    "not_gating": "Does not gate",
+    "skipped": "Skipped",
+    "pass": "",
+}
+
+
+def _case_article(case: Mapping[str, Any], anchor: str, gate: Gate | None = None) -> str:
     status = str(case.get("status"))
     note = known_failure_note(case)
     note_html = f'<p class="known-failure-note"><strong>{esc(note)}</strong></p>' if note else ""
+    gate_html = (
+        f'<p class="gate gate-{esc(gate.kind)}"><strong>{esc(_GATE_WORDS[gate.kind])}</strong>'
+        + (f": {esc(gate.reason)}" if gate.reason else "")
+        + "</p>"
+        if gate is not None and gate.kind != "pass"
+        else ""
+    )
     request = case.get("request")
     expected = case.get("expected")
     differences = [*(case.get("differences") or []), *(case.get("diagnostic_diff") or [])]
@@ -737,7 +810,7 @@ def _case_article(case: Mapping[str, Any], anchor: str) -> str:
         f'<article class="case case-{esc(status)}" id="{anchor}" data-case-id="{esc(case.get("id", ""))}" '
         f'data-status="{esc(status)}"><h2>{esc(case["fixture"])} {TIMES} {esc(case["adapter"])} '
         f"{_badge(display_status(case))}"
-        f' <small><a href="#matrix">↑ matrix</a></small></h2>{note_html}{facts}{_why(case)}'
+        f' <small><a href="#matrix">↑ matrix</a></small></h2>{note_html}{gate_html}{facts}{_why(case)}'
         f"{_differences_table(case)}"
         f"{not_asserted_html}"
         '<div class="side-by-side"><div class="pane expected">'
@@ -808,11 +881,14 @@ def _scenarios_section(document: Mapping[str, Any]) -> str:
     missing = ""
     if notes:
         missing = f'<p>Not played on this corpus (no part in the level):</p><ul class="notes">{notes}</ul>'
+    run = RunGates.of(document)
+    scenario_cases = [case for case in document.get("cases") or [] if isinstance(case.get("scenario"), Mapping)]
+    shown = [gate_status(case, case_gate(case, run)) for case in scenario_cases]
     body = "".join(
-        f'<tr class="status-{esc(row.status)}"><td>{esc(row.scenario)}</td><td>{esc(row.client)}</td>'
-        f"<td>{esc(row.status)}</td><td>{row.requests}</td><td>{esc(row.retried)}</td>"
+        f'<tr class="status-{esc(status)}"><td>{esc(row.scenario)}</td><td>{esc(row.client)}</td>'
+        f"<td>{esc(STATUS_LABELS.get(status, status))}</td><td>{row.requests}</td><td>{esc(row.retried)}</td>"
         f"<td>{esc(row.retry_after)}</td><td>{esc(row.outcome)}</td><td>{esc(row.surfaced)}</td></tr>"
-        for row in rows
+        for row, status in zip(rows, shown, strict=True)
     )
     return (
         '<section id="scenarios"><h2>Scenarios: sequences of answers</h2>'
@@ -866,8 +942,9 @@ def page_parts(document: Mapping[str, Any]) -> Iterator[str]:
         '<section id="cases"><p class="hint">Click a cell of the matrix to see what the client sent, '
         "what it should have sent, and why.</p>"
     )
+    gates = RunGates.of(document)
     for index, case in enumerate(cases):
-        yield _case_article(case, case_ids[index])
+        yield _case_article(case, case_ids[index], case_gate(case, gates))
     yield "</section>"
     yield _parity_section(document)
     yield _scenarios_section(document)

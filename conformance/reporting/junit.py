@@ -5,9 +5,21 @@ Layout decisions:
 - one ``<testsuite>`` per adapter (named after it) inside ``<testsuites>``, so
   CI pages group the cases by client; ``classname`` is the adapter and
   ``name`` the fixture file, as the issue asks;
-- ``fail`` -> ``<failure>``, ``error`` -> ``<error>``, ``skipped`` ->
-  ``<skipped message=reason>``; the element's ``message`` is the first
-  difference (or the reason), its text the full plain-text verdict;
+- what gates decides the element (:func:`conformance.gating.case_gate`, the
+  decision every report shares): only a *gating* ``fail`` is a
+  ``<failure>`` and only a gating ``error`` an ``<error>``, so the file's
+  ``failures``/``errors`` counts are exactly what turned the job red. A
+  failure or error that does not gate (a provisional category, a self-check
+  that does not decide, a ``partial`` level, an unfinished run) is a
+  ``<skipped message="does not gate: <why>; <first difference>">`` keeping
+  the whole verdict as its text; ``skipped`` -> ``<skipped message=reason>``.
+  The element's ``message`` is the first difference (or the reason), its
+  text the full plain-text verdict;
+- every case that is not a plain pass carries testcase ``<properties>``:
+  ``dw-conformance.gate`` (``gating``, ``not_gating``, ``skipped``) and
+  ``dw-conformance.gate.reason``; a case that passed only by a policy's
+  declared differences is a passing testcase with ``dw-conformance.policy``
+  (the policy's reasons), so a declared exception is visible in CI views;
 - ``interrupted`` (a case cut short by Ctrl-C/SIGTERM) -> ``<skipped
   message="interrupted: ...">``: no verdict either way;
 - a known failure failing as listed (``--known-failures``) -> ``<skipped
@@ -32,6 +44,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from conformance.gating import Gate, RunGates, case_gate
 from conformance.reporting.common import (
     build_matrix,
     case_headline,
@@ -69,29 +82,49 @@ def _stream(case: Mapping[str, Any], key: str) -> str:
     return text + ("\n[... cut; the whole output is in result.json]" if cut else "")
 
 
-def junit_status(case: Mapping[str, Any], strict: bool) -> str:
-    """The JUnit outcome of a case: its status, ``known_failure``, or ``fixed_strict``."""
+def junit_status(case: Mapping[str, Any], gate: Gate) -> str:
+    """The JUnit outcome of a case: ``known_failure``, ``fixed_strict``, ``not_gating``, or its status."""
     shown = display_status(case)
     if shown == "known_failure":
         return shown
-    if shown == "fixed" and strict:
+    if gate.why == "strict_fixed":
         return "fixed_strict"
+    if gate.kind == "not_gating" and case.get("status") in ("fail", "error"):
+        return "not_gating"
     return str(case.get("status"))
 
 
-def _testcase(parent: ET.Element, case: Mapping[str, Any], strict: bool = False) -> None:
+def _case_properties(element: ET.Element, gate: Gate) -> None:
+    if gate.kind == "pass":
+        return
+    properties = ET.SubElement(element, "properties")
+    pairs = [("dw-conformance.gate", gate.kind), ("dw-conformance.gate.reason", gate.reason)]
+    if gate.why == "policy":
+        pairs.append(("dw-conformance.policy", gate.reason.removeprefix("waived by policy: ")))
+    for name, value in pairs:
+        prop = ET.SubElement(properties, "property")
+        _set(prop, "name", name)
+        _set(prop, "value", truncate(value, MAX_MESSAGE_CHARS)[0])
+
+
+def _testcase(parent: ET.Element, case: Mapping[str, Any], gate: Gate) -> None:
     element = ET.SubElement(parent, "testcase")
     _set(element, "classname", case["adapter"])
     _set(element, "name", case["fixture"])
     _set(element, "time", _seconds(case.get("duration_seconds")))
     if case.get("fixture_path"):
         _set(element, "file", case["fixture_path"])
-    status = junit_status(case, strict)
+    _case_properties(element, gate)
+    status = junit_status(case, gate)
     message, _ = truncate(case_headline(case), MAX_MESSAGE_CHARS)
     note = known_failure_note(case)
     if status == "known_failure":
         child = ET.SubElement(element, "skipped")
         _set(child, "message", truncate(note, MAX_MESSAGE_CHARS)[0])
+        child.text = xml_text(case_text(case))
+    elif status == "not_gating":
+        child = ET.SubElement(element, "skipped")
+        _set(child, "message", truncate(f"does not gate: {gate.reason}; {message}", MAX_MESSAGE_CHARS)[0])
         child.text = xml_text(case_text(case))
     elif status == "fixed_strict":
         child = ET.SubElement(element, "failure")
@@ -158,7 +191,7 @@ def junit_tree(document: Mapping[str, Any]) -> ET.ElementTree[ET.Element]:
     total_time = 0.0
     run = document.get("run") or {}
     level = (document.get("conformance") or {}).get("level", "")
-    strict = bool((document.get("known_failures") or {}).get("strict"))
+    gates = RunGates.of(document)
     for adapter in matrix.adapters:
         cases = [c for f in matrix.fixtures if (c := matrix.cell(f, adapter)) is not None]
         if not cases:
@@ -170,15 +203,19 @@ def junit_tree(document: Mapping[str, Any]) -> ET.ElementTree[ET.Element]:
         counts: dict[str, int] = {}
         duration = 0.0
         for case in cases:
-            outcome = {"known_failure": "skipped", "fixed_strict": "fail", "interrupted": "skipped"}.get(
-                junit_status(case, strict)
-            )
+            outcome = {
+                "known_failure": "skipped",
+                "not_gating": "skipped",
+                "fixed_strict": "fail",
+                "interrupted": "skipped",
+            }.get(junit_status(case, case_gate(case, gates)))
             counts[outcome or str(case["status"])] = counts.get(outcome or str(case["status"]), 0) + 1
             duration += float(case.get("duration_seconds") or 0.0)
         _count(suite, counts, duration)
         properties = ET.SubElement(suite, "properties")
         for name, value in (
             ("conformance.level", level),
+            ("conformance.exit_code", "1" if level == "nonconforming" else "0"),
             ("target", cases[0].get("target", "")),
             *_client_properties(document, adapter),
         ):
@@ -186,7 +223,7 @@ def junit_tree(document: Mapping[str, Any]) -> ET.ElementTree[ET.Element]:
             _set(prop, "name", name)
             _set(prop, "value", value)
         for case in cases:
-            _testcase(suite, case, strict)
+            _testcase(suite, case, case_gate(case, gates))
         for status, number in counts.items():
             totals[status] = totals.get(status, 0) + number
         total_time += duration
