@@ -39,7 +39,7 @@ from typing import Any
 from conformance.gating import RunGates, case_gate
 from conformance.reporting.common import case_headline, display_status, known_failure_note
 
-__all__ = ["ANNOTATION_FORMATS", "escape_data", "escape_property", "github_annotations"]
+__all__ = ["ANNOTATION_FORMATS", "escape_data", "escape_property", "file_warning", "github_annotations"]
 
 ANNOTATION_FORMATS = ("github",)
 #: GitHub shows at most a few annotations per step; the rest are still in the reports.
@@ -56,9 +56,8 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _file(case: Mapping[str, Any], root: Path) -> str | None:
-    """The case's file relative to ``root``, or None when it lies outside it (or is unknown)."""
-    path = str(case.get("fixture_path") or "")
+def _relative(path: str, root: Path) -> str | None:
+    """``path`` relative to ``root``, or None when it lies outside it (or is empty)."""
     if not path:
         return None
     candidate = Path(path)
@@ -71,10 +70,19 @@ def _file(case: Mapping[str, Any], root: Path) -> str | None:
 
 
 def _command(kind: str, case: Mapping[str, Any], message: str, root: Path) -> str:
-    title = f"title={escape_property(str(case.get('id', '')))}"
-    file = _file(case, root)
+    return _line(kind, str(case.get("fixture_path") or ""), str(case.get("id", "")), message, root)
+
+
+def _line(kind: str, path: str, title_text: str, message: str, root: Path) -> str:
+    title = f"title={escape_property(title_text)}"
+    file = _relative(path, root)
     properties = f"file={escape_property(file)},{title}" if file else title
     return f"::{kind} {properties}::{escape_data(message[:MAX_MESSAGE_CHARS])}"
+
+
+def file_warning(path: str, title: str, message: str, *, root: Path | None = None) -> str:
+    """A ``::warning`` on an input file (a known-failures file's placeholder reason, say)."""
+    return _line("warning", path, title, message, Path(os.getcwd()) if root is None else root)
 
 
 def github_annotations(document: Mapping[str, Any], *, root: Path | None = None) -> list[str]:

@@ -35,6 +35,12 @@ Decisions:
   selection, a shard, a renamed fixture) is listed under
   ``known_failures.not_in_run``; it never fails a run, since a shard or ``-k``
   legitimately runs fewer cases.
+- **Placeholder reasons.** ``known-failures --from`` writes
+  :data:`PLACEHOLDER_REASON` (it starts with ``TODO``) for every case nobody
+  explained yet: a reviewer must replace it. A file still holding a reason
+  that starts with ``TODO`` (:func:`placeholder_problems`) loads, so a team
+  can adopt the gate at once, but every run warns, naming the file and the
+  entry's pointer, until the reason is written.
 - The annotation of each case is *derived* from the document's
   ``known_failures`` section whenever the document is built, like the summary
   and the level, so the three can never disagree (and ``merge`` recomputes it).
@@ -60,6 +66,7 @@ __all__ = [
     "file_text_from_document",
     "load_known_failures",
     "parse_known_failures",
+    "placeholder_problems",
 ]
 
 MAX_KNOWN_FAILURES_BYTES = 1024 * 1024
@@ -68,6 +75,12 @@ REFUSAL_POINT = "response:refusal"
 _ENTRY_KEYS = ("case", "reason", "pointers")
 #: Outcomes that leave the level untouched (``fixed`` too, unless strict).
 EXCUSED = "known"
+#: What ``known-failures --from`` writes for a case nobody explained yet; a reviewer replaces it.
+PLACEHOLDER_REASON = (
+    "TODO: a reviewer must replace this line with why the case fails and the issue that tracks it"
+)
+#: A reason starting with this is a placeholder (case-insensitive).
+PLACEHOLDER_PREFIX = "todo"
 
 
 @dataclass(frozen=True)
@@ -190,6 +203,20 @@ def parse_known_failures(document: Any, file: str, *, strict: bool = False) -> K
     if problems:
         raise InputError(problems)
     return KnownFailures(file, tuple(entries), strict)
+
+
+def placeholder_problems(known: KnownFailures) -> list[Problem]:
+    """One problem per entry whose reason is still a placeholder (it starts with ``TODO``)."""
+    return [
+        Problem(
+            known.source,
+            f"/known_failures/{index}/reason",
+            f"why {entry.case} fails and the issue that tracks it",
+            f"the placeholder {entry.reason[:60]!r}",
+        )
+        for index, entry in enumerate(known.entries)
+        if entry.reason.strip().lower().startswith(PLACEHOLDER_PREFIX)
+    ]
 
 
 def load_known_failures(path: Path, *, strict: bool = False) -> KnownFailures:

@@ -126,7 +126,9 @@ def test_verbose_prints_every_case_whole() -> None:
 
 def test_the_closing_sections_list_failures_then_what_went_unasserted() -> None:
     text = closing_sections(document(UNPINNED, REPAIR, ERROR))
-    assert text.index("gating failures (2; these set the exit code):") < text.index("not asserted (nobody checked")
+    assert text.index("gating failures (2; these set the exit code):") < text.index(
+        "not asserted (nobody checked"
+    )
     assert "    /body: type_changed: expected {}, sent []" in text
     assert "  query: 1 case (workflow-describe-parity.json::cli)" in text
     # errors are not counted as unasserted passes

@@ -12,12 +12,14 @@ from typing import Any
 import pytest
 
 from conformance.known_failures import (
+    PLACEHOLDER_REASON,
     KnownFailures,
     covers,
     failure_points,
     file_text_from_document,
     load_known_failures,
     parse_known_failures,
+    placeholder_problems,
 )
 from conformance.problems import InputError
 from conformance.reporting import write_reports
@@ -237,7 +239,13 @@ def test_known_failures_from_a_result_writes_a_file_that_excuses_the_run(tmp_pat
     )
     assert done.returncode == 0, done.stderr
     assert "workflow-cancel-parity.json::cli" in done.stderr  # errors are named, not listed
+    assert "1 new case(s) carry a TODO reason" in done.stderr
     known = load_known_failures(output)
+    # the reason is a placeholder a reviewer must replace, and the file says where
+    assert known.entries[0].reason == PLACEHOLDER_REASON
+    assert [(p.pointer, p.file) for p in placeholder_problems(known)] == [
+        ("/known_failures/0/reason", str(output))
+    ]
     assert [(e.case, e.pointers) for e in known.entries] == [(REPAIR, ("/body/workflow_id", "/path"))]
     document = rebuild_document(builder.build(), known_failures=known)
     case = next(c for c in document["cases"] if c["id"] == REPAIR)
@@ -264,3 +272,15 @@ def test_the_written_text_parses_back() -> None:
 
     known = parse_known_failures(yaml.safe_load(text), "x")
     assert known.entries[0].reason == 'quote " and: colon'
+
+
+def test_a_written_reason_is_not_a_placeholder() -> None:
+    known = parse_known_failures(
+        {"known_failures": [{"case": REPAIR, "reason": "PHP encodes {} as [] (cli#12)"}]}, "k.yaml"
+    )
+    assert placeholder_problems(known) == []
+    todo = parse_known_failures({"known_failures": [{"case": REPAIR, "reason": "todo later"}]}, "k.yaml")
+    assert [problem.render() for problem in placeholder_problems(todo)] == [
+        f"k.yaml: /known_failures/0/reason: expected why {REPAIR} fails and the issue that tracks it; "
+        "found the placeholder 'todo later'"
+    ]

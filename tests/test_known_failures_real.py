@@ -79,7 +79,8 @@ def test_the_listed_real_bug_passes_the_gate_and_a_new_break_fails_it(
     assert newly.document is not None and newly.document["conformance"]["level"] == "nonconforming"
     summary = (newly.report_dir / "summary.md").read_text(encoding="utf-8")
     assert (
-        "### Failures" in summary and "workflow-cancel-parity.json" in summary.split("### Known failures")[0]
+        "### Gating failures" in summary
+        and "workflow-cancel-parity.json" in summary.split("### Gating failures")[1].split("###")[0]
     )
 
 

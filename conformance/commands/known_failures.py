@@ -4,8 +4,10 @@ Every failing case of the run becomes one entry, pinned to the pointers it
 failed at (:func:`conformance.known_failures.failure_points`), so that the
 next run with ``--known-failures`` passes the gate as long as nothing new
 breaks, and fails it as soon as a listed case fails anywhere else. A case the
-run already listed keeps its reason; new entries get ``--reason`` (a
-placeholder saying to write the real one, by default). Errors are never
+run already listed keeps its reason; new entries get ``--reason``, by
+default :data:`~conformance.known_failures.PLACEHOLDER_REASON`: a ``TODO``
+a reviewer must replace, which every run using the file warns about (and
+this command says so on stderr). Errors are never
 written: a client that could not be exercised is not a failure to live with.
 
 Output goes to stdout, or to ``--output FILE``. Exit 0, or 2 when the result
@@ -21,10 +23,15 @@ from typing import Any
 
 from conformance.cli import EXIT_OK
 from conformance.errors import UsageError
-from conformance.known_failures import entries_from_document, file_text
+from conformance.known_failures import (
+    PLACEHOLDER_PREFIX,
+    PLACEHOLDER_REASON,
+    entries_from_document,
+    file_text,
+)
 from conformance.result import load_result_file
 
-DEFAULT_REASON = "TODO: say why this case fails and link the issue that tracks it"
+DEFAULT_REASON = PLACEHOLDER_REASON
 
 
 def register(subparsers: Any) -> None:
@@ -41,7 +48,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--reason",
         default=DEFAULT_REASON,
-        help="reason written for cases not listed before (default: a TODO)",
+        help="reason written for cases not listed before (default: a TODO placeholder a reviewer must "
+        "replace; runs warn while it is there)",
     )
     parser.set_defaults(handler=handle)
 
@@ -63,6 +71,14 @@ def handle(args: argparse.Namespace) -> int:
         except OSError as error:
             raise UsageError(f"{args.output}: cannot write: {error}") from error
         print(f"wrote {len(entries)} known failure(s) to {args.output}", file=sys.stderr)
+    placeholders = [entry.case for entry in entries if entry.reason.lower().startswith(PLACEHOLDER_PREFIX)]
+    if placeholders:
+        print(
+            f"dw-conformance known-failures: {len(placeholders)} new case(s) "
+            "carry a TODO reason: replace each with why the case fails before committing the file "
+            "(runs warn while a TODO is left)",
+            file=sys.stderr,
+        )
     if errors:
         print(
             f"dw-conformance known-failures: {len(errors)} case(s) ended in an error and were not listed: "

@@ -20,12 +20,17 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from conformance.annotations import ANNOTATION_FORMATS, github_annotations
-from conformance.known_failures import KnownFailures, annotate_cases, load_known_failures
+from conformance.annotations import ANNOTATION_FORMATS, file_warning, github_annotations
+from conformance.known_failures import (
+    KnownFailures,
+    annotate_cases,
+    load_known_failures,
+    placeholder_problems,
+)
 from conformance.planning import require_cases
 from conformance.problems import InputError
 from conformance.proxy.recorder import DEFAULT_MAX_BODY_BYTES
-from conformance.reporting.console import CaseLines, closing_sections, summary_table
+from conformance.reporting.console import CaseLines, closing_sections, gate_lines, summary_table
 from conformance.run_options import add_to_parser, positive_int, settings_from
 from conformance.runner import (
     CaseRun,
@@ -215,6 +220,9 @@ def handle(args: argparse.Namespace) -> int:
     settings = settings_from_args(args, report_dir)
     settings.keep_evidence = False  # reports need only each case's result (see RunSettings)
     known = _known_failures(args)  # a ConfigurationError is exit 2 (conformance.cli), like every usage error
+    placeholders = placeholder_problems(known) if known is not None else []
+    for problem in placeholders:
+        print(f"dw-conformance: warning: {problem.render()}", file=sys.stderr)
     session = Session(settings, notify=lambda m: print(m, file=sys.stderr))
     # Signals are caught from here to the last report byte: a SIGTERM during
     # start-up or report writing must not kill the process half-way.
@@ -273,10 +281,14 @@ def handle(args: argparse.Namespace) -> int:
         file=out,
     )
     print(f"conformance level: {level['level']} ({level['explanation']})", file=out)
+    for line in gate_lines(document, EXIT_INTERRUPTED if session.interrupted else exit_code_for(document)):
+        print(line, file=out)
     print("reports: " + ", ".join(str(path) for path in paths.values()), file=out)
     if getattr(args, "annotations", None) == "github":
         for line in github_annotations(document):
             print(line, file=out)
+        for problem in placeholders:
+            print(file_warning(problem.file, "placeholder reason", problem.render()), file=out)
     if session.interrupted:
         print("dw-conformance: run interrupted; the reports cover the cases that finished", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -415,7 +415,8 @@ def _matrix_section(document: Mapping[str, Any], case_ids: Mapping[int, str]) ->
             f"{''.join(cells)}</tr>"
         )
     legend = " ".join(
-        f'<span class="status-{s}">■ {esc(STATUS_LABELS[s])}</span>' for s in (*STATUSES, "not_gating", "policy")
+        f'<span class="status-{s}">■ {esc(STATUS_LABELS[s])}</span>'
+        for s in (*STATUSES, "not_gating", "policy")
     )
     if not matrix.fixtures:
         body = '<p class="empty">No case ran.</p>'
@@ -480,7 +481,12 @@ def _compatibility_section(document: Mapping[str, Any]) -> str:
 
 
 def _gate_list(
-    ident: str, title: str, intro: str, entries: list[tuple[Mapping[str, Any], Gate]], link: Any, with_headline: bool
+    ident: str,
+    title: str,
+    intro: str,
+    entries: list[tuple[Mapping[str, Any], Gate]],
+    link: Any,
+    with_headline: bool,
 ) -> str:
     if not entries:
         return ""
@@ -491,7 +497,9 @@ def _gate_list(
         + "</li>"
         for case, gate in entries
     )
-    return f'<h3>{esc(title)}</h3><p class="muted">{esc(intro)}</p><ul class="notes" id="{ident}">{items}</ul>'
+    return (
+        f'<h3>{esc(title)}</h3><p class="muted">{esc(intro)}</p><ul class="notes" id="{ident}">{items}</ul>'
+    )
 
 
 def _not_passing_list(document: Mapping[str, Any], case_ids: Mapping[int, str]) -> str:
@@ -882,7 +890,9 @@ def _scenarios_section(document: Mapping[str, Any]) -> str:
     if notes:
         missing = f'<p>Not played on this corpus (no part in the level):</p><ul class="notes">{notes}</ul>'
     run = RunGates.of(document)
-    scenario_cases = [case for case in document.get("cases") or [] if isinstance(case.get("scenario"), Mapping)]
+    scenario_cases = [
+        case for case in document.get("cases") or [] if isinstance(case.get("scenario"), Mapping)
+    ]
     shown = [gate_status(case, case_gate(case, run)) for case in scenario_cases]
     body = "".join(
         f'<tr class="status-{esc(status)}"><td>{esc(row.scenario)}</td><td>{esc(row.client)}</td>'

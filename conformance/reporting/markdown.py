@@ -35,7 +35,6 @@ from conformance.reporting.common import (
     TIMES,
     UNIVERSAL_UNASSERTED,
     build_matrix,
-    counts_against,
     display_status,
     failing_parity,
     identity_text,
@@ -414,7 +413,9 @@ def _scenarios_section(document: Mapping[str, Any]) -> list[str]:
         "|---|---|---|---|---|---|---|---|",
     ]
     run = RunGates.of(document)
-    scenario_cases = [case for case in document.get("cases") or [] if isinstance(case.get("scenario"), Mapping)]
+    scenario_cases = [
+        case for case in document.get("cases") or [] if isinstance(case.get("scenario"), Mapping)
+    ]
     for row, case in list(zip(rows, scenario_cases, strict=True))[:MAX_LISTED]:
         lines.append(
             f"| {md_text(row.scenario)} | {md_text(row.client)} | {_mark(case, run)} "
