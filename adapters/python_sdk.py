@@ -14,7 +14,11 @@ Design decisions:
   script needs only the standard library and ``durable_workflow`` there, not
   ``conformance``; this is how an SDK release or checkout installed in another
   virtualenv is tested. The label becomes ``python-sdk=<path>`` so that both
-  modes can run side by side.
+  modes can run side by side. Without an argument, the interpreter named by
+  ``$DW_CONFORMANCE_SDK_PYTHON`` is used when it is set (as ``$DW_CLI``
+  names the ``dw`` binary): that is how ``tox -e conformance`` drives the SDK
+  it installs in an environment of its own, away from the harness's
+  packages (:mod:`conformance.environments`).
 - **Method**: ``sdk_python.method``, else the operation table
   (``OperationTables.sdk_method``); neither is ``skipped`` with the reason.
 - **Arguments**: ``sdk_python.args`` and ``sdk_python.kwargs`` are both JSON
@@ -65,6 +69,8 @@ from conformance.problems import InputError, Problem
 from conformance.processes import ProcessResult, run_process
 
 PROJECTION = "sdk_python"
+#: The environment variable naming the SDK's interpreter when ``--adapter python-sdk`` gives none.
+SDK_PYTHON_VARIABLE = "DW_CONFORMANCE_SDK_PYTHON"
 #: Extra seconds a subprocess gets beyond the call's own time limit (interpreter start, SDK import).
 SUBPROCESS_GRACE_SECONDS = 5.0
 IDENTITY_TIMEOUT_SECONDS = 20.0
@@ -130,7 +136,7 @@ class PythonSdkAdapter(Adapter):
     @property
     def interpreter(self) -> str | None:
         """The other interpreter to run the SDK under (``None``: in-process)."""
-        return self.arg or None
+        return self.arg or os.environ.get(SDK_PYTHON_VARIABLE) or None
 
     @property
     def label(self) -> str:

@@ -51,6 +51,7 @@ __all__ = [
 
 GateKind = Literal["gating", "not_gating", "skipped", "pass"]
 GATE_KINDS: tuple[GateKind, ...] = ("gating", "not_gating", "skipped", "pass")
+_WORDS = {"fail": "failures", "error": "errors"}
 #: The message prefix of a difference a policy declared deliberate (:mod:`conformance.policy`).
 POLICY_PREFIX = "policy: "
 
@@ -124,7 +125,7 @@ def _failure_gate(case: Mapping[str, Any], run: RunGates) -> Gate:
         return Gate(
             "not_gating",
             "provisional",
-            f"category {category} is provisional: its {status}s are reported and do not fail the gate",
+            f"category {category} is provisional: its {_WORDS[status]} are reported and do not fail the gate",
         )
     if run.level == "incomplete":
         return Gate("not_gating", "incomplete", "the run did not finish: an incomplete run claims nothing")

@@ -21,6 +21,7 @@ from types import FrameType
 from typing import Any
 
 from conformance.annotations import ANNOTATION_FORMATS, file_warning, github_annotations
+from conformance.environments import EnvironmentChecks, planned_environments, python_clients
 from conformance.known_failures import (
     KnownFailures,
     annotate_cases,
@@ -237,6 +238,7 @@ def handle(args: argparse.Namespace) -> int:
         except ConfigurationError:
             session.close()
             raise
+        environments = EnvironmentChecks(planned_environments(python_clients(session.slots)))
         lines = CaseLines(len(session.plans), out, verbose=bool(getattr(args, "verbose", False)))
 
         def case_done(run: CaseRun) -> None:
@@ -250,13 +252,19 @@ def handle(args: argparse.Namespace) -> int:
                 on_done=case_done,
                 should_stop=interrupted.event.is_set,
             )
+            # before the session closes: closing stops every child process, the checks' too
+            checked = [] if session.interrupted else [item.to_json() for item in environments.results()]
         except KeyboardInterrupt:
             session.interrupted = True
+            checked = []
         finally:
+            environments.close()
             session.close()
         document = session.document(complete=not session.interrupted)
         scenario_files = [scenario.path for scenario in session.scenarios]
         run_info = {**document["run"], "corpus": corpus_identity(session.fixtures, scenario_files)}
+        if checked:
+            run_info["environments"] = checked
         if shard_info is not None:
             run_info["shard"] = shard_info
         document = rebuild_document(document, run=run_info, known_failures=known)

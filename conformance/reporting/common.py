@@ -294,3 +294,38 @@ def scenarios_not_applicable(document: Mapping[str, Any]) -> list[str]:
     section = document.get("scenarios") or {}
     absent = section.get("not_applicable") or []
     return [f"{item.get('scenario', '')}: {item.get('reason', '')}" for item in absent]
+
+
+def environment_warnings(document: Mapping[str, Any]) -> list[str]:
+    """What every report must say about the run's environments (plain text; empty when all is well)."""
+    warnings: list[str] = []
+    for entry in (document.get("run") or {}).get("environments") or []:
+        role, python = str(entry.get("role", "")), str(entry.get("python", ""))
+        if entry.get("shared_with_harness"):
+            warnings.append(
+                f"{role} ran inside the harness's own environment ({python}): the client was tested on the "
+                "harness's packages, not on its users' stack; give it its own interpreter "
+                f"(--adapter {role}=PATH)"
+            )
+        status = entry.get("pip_check")
+        problems = [str(item) for item in entry.get("problems") or []]
+        if status == "conflicts":
+            warnings.append(
+                f"pip check found conflicts in the {role} environment ({python}): " + "; ".join(problems[:5])
+            )
+        elif status == "unavailable":
+            warnings.append(
+                f"pip check could not run in the {role} environment ({python}): " + "; ".join(problems[:2])
+            )
+    return warnings
+
+
+def environment_summary(document: Mapping[str, Any]) -> list[str]:
+    """One plain line per environment: ``role: python (pip check clean)``."""
+    lines = []
+    for entry in (document.get("run") or {}).get("environments") or []:
+        shared = ", inside the harness" if entry.get("shared_with_harness") else ""
+        lines.append(
+            f"{entry.get('role')}: {entry.get('python')} (pip check {entry.get('pip_check')}{shared})"
+        )
+    return lines

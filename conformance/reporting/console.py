@@ -39,6 +39,8 @@ from conformance.reporting.common import (
     counts_against,
     difference_line,
     display_status,
+    environment_summary,
+    environment_warnings,
     known_failure_note,
     response_lines,
     scenarios_not_applicable,
@@ -292,6 +294,12 @@ def closing_sections(document: Mapping[str, Any]) -> str:
     """What gates (failures that do, that do not, policy exceptions, skips), then what went unasserted."""
     lines: list[str] = _gate_sections(document)
     cases = document.get("cases") or []
+    environments = environment_summary(document)
+    if environments:
+        lines.append("environments:")
+        lines.extend(f"  {line}" for line in environments)
+        lines.extend(f"  WARNING: {line}" for line in environment_warnings(document))
+        lines.append("")
     lines.extend(_known_failure_section(document))
     cut_short = [case for case in cases if case.get("status") == "interrupted"]
     if cut_short:

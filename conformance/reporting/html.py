@@ -50,6 +50,8 @@ from conformance.reporting.common import (
     case_headline,
     case_text,
     display_status,
+    environment_summary,
+    environment_warnings,
     failing_parity,
     identity_text,
     known_failure_note,
@@ -336,6 +338,8 @@ def _run_section(document: Mapping[str, Any]) -> str:
     ]
     if run.get("selection"):
         pairs.append(("selection (-k)", f"<code>{esc(run['selection'])}</code>"))
+    for line in environment_summary(document):
+        pairs.append(("environment", f'<span class="environment">{esc(line)}</span>'))
     if run.get("policy"):
         pairs.append(("policy", f"<code>{esc(run['policy'])}</code>"))
     if not run.get("complete", True):
@@ -572,7 +576,15 @@ def _unasserted_list(document: Mapping[str, Any]) -> str:
 
 def _attention_section(document: Mapping[str, Any], case_ids: Mapping[int, str]) -> str:
     """What a reader must see first: failures and errors, failing parity, then what went unasserted."""
-    parts = [_not_passing_list(document, case_ids)]
+    warnings = environment_warnings(document)
+    parts = [
+        '<ul class="notes" id="environment-warnings">'
+        + "".join(f"<li><strong>Environment:</strong> {esc(line)}</li>" for line in warnings)
+        + "</ul>"
+        if warnings
+        else "",
+        _not_passing_list(document, case_ids),
+    ]
     parity = failing_parity(document)
     if parity:
         parts.append(

@@ -50,6 +50,8 @@ from conformance.reporting.common import (
     case_headline,
     case_text,
     display_status,
+    environment_summary,
+    environment_warnings,
     known_failure_note,
     truncate,
 )
@@ -218,6 +220,8 @@ def junit_tree(document: Mapping[str, Any]) -> ET.ElementTree[ET.Element]:
             ("conformance.exit_code", "1" if level == "nonconforming" else "0"),
             ("target", cases[0].get("target", "")),
             *_client_properties(document, adapter),
+            *(("environment", line) for line in environment_summary(document)),
+            *(("environment.warning", line) for line in environment_warnings(document)),
         ):
             prop = ET.SubElement(properties, "property")
             _set(prop, "name", name)

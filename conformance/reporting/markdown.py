@@ -36,6 +36,8 @@ from conformance.reporting.common import (
     UNIVERSAL_UNASSERTED,
     build_matrix,
     display_status,
+    environment_summary,
+    environment_warnings,
     failing_parity,
     identity_text,
     known_failure_note,
@@ -114,6 +116,13 @@ def _level_section(document: Mapping[str, Any]) -> list[str]:
             )
         )
         lines.append("")
+    environments = environment_summary(document)
+    if environments:
+        lines.append("Environments: " + "; ".join(md_text(line, 300) for line in environments))
+        lines.append("")
+        lines.extend(f"> ⚠️ {md_text(line, 600)}" for line in environment_warnings(document))
+        if environment_warnings(document):
+            lines.append("")
     mode = md_text(run.get("mode", ""))
     if run.get("upstream"):
         mode += " against " + md_code(run["upstream"])
