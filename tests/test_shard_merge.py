@@ -216,6 +216,9 @@ def test_the_documented_matrix_recipe_runs_and_merges_to_the_unsharded_result(tm
     phar.write_text(f'#!/bin/sh\nexec {sys.executable} {FAKE_DW} "$@"\n', encoding="utf-8")
     phar.chmod(0o755)
     env = clean_environment(**DEFECT)
+    env.update({key: str(value) for key, value in workflow["env"].items()})
+    # the harness's environment of the recipe's install step: the one these tests run in
+    env["DW_CONFORMANCE_VENV"] = str(CONSOLE_SCRIPT.parent.parent)
     env["PATH"] = f"{CONSOLE_SCRIPT.parent}{os.pathsep}{env.get('PATH', '')}"
     shards = tmp_path / "merge-job" / "shards"
     for value in matrix:
@@ -232,7 +235,8 @@ def test_the_documented_matrix_recipe_runs_and_merges_to_the_unsharded_result(tm
         shutil.copytree(workdir / artifact["with"]["path"], shards / name)  # as download-artifact lays it out
     merged = _bash(_step(merge_job, "Merge the shards"), shards.parent, env)
     assert merged.returncode == 1, merged.stdout[-2000:] + merged.stderr  # the CLI's defect fails the gate
-    assert "::error file=" in merged.stdout  # --annotations github
+    # --annotations github; no file= in a merge job, which has no checkout the shards' paths lie in
+    assert "::error title=" in merged.stdout
     document = json.loads((shards.parent / "reports" / "result.json").read_text(encoding="utf-8"))
     assert len(document["run"]["merged_from"]) == len(matrix)
 
