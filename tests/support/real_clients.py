@@ -378,19 +378,18 @@ def _install_checkout_sdk(venv: Path, checkout: Path) -> None:
         unavailable(f"{SDK_CHECKOUT_INSTALL!r} failed in {checkout}: {tail}")
 
 
-def harness_with_checkout_sdk(root: Path) -> Path:
-    """The python of a cached venv set up as the SDK recipe of docs/ci.md sets up CI; its ``bin`` holds both.
+def checkout_sdk_environment(root: Path) -> Path:
+    """The python of a cached venv set up as docs/ci.md's SDK recipe sets up the SDK's own environment.
 
     Like the recipe: a writable copy of the SDK snapshot (kept beside the
     venv, the editable install points at it) gets ``python -m pip install -e .``
-    run inside it, then the harness is installed, here from this checkout
-    (editable) instead of ``$DW_CONFORMANCE``'s git URL. The venv has pip
-    (the recipe's step calls ``python -m pip``). Keyed by the SDK sources'
-    digest and this project's ``pyproject.toml``.
+    run inside it, with the venv's python first on ``PATH``. Nothing of the
+    harness is installed there: the recipe gives the harness an environment of
+    its own (:func:`harness_environment`). Keyed by the SDK sources' digest.
     """
     source = upstream_sdk()
-    key = {"which": "recipe", "sdk_digest": source_digest(source), "harness": harness_digest()}
-    name = f"recipe-sdk-{key['sdk_digest']}-{key['harness']}"
+    key = {"which": "recipe-sdk", "sdk_digest": source_digest(source)}
+    name = f"recipe-sdk-only-{key['sdk_digest']}"
     venv = root / name
     with _locked(root / f"{name}.lock"):
         if not (venv / "ready.json").is_file():
@@ -398,21 +397,45 @@ def harness_with_checkout_sdk(root: Path) -> Path:
             for stale in (venv, checkout):
                 if stale.exists():
                     shutil.rmtree(stale)
-            created = subprocess.run(
-                [sys.executable, "-m", "venv", str(venv)],
-                capture_output=True, text=True, timeout=300, check=False,
-            )
-            if created.returncode != 0:
-                unavailable(f"cannot create a virtualenv at {venv}: {created.stderr.strip()[-500:]}")
+            _create_venv(venv)
             writable_copy(source, checkout, ".git", "build", "*.egg-info", "__pycache__")
             _install_checkout_sdk(venv, checkout)
+            (venv / "ready.json").write_text(json.dumps(key, indent=2) + "\n", encoding="utf-8")
+    return _venv_python(venv)
+
+
+def harness_environment(root: Path) -> Path:
+    """The root of a cached venv holding only the harness, as the recipes' install step makes it.
+
+    The step runs ``python -m venv "$DW_CONFORMANCE_VENV"`` and pip-installs
+    ``$DW_CONFORMANCE`` there; here the harness comes from this checkout
+    (editable) instead of the git URL, and ``pip check`` must be clean, as the
+    step requires. Keyed by this project's ``pyproject.toml``.
+    """
+    key = {"which": "recipe-harness", "harness": harness_digest()}
+    name = f"recipe-harness-{key['harness']}"
+    venv = root / name
+    with _locked(root / f"{name}.lock"):
+        if not (venv / "ready.json").is_file():
+            if venv.exists():
+                shutil.rmtree(venv)
+            _create_venv(venv)
             harness = _pip("--python", str(_venv_python(venv)), "install", "-q", "-e", str(REPO_ROOT))
             if harness.returncode != 0:
                 shutil.rmtree(venv, ignore_errors=True)
                 tail = "\n".join(harness.stderr.strip().splitlines()[-5:])
                 unavailable(f"pip cannot install the harness from {REPO_ROOT} into {venv}: {tail}")
             (venv / "ready.json").write_text(json.dumps(key, indent=2) + "\n", encoding="utf-8")
-    return _venv_python(venv)
+    return venv
+
+
+def _create_venv(venv: Path) -> None:
+    created = subprocess.run(
+        [sys.executable, "-m", "venv", str(venv)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    if created.returncode != 0:
+        unavailable(f"cannot create a virtualenv at {venv}: {created.stderr.strip()[-500:]}")
 
 
 def sdk_version(python: Path) -> str:
