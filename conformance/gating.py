@@ -45,6 +45,7 @@ __all__ = [
     "case_gate",
     "case_gates",
     "gate_headline",
+    "policy_pointers",
     "policy_reasons",
     "run_gates",
 ]
@@ -71,14 +72,33 @@ class Gate:
     reason: str
 
 
+def _policy_reason(difference: Any) -> str | None:
+    """The policy reason a diagnostic carries (``policy: R`` or ``<message> (policy: R)``), else None."""
+    if not isinstance(difference, Mapping) or difference.get("severity") != "diagnostic":
+        return None
+    message = str(difference.get("message") or "")
+    if message.startswith(POLICY_PREFIX):
+        return message[len(POLICY_PREFIX) :]
+    marker = f" ({POLICY_PREFIX}"
+    if marker in message and message.endswith(")"):
+        return message.split(marker, 1)[1][:-1]
+    return None
+
+
 def policy_reasons(case: Mapping[str, Any]) -> list[str]:
     """The reasons of the policy entries that lowered some of the case's failures (each once)."""
-    reasons: list[str] = []
-    for difference in case.get("diagnostic_diff") or []:
-        message = str(difference.get("message") or "") if isinstance(difference, Mapping) else ""
-        if message.startswith(POLICY_PREFIX):
-            reasons.append(message[len(POLICY_PREFIX) :])
-    return list(dict.fromkeys(reasons))
+    found = (_policy_reason(item) for item in case.get("diagnostic_diff") or [])
+    return list(dict.fromkeys(reason for reason in found if reason is not None))
+
+
+def policy_pointers(case: Mapping[str, Any]) -> list[str]:
+    """The pointers of the case's differences a policy declared deliberate (each once)."""
+    found = [
+        str(item.get("pointer") or "/")
+        for item in case.get("diagnostic_diff") or []
+        if _policy_reason(item) is not None
+    ]
+    return list(dict.fromkeys(found))
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,7 @@ def test_self_checks_partial_levels_and_policy_exceptions_do_not_gate() -> None:
                 "unexpected",
                 actual="wf-poll-1",
                 severity="diagnostic",
-                message=f"policy: {POLICY_REASON}",
+                message=f"extra field (policy: {POLICY_REASON})",  # a judged message, then the policy's
             )
         ],
     )
@@ -93,6 +93,8 @@ def test_self_checks_partial_levels_and_policy_exceptions_do_not_gate() -> None:
     assert gates[f"{REPAIR}::canonical"] == ("not_gating", "self_check")
     assert gates[f"{REPAIR}::cli"] == ("not_gating", "partial")
     assert gates["workflow-signal-parity.json::python-sdk"] == ("not_gating", "policy")
+    signal = document["cases"][-1]
+    assert case_gate(signal, RunGates.of(document)).reason == f"waived by policy: {POLICY_REASON}"
     assert not run_gates(document)["gating"]
 
 

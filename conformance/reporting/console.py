@@ -32,7 +32,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from conformance.gating import Gate, gate_headline, run_gates
+from conformance.gating import Gate, gate_headline, policy_pointers, run_gates
 from conformance.reporting.common import (
     UNIVERSAL_UNASSERTED,
     case_unasserted,
@@ -260,7 +260,7 @@ def _gate_sections(document: Mapping[str, Any]) -> list[str]:
         source = (document.get("run") or {}).get("policy") or "the policy file"
         lines.append(f"declared policy exceptions ({len(waived)}; passed because {source} declares them):")
         for case, gate in waived[:FAILURES_LISTED]:
-            pointers = ", ".join(_policy_pointers(case))
+            pointers = ", ".join(policy_pointers(case))
             lines.append(f"  POLICY {case.get('id', '')}: {pointers}")
             lines.append(f"    {gate.reason}")
         lines.append("")
@@ -270,15 +270,6 @@ def _gate_sections(document: Mapping[str, Any]) -> list[str]:
         lines.extend(_skip_line(case, gate) for case, gate in skipped[:FAILURES_LISTED])
         lines.append("")
     return lines
-
-
-def _policy_pointers(case: Mapping[str, Any]) -> list[str]:
-    found = [
-        str(item.get("pointer") or "/")
-        for item in case.get("diagnostic_diff") or []
-        if str(item.get("message") or "").startswith("policy: ")
-    ]
-    return list(dict.fromkeys(found))
 
 
 def _skip_line(case: Mapping[str, Any], gate: Gate) -> str:

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from conformance.gating import Gate, RunGates, case_gate, gate_headline, run_gates
+from conformance.gating import Gate, RunGates, case_gate, gate_headline, policy_pointers, run_gates
 from conformance.reporting.common import (
     STATUSES,
     TIMES,
@@ -269,13 +269,7 @@ def _policy_section(document: Mapping[str, Any], waived: list[tuple[Mapping[str,
         "",
     ]
     for case, gate in waived[:MAX_LISTED]:
-        pointers = ", ".join(
-            dict.fromkeys(
-                md_code(item.get("pointer") or "/")
-                for item in case.get("diagnostic_diff") or []
-                if str(item.get("message") or "").startswith("policy: ")
-            )
-        )
+        pointers = ", ".join(md_code(pointer) for pointer in policy_pointers(case))
         lines.append(
             f"- **{md_text(case['fixture'])}** {TIMES} {md_text(case['adapter'])}: {pointers} — "
             f"{md_text(gate.reason, 600)}"
