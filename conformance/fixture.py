@@ -19,6 +19,7 @@ from typing import Any
 
 from conformance import jsonpointer
 from conformance.problems import InputError, Problem, decode_utf8
+from conformance.shipped import shipped_dir
 from conformance.textsafe import map_tree
 
 FIXTURE_SCHEMA_ID = "durable-workflow.polyglot.control-plane-request-fixture"
@@ -455,5 +456,5 @@ def discover(directories: list[Path], *, check_schema: bool = True) -> Discovere
 
 
 def shipped_corpus_dir() -> Path:
-    """The directory of the shipped canonical corpus (works from a wheel and a checkout)."""
-    return (Path(__file__).resolve().parent / "corpus").resolve()
+    """The shipped canonical corpus: a wheel's or a checkout's (:mod:`conformance.shipped`)."""
+    return shipped_dir("corpus", "fixtures/control-plane", "*.json", "canonical fixtures")

@@ -195,14 +195,14 @@ def run_gates(document: Mapping[str, Any]) -> dict[GateKind, list[tuple[Mapping[
 
 
 def gate_headline(document: Mapping[str, Any]) -> str:
-    """One sentence: how many cases set the exit code, how many failures do not, how many were skipped."""
+    """One sentence: how many failures set the exit code, how many do not, how many cases were skipped."""
     grouped = run_gates(document)
     gating, not_gating, skipped = (len(grouped[k]) for k in ("gating", "not_gating", "skipped"))
     waived = sum(1 for _case, gate in grouped["not_gating"] if gate.why == "policy")
     other = not_gating - waived
     parts = [
-        f"{gating} gating failure{'s' if gating != 1 else ''} (setting the exit code)",
-        f"{other} failure{'s' if other != 1 else ''} not gating",
+        f"{gating} failure{' sets' if gating == 1 else 's set'} the exit code",
+        f"{other} failure{' does' if other == 1 else 's do'} not gate",
     ]
     if waived:
         parts.append(f"{waived} waived by policy")

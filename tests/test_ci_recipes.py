@@ -536,7 +536,7 @@ def test_cli_recipe_on_the_cli_snapshot(tmp_path: Path, recipe_harness: Path) ->
     assert "::error file=tests/fixtures/control-plane/workflow-repair-parity.json," in run.stdout
     assert _run_step(_step(job, "Conformance: step summary"), repo, env).returncode == 0
     step_summary = (tmp_path / "step-summary.md").read_text(encoding="utf-8")
-    assert "**Gate: exit 1.** 1 gating failure" in step_summary or len(listed) != 1
+    assert "**Gate: exit 1.** 1 failure sets the exit code" in step_summary or len(listed) != 1
 
     # 2. Adoption: known-failures --from writes the listed cases (and any other failure), with TODO reasons.
     written = tmp_path / "from-run.yaml"

@@ -56,9 +56,7 @@ def test_a_required_failure_gates_and_a_provisional_one_does_not() -> None:
         "workflow-signal-parity.json::cli": ("pass", "pass"),
         "workflow-cancel-parity.json::cli": ("skipped", "skipped"),
     }
-    assert gate_headline(document) == (
-        "1 gating failure (setting the exit code), 1 failure not gating, 1 skipped"
-    )
+    assert gate_headline(document) == ("1 failure sets the exit code, 1 failure does not gate, 1 skipped")
 
 
 def test_a_known_failure_does_not_gate_and_says_its_reason() -> None:
@@ -135,7 +133,7 @@ def test_every_report_separates_the_gating_failure_from_the_provisional_one(tmp_
     )
     assert "skip   workflow-cancel-parity.json::cli: fixture has no 'cli'" in console
 
-    assert "**Gate: exit 1.** 1 gating failure" in markdown
+    assert "**Gate: exit 1.** 1 failure sets the exit code" in markdown
     gating_md = markdown.split("### Gating failures (these set the exit code)", 1)[1].split("###", 1)[0]
     assert REPAIR in gating_md and SCENARIO not in gating_md
     assert SCENARIO in markdown.split("### Failures that do not gate", 1)[1].split("###", 1)[0]
@@ -162,7 +160,7 @@ def test_with_the_known_failure_listed_it_is_green_and_the_failure_visible_every
     console, markdown, junit, html = _reports(document, tmp_path)
     assert "gating failures" not in console
     assert "does not gate: known failure, listed with the reason: PHP encodes {} as []" in console
-    assert "**Gate: exit 0.** 0 gating failures" in markdown and "🔶 known failure" in markdown
+    assert "**Gate: exit 0.** 0 failures set the exit code" in markdown and "🔶 known failure" in markdown
     assert (junit.get("failures"), junit.get("errors")) == ("0", "0")
     repair = junit.find(f".//testcase[@name='{REPAIR}']/skipped")
     assert repair is not None and (repair.get("message") or "").startswith("known failure: PHP encodes")

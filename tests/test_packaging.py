@@ -1,18 +1,22 @@
-"""Packaging: the built wheel and the editable install behave the same.
+"""Packaging: the sdist, the wheel and the editable install behave the same.
 
-The wheel test builds a real wheel (``python -m build --wheel``, isolated, so
-it fetches the build backend) from a copy of the working tree and installs it
-into a fresh virtual environment, whose runtime dependencies pip resolves
-from the package index or its local cache. Without either, those tests are
-skipped with the reason pip gave; any other failure fails them.
+The tests build a real sdist and a wheel from it (``python -m build``,
+isolated, so it fetches the build backend) from a copy of the working tree,
+and install each into a fresh virtual environment, whose runtime
+dependencies pip resolves from the package index or its local cache. Without
+either, those tests are skipped with the reason pip gave; any other failure
+fails them. Both artifacts must hold the shipped corpus and scenarios as
+plain files, and the installed harness must play the scenarios.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +25,8 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS = REPO_ROOT / "fixtures" / "control-plane"
+SCENARIOS = REPO_ROOT / "fixtures" / "scenarios"
+FAKE_DW = REPO_ROOT / "tests" / "support" / "fake_dw.py"
 
 #: Output of pip or build meaning "no index and no cache to get packages from".
 _OFFLINE_MARKERS = (
@@ -78,24 +84,107 @@ def _require(result: subprocess.CompletedProcess[str], what: str) -> None:
     pytest.fail(f"{what} failed (exit {result.returncode}):\n{tail}")
 
 
+@dataclass(frozen=True)
+class Built:
+    sdist: Path
+    wheel: Path
+    scratch: Path
+
+
 @pytest.fixture(scope="module")
-def wheel_env(tmp_path_factory: pytest.TempPathFactory) -> WheelEnv:
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The sdist, and the wheel built from it (what ``python -m build`` does without options)."""
     scratch = tmp_path_factory.mktemp("packaging")
     source = scratch / "source"
     shutil.copytree(REPO_ROOT, source, symlinks=True, ignore=_NOT_SOURCE)
     dist = scratch / "dist"
-    _require(
-        _run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(source)], scratch), "build"
-    )
+    _require(_run([sys.executable, "-m", "build", "--outdir", str(dist), str(source)], scratch), "build")
+    (sdist,) = dist.glob("dw_conformance-*.tar.gz")
     (wheel,) = dist.glob("dw_conformance-*.whl")
-    venv = scratch / "venv"
-    _require(_run([sys.executable, "-m", "venv", str(venv)], scratch), "python -m venv")
+    return Built(sdist, wheel, scratch)
+
+
+def _install(built: Built, artifact: Path, name: str) -> WheelEnv:
+    venv = built.scratch / name
+    _require(_run([sys.executable, "-m", "venv", str(venv)], built.scratch), "python -m venv")
     python = venv / "bin" / "python"
     _require(
-        _run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], scratch),
-        "pip install of the wheel",
+        _run([str(python), "-m", "pip", "install", "--quiet", str(artifact)], built.scratch),
+        f"pip install of {artifact.name}",
     )
-    return WheelEnv(wheel, python, venv / "bin" / "dw-conformance", scratch)
+    return WheelEnv(artifact, python, venv / "bin" / "dw-conformance", built.scratch)
+
+
+@pytest.fixture(scope="module")
+def wheel_env(built: Built) -> WheelEnv:
+    return _install(built, built.wheel, "venv")
+
+
+@pytest.fixture(scope="module")
+def sdist_env(built: Built) -> WheelEnv:
+    return _install(built, built.sdist, "venv-sdist")
+
+
+def test_the_sdist_holds_the_corpus_and_scenarios_as_files(built: Built) -> None:
+    with tarfile.open(built.sdist) as archive:
+        members = {
+            member.name.split("/", 1)[1]: member for member in archive.getmembers() if "/" in member.name
+        }
+        assert not [name for name, member in members.items() if member.issym() or member.islnk()]
+        for folder in (CORPUS, SCENARIOS):
+            for path in sorted(folder.iterdir()):
+                if path.suffix in (".json", ".yaml"):
+                    member = members[path.relative_to(REPO_ROOT).as_posix()]
+                    extracted = archive.extractfile(member)
+                    assert extracted is not None and extracted.read() == path.read_bytes(), path.name
+
+
+@pytest.mark.parametrize("kind", ["wheel", "sdist"])
+def test_the_installed_harness_plays_the_shipped_scenarios(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    env: WheelEnv = request.getfixturevalue(f"{kind}_env")
+    reports = tmp_path / "reports"
+    done = _run(
+        [
+            str(env.console_script),
+            "run",
+            "--adapter",
+            f"cli={FAKE_DW}",
+            "--no-har",
+            "--jobs",
+            "2",
+            "--report-dir",
+            str(reports),
+        ],
+        tmp_path,
+    )
+    assert done.returncode in (0, 1), done.stdout[-2000:] + done.stderr
+    document = json.loads((reports / "result.json").read_text(encoding="utf-8"))
+    shipped = sorted(path.name for path in SCENARIOS.glob("*.scenario.yaml"))
+    played = sorted(case["fixture"] for case in document["cases"] if "scenario" in case)
+    absent = sorted(item["scenario"] for item in document["scenarios"]["not_applicable"])
+    assert played and sorted(played + absent) == shipped
+    for case in document["cases"]:  # read from the installed package, not from this checkout
+        assert case["fixture_path"].startswith(str(env.python.parent.parent)), case["fixture_path"]
+
+
+def test_an_installation_without_its_shipped_data_stops_with_a_clear_error(tmp_path: Path) -> None:
+    from conformance.shipped import ShippedDataMissing, shipped_dir
+
+    (tmp_path / "pkg" / "scenarios" / "shipped").mkdir(parents=True)  # what a copy without the files leaves
+    with pytest.raises(ShippedDataMissing) as raised:
+        shipped_dir(
+            "scenarios/shipped",
+            "fixtures/scenarios",
+            "*.scenario.yaml",
+            "scenarios",
+            package_root=tmp_path / "pkg",
+            checkout_root=tmp_path,
+        )
+    message = str(raised.value)
+    assert "the scenarios shipped with dw-conformance are missing" in message
+    assert str(tmp_path / "pkg" / "scenarios" / "shipped") in message and "found none" in message
 
 
 def test_the_wheel_installs_no_top_level_adapters_module(wheel_env: WheelEnv) -> None:

@@ -232,7 +232,10 @@ def test_ignoring_retry_after_is_caught_and_honouring_it_passes(
     patient = play(recording_proxy, scenario, query_retrier(honour=True), "patient")
     assert hasty.verdict.status == "fail"
     message = messages(hasty)["/requests/1/delay_seconds"]
-    assert message == "request 2: sent before the Retry-After: 1 of the 429 answer to request 1 had passed"
+    assert message == (
+        "request 2: the server answered request 1 with 429 and Retry-After: 1; the client sent "
+        "request 2 less than 1 s later, before that wait had passed"
+    )
     hasty_delay = hasty.verdict.requests[1].delay_seconds
     assert hasty_delay is not None and hasty_delay < 1.0  # the measured delay stays, as a duration
     assert hasty.verdict.retry.retried == ("429",) and hasty.verdict.retry.honoured_retry_after is False

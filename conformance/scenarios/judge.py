@@ -337,8 +337,9 @@ def _retry_after_differences(sequence: list[SentRequest]) -> list[Difference]:
                 f"at least {wait:g} s after the answer",
                 f"less than {wait:g} s after the answer",
                 "failure",
-                f"request {current.index + 1}: sent before the Retry-After: {previous.retry_after} of the "
-                f"{previous.outcome_label()} answer to request {previous.index + 1} had passed",
+                f"request {current.index + 1}: the server answered request {previous.index + 1} with "
+                f"{previous.outcome_label()} and Retry-After: {previous.retry_after}; the client sent "
+                f"request {current.index + 1} less than {wait:g} s later, before that wait had passed",
             )
         )
     return differences
@@ -355,7 +356,8 @@ def _attempt_differences(sequence: list[SentRequest], scenario: Scenario) -> lis
                 high,
                 count,
                 "failure",
-                f"request {high + 1}: {count} attempts in all; at most {high} "
+                f"request {high + 1}: the client sent {count} requests in all (the server answered "
+                f"{', '.join(request.outcome_label() for request in sequence)}); at most {high} "
                 f"{'is' if high == 1 else 'are'} acceptable for this answer sequence",
             )
         ]
@@ -450,18 +452,56 @@ def _items_differences(
     ]
 
 
+#: How an expected outcome reads after "where this scenario expects it to".
+_OUTCOME_WORDS = {"completed": "complete the operation", "client_error": "fail with an error"}
+#: How much of a non-JSON body an outcome message quotes.
+_QUOTED_BODY_CHARS = 40
+
+
+def _answer_words(exchanges: list[CapturedExchange], request: SentRequest) -> str:
+    """What the server sent to ``request``, for a reader: status, and whether the body was JSON."""
+    if request.error is not None or request.status is None:
+        return "no whole answer (the connection dropped)"
+    exchange = next(
+        (item for item in exchanges if item.started_at == request.started_at and item.path == request.path),
+        None,
+    )
+    words = f"a {request.status}"
+    if request.retry_after:
+        words += f" with Retry-After: {request.retry_after}"
+    if exchange is None:
+        return words
+    if not exchange.response_body:
+        return f"{words} with an empty body"
+    content_type = next(
+        (value for name, value in exchange.response_headers if name.lower() == "content-type"), "none"
+    )
+    try:
+        json.loads(exchange.response_body)
+    except ValueError:
+        start = exchange.response_body.decode("utf-8", errors="replace").strip()
+        quoted = " ".join(start.split())[:_QUOTED_BODY_CHARS]
+        return f"{words} whose body is not JSON (Content-Type: {content_type}; it starts {quoted!r})"
+    return f"{words} with a JSON body"
+
+
 def _outcome_differences(
-    scenario: Scenario, outcome: ClientOutcome, sequence: list[SentRequest]
+    scenario: Scenario, outcome: ClientOutcome, sequence: list[SentRequest], exchanges: list[CapturedExchange]
 ) -> list[Difference]:
     wanted = scenario.expect.outcome
     if wanted == "any" or outcome.status == wanted:
         return []
-    if wanted == "completed":
-        why = outcome.exception or outcome.detail or outcome.exit_code
-        message = f"the client did not complete ({outcome.status}: {why})"
+    answered = "the server was sent no operation request"
+    if sequence:
+        last = _answer_words(exchanges, sequence[-1])
+        answered = f"the server answered request {len(sequence)} (the last) with {last}"
+    expects = f"where this scenario expects it to {_OUTCOME_WORDS.get(wanted, f'end with {wanted}')}"
+    if outcome.status == "completed":
+        did = "the client reported success (it completed the operation)"
     else:
-        last = sequence[-1].outcome_label() if sequence else "no answer"
-        message = f"the client reported success (status {outcome.status}) although the last answer was {last}"
+        why = outcome.exception or outcome.detail or outcome.exit_code
+        did = f"the client ended with {outcome.status}" + (f" ({why})" if why not in (None, "") else "")
+    message = f"{answered}; {did}, {expects}"
     return [Difference("/outcome", "outcome", wanted, outcome.status, "failure", message)]
 
 
@@ -572,7 +612,7 @@ def judge_scenario(
                 f"(the scenario answers at most {first.index} operation requests)",
             )
         )
-    differences.extend(_outcome_differences(scenario, outcome, sequence))
+    differences.extend(_outcome_differences(scenario, outcome, sequence, exchanges))
     items, item_differences = _items_differences(scenario, outcome)
     differences.extend(item_differences)
     surface, summary, leak_differences = _error_surface(outcome, _last_answer_body(exchanges, sequence))

@@ -44,6 +44,7 @@ from conformance.scenarios.model import (
     ScenarioExpectation,
 )
 from conformance.schema_files import checked_validator, packaged_schema
+from conformance.shipped import shipped_dir
 from conformance.strict_yaml import load_yaml_file
 
 if TYPE_CHECKING:
@@ -74,8 +75,8 @@ def _validator() -> Draft202012Validator:
 
 
 def shipped_scenarios_dir() -> Path:
-    """The shipped scenarios (``fixtures/scenarios`` of a checkout, ``shipped`` beside this module)."""
-    return (Path(__file__).resolve().parent / "shipped").resolve()
+    """The shipped scenarios (``scenarios/shipped`` of a wheel, ``fixtures/scenarios`` of a checkout)."""
+    return shipped_dir("scenarios/shipped", "fixtures/scenarios", "*.scenario.yaml", "scenarios")
 
 
 def _short(value: Any) -> str:
