@@ -191,7 +191,7 @@ def test_a_walk_that_stops_one_page_early_is_caught(
     found = messages(played)
     assert played.verdict.status == "fail"
     assert found["/requests/2"] == (
-        "the walk stopped after request 2: 3 requests expected; "
+        "the client stopped the walk after request 2: the server's pages make 3 requests; "
         "request 3 (limit=100, after_sequence=11) was never sent"
     )
     assert "/items" in found  # the collapsed result lacks the last page's items
@@ -202,11 +202,12 @@ def test_a_re_requested_page_is_caught(
 ) -> None:
     played = play(recording_proxy, scenarios["schedule-history-walk.scenario.yaml"], history_walker(repeat=2))
     found = messages(played)
-    assert found["/requests/2"].startswith("request 3: asks again for the page of request 2 (")
+    assert found["/requests/2"].startswith("request 3: the client asks again for the page of request 2 (")
     # answers go by order: the repeat took the last page, so request 3 is also off the expected sequence
     assert (
         found["/requests/2/query/after_sequence"]
-        == "request 3: expected after_sequence=11, sent after_sequence=8"
+        == "request 3: after the server's page answered to request 2, the next page is asked for with "
+        "after_sequence=11; the client sent after_sequence=8"
     )
 
 
@@ -221,7 +222,7 @@ def test_a_walk_that_never_ends_is_stopped_at_the_bound_and_reported(
     found = messages(played)
     bound = f"/requests/{scenario.max_requests}"
     assert found[bound].startswith(f"request {scenario.max_requests + 1}: the sequence did not end by itself")
-    assert "request 4: sent after the last page" in found["/requests/3"]
+    assert "request 4: the client asked for more after the last page" in found["/requests/3"]
 
 
 def test_ignoring_retry_after_is_caught_and_honouring_it_passes(

@@ -213,17 +213,24 @@ def _sent_params(request: SentRequest, expected: ExpectedRequest) -> dict[str, A
 def _paging_differences(request: SentRequest, expected: ExpectedRequest) -> list[Difference]:
     differences: list[Difference] = []
     number = request.index + 1
+    # what the server's pages said: the first page is asked for as the fixture does, each next one with the
+    # token or sequence the previous answer gave
+    after = (
+        "the walk's first page is asked for"
+        if request.index == 0
+        else f"after the server's page answered to request {request.index}, the next page is asked for"
+    )
     for name, wanted in expected.query:
         sent = request.param(name)
         if sent == wanted:
             continue
         pointer = jsonpointer.join(f"/requests/{request.index}/query", name)
         if wanted is None:
-            message = f"request {number}: expected no {name}, sent {name}={sent}"
+            message = f"request {number}: {after} without {name}; the client sent {name}={sent}"
         elif sent is None:
-            message = f"request {number}: expected {name}={wanted}, sent no {name}"
+            message = f"request {number}: {after} with {name}={wanted}; the client sent no {name}"
         else:
-            message = f"request {number}: expected {name}={wanted}, sent {name}={sent}"
+            message = f"request {number}: {after} with {name}={wanted}; the client sent {name}={sent}"
         differences.append(Difference(pointer, "paging_parameter", wanted, sent, "failure", message))
     body = request.body if isinstance(request.body, dict) else {}
     for name, wanted in expected.body:
@@ -232,7 +239,7 @@ def _paging_differences(request: SentRequest, expected: ExpectedRequest) -> list
             continue
         pointer = jsonpointer.join(f"/requests/{request.index}/body", name)
         shown = "nothing" if name not in body else f"{name}={json_safe(sent_value)!r}"
-        message = f"request {number}: expected body {name}={wanted!r}, sent {shown}"
+        message = f"request {number}: {after} with body {name}={wanted!r}; the client sent {shown}"
         differences.append(Difference(pointer, "paging_parameter", wanted, sent_value, "failure", message))
     return differences
 
@@ -251,8 +258,9 @@ def _walk_differences(sequence: list[SentRequest], expected: tuple[ExpectedReque
                 _expected_params(missing),
                 None,
                 "failure",
-                f"the walk stopped after {last}: {len(expected)} requests expected; request "
-                f"{len(sequence) + 1} ({_describe(_expected_params(missing))}) was never sent",
+                f"the client stopped the walk after {last}: the server's pages make {len(expected)} "
+                f"requests; request {len(sequence) + 1} ({_describe(_expected_params(missing))}) "
+                "was never sent",
             )
         )
     for request in sequence[len(expected) :]:
@@ -265,8 +273,8 @@ def _walk_differences(sequence: list[SentRequest], expected: tuple[ExpectedReque
                 None,
                 _describe({name: request.param(name) for name in request.query}),
                 "failure",
-                f"request {request.index + 1}: sent after the last page "
-                f"({len(expected)} requests expected; the answer to request {len(expected)} ended the walk)",
+                f"request {request.index + 1}: the client asked for more after the last page (the "
+                f"server's answer to request {len(expected)} said there was no next page)",
             )
         )
     if expected:
@@ -294,8 +302,8 @@ def _repeats(sequence: list[SentRequest], template: ExpectedRequest) -> list[Dif
                     None,
                     _describe(params),
                     "failure",
-                    f"request {request.index + 1}: asks again for the page of request {earlier + 1} "
-                    f"({_describe(params)}), which was answered whole",
+                    f"request {request.index + 1}: the client asks again for the page of request "
+                    f"{earlier + 1} ({_describe(params)}), which the server had answered whole",
                 )
             )
         if not request.failed and signature not in answered:
@@ -431,8 +439,8 @@ def _items_differences(
                 len(expected),
                 None,
                 "failure",
-                "the client completed the walk but surfaced no list of items "
-                f"(looked at {spec.at or 'the output'})",
+                "the server's pages held items, and the client completed the walk but surfaced no "
+                f"list of items (looked at {spec.at or 'the output'})",
             )
         ]
     wanted = [_item_key(item, spec.key) for item in expected]
@@ -447,7 +455,8 @@ def _items_differences(
             json_safe(wanted),
             json_safe(got),
             "failure",
-            f"the collapsed result holds {label}s {json_safe(got)}; the pages held {json_safe(wanted)}",
+            f"the server's pages held {label}s {json_safe(wanted)}; the client's collapsed result "
+            f"holds {json_safe(got)}",
         )
     ]
 
