@@ -27,8 +27,12 @@
 Every difference is a :class:`~conformance.findings.Difference` whose
 pointer addresses the sequence (``/requests/2/query/after_sequence``,
 ``/requests/3``, ``/outcome``, ``/items/4``, ``/error_surface/json/...``) and
-whose message reads on its own: ``request 3: expected after_sequence=200,
-sent after_sequence=100``. The retry behaviour (attempts, delays, which
+whose message reads on its own for someone who does not know the harness:
+it says what the server sent and what the client did (``request 3: after
+the server's page answered to request 2, the next page is asked for with
+after_sequence=200; the client sent after_sequence=100``; ``the server
+answered request 1 (the last) with a 200 whose body is not JSON (...); the
+client reported success ...``). The retry behaviour (attempts, delays, which
 statuses were retried) is recorded whether or not anything is expected of it.
 """
 
