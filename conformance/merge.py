@@ -24,6 +24,7 @@ Refused, with a message naming the files (:class:`MergeError`):
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -182,6 +183,11 @@ def merge_documents(results: Sequence[ShardResult]) -> dict[str, Any]:
             "merged_from": [{"path": str(result.path), "shard": result.shard_text} for result in results],
         }
     )
+    # each shard ran in environments of its own: every distinct one is kept, in shard order
+    environments = [entry for item in runs for entry in item.get("environments") or []]
+    if environments:
+        distinct = {json.dumps(entry, sort_keys=True): entry for entry in environments}
+        run["environments"] = list(distinct.values())
     return rebuild_document(first, run=run, cases=cases, parity=parity)
 
 
