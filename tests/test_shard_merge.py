@@ -235,8 +235,9 @@ def test_the_documented_matrix_recipe_runs_and_merges_to_the_unsharded_result(tm
         shutil.copytree(workdir / artifact["with"]["path"], shards / name)  # as download-artifact lays it out
     merged = _bash(_step(merge_job, "Merge the shards"), shards.parent, env)
     assert merged.returncode == 1, merged.stdout[-2000:] + merged.stderr  # the CLI's defect fails the gate
-    # --annotations github; no file= in a merge job, which has no checkout the shards' paths lie in
-    assert "::error title=" in merged.stdout
+    # --annotations github: the shards ran with --fixtures relative to the repository root, so the merged
+    # cases keep repository-relative paths GitHub can attach, though the merge job has no checkout
+    assert "::error file=tests/fixtures/control-plane/" in merged.stdout
     document = json.loads((shards.parent / "reports" / "result.json").read_text(encoding="utf-8"))
     assert len(document["run"]["merged_from"]) == len(matrix)
 
