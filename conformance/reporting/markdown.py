@@ -237,7 +237,8 @@ def _failures_section(document: Mapping[str, Any]) -> list[str]:
     if failures:
         lines.extend(["### Failures that do not gate", "", "Reported; the exit code ignores them.", ""])
         for case, gate in failures[:MAX_LISTED]:
-            lines.append(f"- 🟡 {_case_title(case)} — does not gate: {md_text(gate.reason, 400)}")
+            mark = "🔶" if gate.why == "known_failure" else "🟡"
+            lines.append(f"- {mark} {_case_title(case)} — does not gate: {md_text(gate.reason, 400)}")
             lines.extend(_failure_lines(case))
         if len(failures) > MAX_LISTED:
             lines.append(f"- … and {len(failures) - MAX_LISTED} more (see index.html)")
@@ -359,7 +360,7 @@ def _difference_md(difference: Mapping[str, Any], sent_word: str = "sent") -> st
     else:
         detail = f"expected {expected}, {sent_word} {actual}"
     message = difference.get("message")
-    return f"{pointer} {kind}: {detail}" + (f" — {md_text(message)}" if message else "")
+    return f"{pointer} {kind}: {detail}" + (f" — {md_text(message, 400)}" if message else "")
 
 
 def _parity_section(document: Mapping[str, Any]) -> list[str]:
