@@ -45,7 +45,7 @@ from conformance.render import render_response, render_verdict
 from conformance.reporting.har_folder import HarFolder, case_file_stem
 from conformance.response.mutants import ResponseCase
 from conformance.response.verdict import ResponseVerdict, operation_exchange
-from conformance.result import DEFAULT_CATEGORY, SCENARIO_CATEGORY, CaseResult
+from conformance.result import DEFAULT_CATEGORY, PROVISIONAL_SCENARIO_CATEGORY, SCENARIO_CATEGORY, CaseResult
 from conformance.scenarios.judge import (
     SCENARIO_RESPONSE_NOTE,
     ScenarioVerdict,
@@ -168,6 +168,13 @@ def case_input(
     )
 
 
+def _category(scenario: Scenario | None) -> str:
+    """A fixture case's category, a required scenario's, or a provisional scenario's (its file says why)."""
+    if scenario is None:
+        return DEFAULT_CATEGORY
+    return SCENARIO_CATEGORY if scenario.required else PROVISIONAL_SCENARIO_CATEGORY
+
+
 def _new_result(plan: CasePlan) -> CaseResult:
     """A case's result before it runs; a scenario case is filed under its scenario (name, file, category)."""
     fixture, slot, scenario = plan.fixture, plan.slot, plan.scenario
@@ -175,7 +182,8 @@ def _new_result(plan: CasePlan) -> CaseResult:
         id=plan.case_id,
         fixture=plan.subject,
         fixture_path=str(scenario.path if scenario is not None else fixture.path),
-        category=SCENARIO_CATEGORY if scenario is not None else DEFAULT_CATEGORY,
+        category=_category(scenario),
+        provisional_reason=scenario.provisional_reason if scenario is not None else "",
         operation=fixture.operation,
         adapter=slot.label,
         projection=slot.adapter.projection_key,

@@ -14,6 +14,8 @@ Rules beyond the schema:
 - ``expect.attempts.min`` <= ``max``; the expected requests and the minimum
   attempts fit under ``max_requests`` (else the bound would stop a
   conforming client);
+- ``provisional.reason`` (optional) is a non-empty text: a scenario is
+  required unless its file says why its rule does not gate;
 - ``max_requests`` defaults to the number of answers + 5 (at most 100);
 - two scenario files with one name in different directories are a problem
   (the name is the case id's first part).
@@ -233,6 +235,7 @@ def parse_scenario(
         max_requests=max_requests,
         expect=expect,
         fixture=(fixtures_by_name or {}).get(fixture_name),
+        provisional_reason=" ".join(str((document.get("provisional") or {}).get("reason", "")).split()),
     )
 
 
