@@ -54,6 +54,26 @@ def counts_against(case: Mapping[str, Any]) -> bool:
     return case.get("status") in ("fail", "error") and display_status(case) != "known_failure"
 
 
+def is_provisional(case: Mapping[str, Any], document: Mapping[str, Any]) -> bool:
+    """Whether ``case`` belongs to a provisional category of ``document`` (its failure does not gate).
+
+    The document's own ``categories`` table decides (an older document keeps
+    its own reading); a category the table does not know is required, as in
+    :func:`conformance.result.conformance_level`.
+    """
+    categories = document.get("categories") or {}
+    return categories.get(str(case.get("category", ""))) == "provisional"
+
+
+def category_note(case: Mapping[str, Any], document: Mapping[str, Any]) -> str:
+    """``"provisional, does not gate: <reason>"`` for a provisional case; ``""`` for a required one."""
+    if not is_provisional(case, document):
+        return ""
+    reason = str(case.get("provisional_reason") or "").strip()
+    category = str(case.get("category", ""))
+    return f"provisional, does not gate: {reason or f'the category {category} is provisional'}"
+
+
 def known_failure_note(case: Mapping[str, Any]) -> str:
     """One line on a listed case: why it is listed, and what this run made of the listing ("" if unlisted)."""
     annotation = case.get("known_failure")
@@ -257,6 +277,8 @@ class ScenarioRow:
     retry_after: str
     outcome: str
     surfaced: str
+    #: "required" (its failure gates) or "provisional: <reason>".
+    category: str = "required"
 
 
 def scenario_rows(document: Mapping[str, Any]) -> list[ScenarioRow]:
@@ -284,9 +306,17 @@ def scenario_rows(document: Mapping[str, Any]) -> list[ScenarioRow]:
                 retry_after="—" if honoured is None else ("honoured" if honoured else "ignored"),
                 outcome=str(verdict.get("outcome_status", "")),
                 surfaced=surfaced or "—",
+                category=_category_cell(case, document),
             )
         )
     return rows
+
+
+def _category_cell(case: Mapping[str, Any], document: Mapping[str, Any]) -> str:
+    if not is_provisional(case, document):
+        return "required"
+    reason = str(case.get("provisional_reason") or "").strip()
+    return f"provisional: {reason}" if reason else "provisional"
 
 
 def scenarios_not_applicable(document: Mapping[str, Any]) -> list[str]:

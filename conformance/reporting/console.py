@@ -32,16 +32,18 @@ from typing import Any, TextIO
 from conformance.reporting.common import (
     UNIVERSAL_UNASSERTED,
     case_unasserted,
+    category_note,
     counts_against,
     difference_line,
     display_status,
+    is_provisional,
     known_failure_note,
     response_lines,
     scenarios_not_applicable,
     unasserted_groups,
 )
 
-__all__ = ["DIFFERENCES_SHOWN", "STATUS_MARKS", "CaseLines", "closing_sections", "summary_table"]
+__all__ = ["DIFFERENCES_SHOWN", "STATUS_MARKS", "CaseLines", "closing_sections", "gate_lines", "summary_table"]
 
 STATUS_MARKS = {
     "pass": "PASS",
@@ -73,6 +75,8 @@ def case_detail(case: Mapping[str, Any], *, verbose: bool = False) -> list[str]:
         lines.extend(f"    {line}" for line in str(case["rendered"]).splitlines())
         return lines
     status = case.get("status")
+    if status in ("fail", "error") and case.get("provisional_reason"):
+        lines.append(f"    provisional, does not gate: {case['provisional_reason']}")
     if status in ("error", "skipped", "interrupted") and case.get("reason"):
         lines.append(f"    reason: {case['reason']}")
     if status in ("fail", "error"):
@@ -221,6 +225,45 @@ def compatibility_lines(document: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+#: Provisional failures listed, with their reasons, in the closing section.
+PROVISIONAL_LISTED = 20
+
+
+def gate_lines(document: Mapping[str, Any]) -> list[str]:
+    """Which counted failures set the exit code (required) and which do not (provisional), and why.
+
+    Printed last in the closing section, just above the level, so the end of a
+    CI log says why the job is red or green. Empty when nothing failed.
+    """
+    bad = [case for case in document.get("cases") or [] if counts_against(case)]
+    if not bad:
+        return []
+    required = [case for case in bad if not is_provisional(case, document)]
+    provisional = [case for case in bad if is_provisional(case, document)]
+    lines = ["what gates (the exit code is 1 when the level is nonconforming):"]
+    if required:
+        named = ", ".join(str(case.get("id", "")) for case in required[:CASES_NAMED])
+        more = " ..." if len(required) > CASES_NAMED else ""
+        lines.append(
+            f"  gating: {len(required)} failure{'s' if len(required) != 1 else ''} of required cases "
+            f"(the fixture or the server's contract pins the rule): {named}{more}"
+        )
+    else:
+        lines.append("  gating: no required case failed")
+    if provisional:
+        lines.append(
+            f"  provisional: {len(provisional)} failure{'s' if len(provisional) != 1 else ''} "
+            "reported but not gating, because:"
+        )
+        for case in provisional[:PROVISIONAL_LISTED]:
+            reason = category_note(case, document).removeprefix("provisional, does not gate: ")
+            lines.append(f"    {case.get('id', '')}: {reason}")
+        if len(provisional) > PROVISIONAL_LISTED:
+            lines.append(f"    ... and {len(provisional) - PROVISIONAL_LISTED} more (see the reports)")
+    lines.append("")
+    return lines
+
+
 def closing_sections(document: Mapping[str, Any]) -> str:
     """Failures and errors (first differences each), then what went unasserted."""
     lines: list[str] = []
@@ -258,4 +301,5 @@ def closing_sections(document: Mapping[str, Any]) -> str:
             + " (only x-namespace, authorization and the version header are asserted)"
         )
         lines.append("")
+    lines.extend(gate_lines(document))
     return "\n".join(lines)

@@ -36,6 +36,7 @@ from conformance.reporting.common import (
     build_matrix,
     case_headline,
     case_text,
+    category_note,
     display_status,
     known_failure_note,
     truncate,
@@ -79,15 +80,24 @@ def junit_status(case: Mapping[str, Any], strict: bool) -> str:
     return str(case.get("status"))
 
 
-def _testcase(parent: ET.Element, case: Mapping[str, Any], strict: bool = False) -> None:
+def _testcase(parent: ET.Element, case: Mapping[str, Any], strict: bool = False, provisional: str = "") -> None:
+    """One ``testcase``; ``provisional`` is the case's category note (a failure that does not gate)."""
     element = ET.SubElement(parent, "testcase")
     _set(element, "classname", case["adapter"])
     _set(element, "name", case["fixture"])
     _set(element, "time", _seconds(case.get("duration_seconds")))
     if case.get("fixture_path"):
         _set(element, "file", case["fixture_path"])
+    properties = ET.SubElement(element, "properties")
+    for name, value in (("category", case.get("category", "")), ("gates", "no" if provisional else "yes")):
+        prop = ET.SubElement(properties, "property")
+        _set(prop, "name", name)
+        _set(prop, "value", value)
     status = junit_status(case, strict)
-    message, _ = truncate(case_headline(case), MAX_MESSAGE_CHARS)
+    headline = case_headline(case)
+    if provisional and status in ("fail", "error"):
+        headline = f"{provisional}; {headline}"
+    message, _ = truncate(headline, MAX_MESSAGE_CHARS)
     note = known_failure_note(case)
     if status == "known_failure":
         child = ET.SubElement(element, "skipped")
@@ -186,7 +196,7 @@ def junit_tree(document: Mapping[str, Any]) -> ET.ElementTree[ET.Element]:
             _set(prop, "name", name)
             _set(prop, "value", value)
         for case in cases:
-            _testcase(suite, case, strict)
+            _testcase(suite, case, strict, category_note(case, document))
         for status, number in counts.items():
             totals[status] = totals.get(status, 0) + number
         total_time += duration

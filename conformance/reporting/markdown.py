@@ -31,6 +31,7 @@ from conformance.reporting.common import (
     TIMES,
     UNIVERSAL_UNASSERTED,
     build_matrix,
+    category_note,
     counts_against,
     display_status,
     failing_parity,
@@ -173,6 +174,9 @@ def _failures_section(document: Mapping[str, Any]) -> list[str]:
             title += f": {md_text(case['reason'])}"
         if case.get("known_failure"):
             title += f" ({md_text(known_failure_note(case), 400)})"
+        note = category_note(case, document)
+        if note:
+            title += f" ({md_text(note, 400)})"
         lines.append(title)
         differences = case.get("differences") or []
         for difference in differences[:MAX_DIFFERENCES_PER_CASE]:
@@ -316,17 +320,17 @@ def _scenarios_section(document: Mapping[str, Any]) -> list[str]:
     lines = [
         "### Scenarios (sequences of answers)",
         "",
-        "| scenario | client | status | requests | retried after | Retry-After | client ended | surfaced |",
-        "|---|---|---|---|---|---|---|---|",
+        "| scenario | client | status | requests | retried after | Retry-After | client ended | surfaced | gates |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows[:MAX_LISTED]:
         lines.append(
             f"| {md_text(row.scenario)} | {md_text(row.client)} | {STATUS_MARKS.get(row.status, row.status)} "
             f"| {row.requests} | {md_text(row.retried)} | {md_text(row.retry_after)} | "
-            f"{md_text(row.outcome)} | {md_text(row.surfaced)} |"
+            f"{md_text(row.outcome)} | {md_text(row.surfaced)} | {md_text(row.category, 300)} |"
         )
     if len(rows) > MAX_LISTED:
-        lines.append(f"| … and {len(rows) - MAX_LISTED} more (see index.html) | | | | | | | |")
+        lines.append(f"| … and {len(rows) - MAX_LISTED} more (see index.html) | | | | | | | | |")
     lines.append("")
     if absent:
         lines.extend(["Not played on this corpus (no part in the level):", ""])
