@@ -31,7 +31,8 @@ import pytest
 from support.harness_run import Completed, run_command
 from support.real_clients import real_dw, upstream_corpus, upstream_sdk, writable_copy
 
-#: What the current real dw needs to keep its gate green on the shipped scenarios (docs/real-client-verdicts.md).
+#: What the current real dw needs to keep its gate green on the shipped scenarios
+#: (docs/real-client-verdicts.md).
 DW_KNOWN_FAILURES = """\
 known_failures:
   - case: non-json-body.scenario.yaml::cli
@@ -61,7 +62,8 @@ def _dw_exit_zero(checkout: Path) -> None:
         checkout / "src" / "Commands" / "BaseCommand.php",
         "            $output->writeln($this->encodeErrorEnvelope($e, $exitCode, $input));\n\n"
         "            return $exitCode;",
-        "            $output->writeln($this->encodeErrorEnvelope($e, $exitCode, $input));\n\n            return 0;",
+        "            $output->writeln($this->encodeErrorEnvelope($e, $exitCode, $input));\n\n"
+        "            return 0;",
     )
 
 
@@ -110,26 +112,43 @@ def mutated_sdk(root: Path, base_python: Path, plant: Callable[[Path], None]) ->
     python = venv / "bin" / "python"
     purelib = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True, timeout=60,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
     ).stdout.strip()
     dependencies = subprocess.run(
         [str(base_python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True, timeout=60,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
     ).stdout.strip()
     Path(purelib, "planted-fault.pth").write_text(f"{source}\n{dependencies}\n", encoding="utf-8")
     where = subprocess.run(
         [str(python), "-I", "-c", "import durable_workflow; print(durable_workflow.__file__)"],
-        check=True, capture_output=True, text=True, timeout=60,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
     ).stdout.strip()
     assert where.startswith(str(source)), where
     return python
 
 
 def gate_run(report_dir: Path, adapter: str, *extra: str) -> Completed:
-    """``dw-conformance run`` of one client on the upstream corpus's scenarios, as a repository gate runs it."""
+    """``dw-conformance run`` of one client on the upstream corpus's scenarios, as a gate runs it."""
     return run_command(
-        report_dir, "--fixtures", str(upstream_corpus()), "--adapter", adapter, "-k", "scenario", *extra,
-        timeout=600, scenarios=True,
+        report_dir,
+        "--fixtures",
+        str(upstream_corpus()),
+        "--adapter",
+        adapter,
+        "-k",
+        "scenario",
+        *extra,
+        timeout=600,
+        scenarios=True,
     )
 
 
@@ -138,8 +157,7 @@ def failing(run: Completed) -> dict[str, set[str]]:
     return {
         case_id: {difference["pointer"] for difference in case["differences"]}
         for case_id, case in run.cases().items()
-        if case["status"] in ("fail", "error")
-        and (case.get("known_failure") or {}).get("outcome") != "known"
+        if case["status"] in ("fail", "error") and (case.get("known_failure") or {}).get("outcome") != "known"
     }
 
 
@@ -158,8 +176,12 @@ def test_the_real_dw_passes_its_gate_with_its_one_known_failure(
     assert failing(bare) == {"non-json-body.scenario.yaml::cli": {"/outcome"}}
     document = bare.document
     assert document is not None
-    assert "required scenario failed: non-json-body.scenario.yaml::cli" in document["conformance"]["explanation"]
-    listed = gate_run(tmp_path / "listed", f"cli={real_dw_path}", "--known-failures", str(known_failures_file))
+    assert (
+        "required scenario failed: non-json-body.scenario.yaml::cli" in document["conformance"]["explanation"]
+    )
+    listed = gate_run(
+        tmp_path / "listed", f"cli={real_dw_path}", "--known-failures", str(known_failures_file)
+    )
     assert listed.code == 0, listed.stdout[-2000:]
     assert failing(listed) == {}
     assert listed.cases()["non-json-body.scenario.yaml::cli"]["known_failure"]["outcome"] == "known"
@@ -172,15 +194,16 @@ def test_the_real_sdk_passes_its_gate_its_retry_after_failures_are_provisional(
     assert run.code == 0, run.stdout[-2000:]
     assert run.document is not None and run.document["conformance"]["level"] == "provisional"
     failures = failing(run)
-    assert set(failures) == {"rate-limited-429.scenario.yaml::python-sdk", "unavailable-503.scenario.yaml::python-sdk"}
+    assert set(failures) == {
+        "rate-limited-429.scenario.yaml::python-sdk",
+        "unavailable-503.scenario.yaml::python-sdk",
+    }
     closing = run.stdout.rsplit("what gates", 1)[1]
     assert "gating: no required case failed" in closing
     assert "rate-limited-429.scenario.yaml::python-sdk: the rule is to wait for Retry-After" in closing
 
 
-def test_a_dw_that_exits_0_on_server_errors_fails_the_gate(
-    tmp_path: Path, known_failures_file: Path
-) -> None:
+def test_a_dw_that_exits_0_on_server_errors_fails_the_gate(tmp_path: Path, known_failures_file: Path) -> None:
     dw = mutated_dw(tmp_path / "dw", _dw_exit_zero)
     run = gate_run(tmp_path / "run", f"cli={dw}", "--known-failures", str(known_failures_file))
     assert run.code == 1, run.stdout[-2000:]
@@ -220,4 +243,3 @@ def test_an_sdk_walk_that_stops_after_page_1_fails_the_gate(tmp_path: Path, sdk_
     assert run.code == 1, run.stdout[-2000:]
     failures = failing(run)
     assert failures["schedule-history-walk.scenario.yaml::python-sdk"] == {"/requests/1", "/items"}
-

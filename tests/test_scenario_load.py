@@ -72,7 +72,9 @@ def test_the_shipped_scenarios_fit_the_shipped_corpus() -> None:
     for name, status in ERROR_SCENARIOS.items():
         assert by_name[name].answers[0].status == status
     # required unless the file says why not: only the Retry-After rules go beyond the server's own answers
-    provisional = {name: scenario.provisional_reason for name, scenario in by_name.items() if not scenario.required}
+    provisional = {
+        name: scenario.provisional_reason for name, scenario in by_name.items() if not scenario.required
+    }
     assert sorted(provisional) == ["rate-limited-429.scenario.yaml", "unavailable-503.scenario.yaml"]
     assert all("Retry-After" in reason and "never sends" in reason for reason in provisional.values())
     assert by_name["rate-limited-429.scenario.yaml"].answers[0].retry_after() == "1"

@@ -43,7 +43,14 @@ from conformance.reporting.common import (
     unasserted_groups,
 )
 
-__all__ = ["DIFFERENCES_SHOWN", "STATUS_MARKS", "CaseLines", "closing_sections", "gate_lines", "summary_table"]
+__all__ = [
+    "DIFFERENCES_SHOWN",
+    "STATUS_MARKS",
+    "CaseLines",
+    "closing_sections",
+    "gate_lines",
+    "summary_table",
+]
 
 STATUS_MARKS = {
     "pass": "PASS",

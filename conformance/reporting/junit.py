@@ -80,7 +80,9 @@ def junit_status(case: Mapping[str, Any], strict: bool) -> str:
     return str(case.get("status"))
 
 
-def _testcase(parent: ET.Element, case: Mapping[str, Any], strict: bool = False, provisional: str = "") -> None:
+def _testcase(
+    parent: ET.Element, case: Mapping[str, Any], strict: bool = False, provisional: str = ""
+) -> None:
     """One ``testcase``; ``provisional`` is the case's category note (a failure that does not gate)."""
     element = ET.SubElement(parent, "testcase")
     _set(element, "classname", case["adapter"])

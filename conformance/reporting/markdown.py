@@ -320,7 +320,8 @@ def _scenarios_section(document: Mapping[str, Any]) -> list[str]:
     lines = [
         "### Scenarios (sequences of answers)",
         "",
-        "| scenario | client | status | requests | retried after | Retry-After | client ended | surfaced | gates |",
+        "| scenario | client | status | requests | retried after | Retry-After | client ended | surfaced "
+        "| gates |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows[:MAX_LISTED]:
