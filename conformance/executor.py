@@ -152,14 +152,18 @@ def case_input(
     A scenario case asks for a walk when the scenario is one, and always for
     machine-readable output (``Drive.machine_output``: ``dw`` gets ``--json``), so
     that what a client surfaces on an error can be compared and checked for leaks.
+    A scenario whose answers hold requests unanswered (a server that never
+    answers) adds the longest they can hold in all to the time limit, so the
+    client's own timeout ends each wait, never the harness's.
     """
     drive = Drive(walk=scenario.walk, machine_output=True) if scenario is not None else Drive()
+    held = scenario.script().held_seconds() if scenario is not None else 0.0
     return CaseInput(
         fixture=fixture,
         server_url=server_url,
         namespace=namespace,
         token=token,
-        timeout=timeout,
+        timeout=timeout + held,
         work_dir=work_dir,
         operations=operations,
         case_id=case_id,

@@ -11,6 +11,7 @@ Rules beyond the schema:
   ``fixture: true`` (the stub's usual answer for the fixture); an answer with
   none of them is an empty body; ``dress`` applies to ``body`` only;
 - ``status`` is required unless ``fixture: true``;
+- ``hold`` (a server that never answers) stands alone in its answer;
 - ``expect.attempts.min`` <= ``max``; the expected requests and the minimum
   attempts fit under ``max_requests`` (else the bound would stop a
   conforming client);
@@ -129,6 +130,13 @@ def _schema_problems(document: Any, file: str) -> list[Problem]:
 
 
 def _answer(item: dict[str, Any], file: str, where: str, problems: list[Problem]) -> ScriptedAnswer | None:
+    if "hold" in item:
+        others = sorted(key for key in item if key != "hold")
+        if others:
+            expected = "hold alone (a held request gets no answer)"
+            problems.append(Problem(file, where, expected, "also " + ", ".join(others)))
+            return None
+        return ScriptedAnswer(hold_seconds=float(item["hold"]), source=f"{file}#{where}")
     sources = [key for key in ("body", "text", "fixture") if key in item]
     if len(sources) > 1:
         problems.append(

@@ -150,6 +150,8 @@ class Scenario:
 
 
 def _answer_json(answer: ScriptedAnswer) -> dict[str, Any]:
+    if answer.hold_seconds is not None:
+        return {"hold": answer.hold_seconds}
     document: dict[str, Any] = {}
     if answer.from_fixture:
         document["fixture"] = True
