@@ -138,6 +138,12 @@ def test_a_good_file_loads_with_defaults(tmp_path: Path) -> None:
             "one of",
         ),
         (GOOD + "provisional: {reason: '  '}\n", "/provisional/reason", "a non-empty reason"),
+        (GOOD.replace("  - status: 200\n", "  - hold: 5\n    status: 200\n"), "/answers/0", "hold alone"),
+        (
+            GOOD.replace("  - status: 200\n", "  - hold: 0\n"),
+            "/answers/0/hold",
+            "seconds to hold",
+        ),
         (GOOD + "provisional: {}\n", "/provisional/reason", "the required key 'reason'"),
         (GOOD + "provisional: true\n", "/provisional", "a value of type object"),
     ],
@@ -186,3 +192,21 @@ def test_a_provisional_reason_is_read_and_written_back(tmp_path: Path) -> None:
     assert scenario.to_json()["provisional"] == {"reason": "beyond what the server sends"}  # type: ignore[attr-defined]
     required, _ = load_one(tmp_path, GOOD)  # the same file without the key
     assert required[0].required and "provisional" not in required[0].to_json()  # type: ignore[attr-defined]
+
+
+def test_a_held_answer_loads_and_the_slow_scenario_is_apart(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "  - status: 200\n    body: {events: [], has_more: false, next_cursor: null}\n", "  - hold: 2.5\n"
+    )
+    scenarios, problems = load_one(tmp_path, text + "max_requests: 2\n")
+    assert problems == []
+    (scenario,) = scenarios
+    assert scenario.answers[0].hold_seconds == 2.5  # type: ignore[attr-defined]
+    assert scenario.script().held_seconds() == 5.0  # type: ignore[attr-defined]
+    assert scenario.to_json()["answers"] == [{"hold": 2.5}]  # type: ignore[attr-defined]
+    # the silent-server scenario is slow: it is not in the default set, only in its own directory
+    default, _ = load_scenarios([shipped_scenarios_dir()], fixtures_of(SHIPPED_CORPUS))  # type: ignore[arg-type]
+    assert "server-silent.scenario.yaml" not in {item.name for item in default}
+    slow, problems = load_scenarios([shipped_scenarios_dir() / "slow"], fixtures_of(SHIPPED_CORPUS))  # type: ignore[arg-type]
+    assert problems == [] and [item.name for item in slow] == ["server-silent.scenario.yaml"]
+    assert slow[0].applicable and slow[0].required and slow[0].answers[0].hold_seconds == 75
