@@ -247,7 +247,10 @@ def gate_lines(document: Mapping[str, Any]) -> list[str]:
         return []
     required = [case for case in bad if not is_provisional(case, document)]
     provisional = [case for case in bad if is_provisional(case, document)]
-    lines = ["what gates (the exit code is 1 when the level is nonconforming):"]
+    lines = [
+        "what gates (required failures make the exit code 1 when every target that ran has one, "
+        "level nonconforming; provisional failures never do):"
+    ]
     if required:
         named = ", ".join(str(case.get("id", "")) for case in required[:CASES_NAMED])
         more = " ..." if len(required) > CASES_NAMED else ""
