@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from conformance.known_failures import file_text_from_document, parse_known_failures
 from conformance.merge import MergeError, ShardResult, merge_documents
@@ -135,10 +136,16 @@ def test_a_known_failure_excuses_a_scenario_case_at_its_pointer_only() -> None:
     assert case["known_failure"]["outcome"] == "other_pointers"
 
 
-def test_known_failures_from_a_result_lists_the_scenario_case() -> None:
+def test_known_failures_from_a_result_lists_the_required_scenario_case_only() -> None:
+    """Adopting the gate is one file: it lists what gates; a provisional failure never does."""
     document = one_client(required="fail", provisional="fail").build()
     text = file_text_from_document(document, reason="adopting the scenario gate")
     assert '- case: "non-json-body.scenario.yaml::cli"' in text and 'pointers: ["/outcome"]' in text
+    assert "rate-limited-429" not in text
+    adopted = rebuild_document(
+        document, known_failures=parse_known_failures(yaml.safe_load(text), "known.yaml")
+    )
+    assert adopted["conformance"]["level"] == "provisional" and exit_code_for(adopted) == 0
 
 
 def earlier_document(status: str = "fail", **run: Any) -> dict[str, Any]:
