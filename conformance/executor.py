@@ -45,7 +45,7 @@ from conformance.render import render_response, render_verdict
 from conformance.reporting.har_folder import HarFolder, case_file_stem
 from conformance.response.mutants import ResponseCase
 from conformance.response.verdict import ResponseVerdict, operation_exchange
-from conformance.result import DEFAULT_CATEGORY, SCENARIO_CATEGORY, CaseResult
+from conformance.result import DEFAULT_CATEGORY, PROVISIONAL_SCENARIO_CATEGORY, SCENARIO_CATEGORY, CaseResult
 from conformance.scenarios.judge import (
     SCENARIO_RESPONSE_NOTE,
     ScenarioVerdict,
@@ -152,20 +152,31 @@ def case_input(
     A scenario case asks for a walk when the scenario is one, and always for
     machine-readable output (``Drive.machine_output``: ``dw`` gets ``--json``), so
     that what a client surfaces on an error can be compared and checked for leaks.
+    A scenario whose answers hold requests unanswered (a server that never
+    answers) adds the longest they can hold in all to the time limit, so the
+    client's own timeout ends each wait, never the harness's.
     """
     drive = Drive(walk=scenario.walk, machine_output=True) if scenario is not None else Drive()
+    held = scenario.script().held_seconds() if scenario is not None else 0.0
     return CaseInput(
         fixture=fixture,
         server_url=server_url,
         namespace=namespace,
         token=token,
-        timeout=timeout,
+        timeout=timeout + held,
         work_dir=work_dir,
         operations=operations,
         case_id=case_id,
         api_prefix=api_prefix,
         drive=drive,
     )
+
+
+def _category(scenario: Scenario | None) -> str:
+    """A fixture case's category, a required scenario's, or a provisional scenario's (its file says why)."""
+    if scenario is None:
+        return DEFAULT_CATEGORY
+    return SCENARIO_CATEGORY if scenario.required else PROVISIONAL_SCENARIO_CATEGORY
 
 
 def _new_result(plan: CasePlan) -> CaseResult:
@@ -175,7 +186,8 @@ def _new_result(plan: CasePlan) -> CaseResult:
         id=plan.case_id,
         fixture=plan.subject,
         fixture_path=str(scenario.path if scenario is not None else fixture.path),
-        category=SCENARIO_CATEGORY if scenario is not None else DEFAULT_CATEGORY,
+        category=_category(scenario),
+        provisional_reason=scenario.provisional_reason if scenario is not None else "",
         operation=fixture.operation,
         adapter=slot.label,
         projection=slot.adapter.projection_key,

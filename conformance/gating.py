@@ -142,10 +142,12 @@ def _failure_gate(case: Mapping[str, Any], run: RunGates) -> Gate:
         )
     if not is_required(case, run.categories):
         category = str(case.get("category", DEFAULT_CATEGORY))
+        reason = str(case.get("provisional_reason") or "").strip()
+        why = f"provisional: {reason}" if reason else f"category {category} is provisional"
         return Gate(
             "not_gating",
             "provisional",
-            f"category {category} is provisional: its {_WORDS[status]} are reported and do not fail the gate",
+            f"{why}: its {_WORDS[status]} are reported and do not fail the gate",
         )
     if run.level == "incomplete":
         return Gate("not_gating", "incomplete", "the run did not finish: an incomplete run claims nothing")

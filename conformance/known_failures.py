@@ -318,12 +318,16 @@ def entries_from_document(document: Mapping[str, Any], *, reason: str) -> list[K
 
     A case the document already lists keeps its reason. Errors are not
     written: an error says the client could not be exercised, which is
-    never a failure a team should learn to live with.
+    never a failure a team should learn to live with. Failures of a
+    provisional category (the document's ``categories``, such as a scenario
+    whose file gives a provisional reason) are not written either: they
+    never gate, and every report already shows them with their reason.
     """
     previous = {str(case.get("id")): case.get("known_failure") for case in document.get("cases") or []}
+    categories = document.get("categories") or {}
     found: list[KnownFailure] = []
     for case in document.get("cases") or []:
-        if case.get("status") != "fail":
+        if case.get("status") != "fail" or categories.get(str(case.get("category", ""))) == "provisional":
             continue
         case_id = str(case.get("id") or f"{case['fixture']}::{case['adapter']}")
         annotation = previous.get(case_id)

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import UsageError
-from conformance.result import SCENARIO_CATEGORY, rebuild_document
+from conformance.result import SCENARIO_CATEGORIES, rebuild_document
 
 __all__ = ["MergeError", "ShardResult", "copy_har_files", "merge_documents"]
 
@@ -158,7 +158,7 @@ def merge_documents(results: Sequence[ShardResult]) -> dict[str, Any]:
     position = {adapter: index for index, adapter in enumerate(adapters)}
     cases = [case for result in results for case in result.document["cases"]]
     # the run's plan order: fixtures by name, then scenarios by name (a case's adapters in run order)
-    scenarios = {str(case["fixture"]) for case in cases if case.get("category") == SCENARIO_CATEGORY}
+    scenarios = {str(case["fixture"]) for case in cases if case.get("category") in SCENARIO_CATEGORIES}
     cases.sort(
         key=lambda case: (
             case["fixture"] in scenarios,

@@ -24,11 +24,18 @@ Conformance level (:func:`conformance_level`), the decisions:
 - **Required or provisional.** Each case belongs to a fixture category; the
   category table (:data:`CATEGORY_STABILITY`) says whether it is ``stable``
   (required) or ``provisional``. A category the table does not know counts as
-  stable: an unknown category must not soften a verdict. Scenario cases
-  (:data:`SCENARIO_CATEGORY`) are provisional in this release: a client that
-  fails a paging walk or an error scenario shows up in every report, and the
-  level says ``provisional`` rather than failing the gates of clients that
-  have never been held to sequences before.
+  stable: an unknown category must not soften a verdict. A scenario case is
+  required (:data:`SCENARIO_CATEGORY`, stable) like a fixture case: its rule
+  rests on the server's behaviour or on HTTP semantics (walk every page, a
+  4xx is final, an error surfaces as an error). A scenario whose file gives
+  ``provisional: {reason}`` (its rule goes beyond what the server guarantees,
+  such as honouring a ``Retry-After`` the server never sends) is filed under
+  :data:`PROVISIONAL_SCENARIO_CATEGORY`, and its case carries that reason
+  (``provisional_reason``) for every report. Documents written before this
+  split filed every scenario under ``scenario_sequence`` with that category
+  provisional; their own ``categories`` table keeps them reading as written.
+  The explanation of a ``partial`` or ``nonconforming`` level names the
+  required scenario cases that failed.
 - **The level**, first rule that applies:
   1. nothing ran at all (every case skipped, or no case) -> ``nonconforming``;
   2. no deciding case failed -> ``full``;
@@ -85,12 +92,18 @@ SUITE_NAME = "dw-conformance"
 
 #: The category of every control-plane request fixture.
 DEFAULT_CATEGORY = "control_plane_request_response"
-#: The category of every scenario case (a paging walk, an error shape, retries: docs/scenarios.md).
+#: The category of a required scenario case (a paging walk, an error answer: docs/scenarios.md).
 SCENARIO_CATEGORY = "scenario_sequence"
+#: The category of a scenario whose file says why its rule does not gate (``provisional: {reason}``).
+PROVISIONAL_SCENARIO_CATEGORY = "scenario_provisional"
+#: Every category a scenario case is filed under (how merge and the reports tell scenarios from fixtures).
+SCENARIO_CATEGORIES = (SCENARIO_CATEGORY, PROVISIONAL_SCENARIO_CATEGORY)
 #: Fixture category -> "stable" (required) or "provisional". Unknown categories are stable.
-#: Scenarios are provisional in this release: they are new to both clients, so a scenario failure
-#: makes the level ``provisional`` (exit 0) and is reported, instead of failing every client's gate.
-CATEGORY_STABILITY: Mapping[str, str] = {DEFAULT_CATEGORY: "stable", SCENARIO_CATEGORY: "provisional"}
+CATEGORY_STABILITY: Mapping[str, str] = {
+    DEFAULT_CATEGORY: "stable",
+    SCENARIO_CATEGORY: "stable",
+    PROVISIONAL_SCENARIO_CATEGORY: "provisional",
+}
 
 CASE_STATUSES = ("pass", "fail", "error", "skipped")
 #: The status of a case cut short by an interruption (counted only when some case has it).
@@ -206,6 +219,8 @@ class CaseResult:
     response: Any = None
     #: A scenario case's verdict (``ScenarioVerdict`` or its JSON); the key is written only for them.
     scenario: Any = None
+    #: Why a case of a provisional category does not gate (the scenario file's reason); written when set.
+    provisional_reason: str = ""
     rendered: str = ""
     har: str | None = None
     duration_seconds: float = 0.0
@@ -238,6 +253,8 @@ class CaseResult:
         }
         if self.scenario is not None:
             document["scenario"] = _jsonable(self.scenario)
+        if self.provisional_reason:
+            document["provisional_reason"] = self.provisional_reason
         return document
 
 
@@ -470,19 +487,34 @@ def _level_of(
         )
     clean = [target for target in judged if not required_failures[target]]
     broken = [target for target in judged if required_failures[target]]
+    scenarios = _required_scenarios_failed([case for case in failed_cases if required(case)])
     if clean:
         return Conformance(
             "partial",
             targets,
             f"{', '.join(clean)} passed every required fixture; {', '.join(broken)} failed "
-            f"{_plural(sum(required_failures.values()), 'required case')}{tail}.",
+            f"{_plural(sum(required_failures.values()), 'required case')}{scenarios}{tail}.",
         )
     return Conformance(
         "nonconforming",
         targets,
         f"A required fixture failed for every target that ran ({who}): "
-        f"{_plural(sum(required_failures.values()), 'required case')} did not pass{tail}.",
+        f"{_plural(sum(required_failures.values()), 'required case')} did not pass{scenarios}{tail}.",
     )
+
+
+#: Required scenario cases named in a level's explanation (the reports list every one).
+_SCENARIOS_NAMED = 8
+
+
+def _required_scenarios_failed(failed: Sequence[Mapping[str, Any]]) -> str:
+    """``" (required scenarios failed: a::cli, ...)"``, or "" when no required scenario case failed."""
+    ids = [str(case.get("id", "")) for case in failed if case.get("category") == SCENARIO_CATEGORY]
+    if not ids:
+        return ""
+    more = f" and {len(ids) - _SCENARIOS_NAMED} more" if len(ids) > _SCENARIOS_NAMED else ""
+    word = "scenario" if len(ids) == 1 else "scenarios"
+    return f" (required {word} failed: {', '.join(ids[:_SCENARIOS_NAMED])}{more})"
 
 
 def summarize(cases: Sequence[Mapping[str, Any]], *, known_failures: bool = False) -> dict[str, Any]:

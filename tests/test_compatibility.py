@@ -156,7 +156,7 @@ def test_a_provisional_scenario_failure_leaves_the_matrix_and_the_document_stays
     """Scenarios are provisional: they take no part in the matrix, and such a document validates."""
     builder = _three_versions()
     builder.case(
-        "rate-limited-429.scenario.yaml", "python-sdk@new", "fail", category="scenario_sequence",
+        "rate-limited-429.scenario.yaml", "python-sdk@new", "fail", category="scenario_provisional",
         operation="workflow.query",
     )
     document = builder.build()
@@ -169,7 +169,7 @@ def test_a_provisional_scenario_failure_leaves_the_matrix_and_the_document_stays
 
 def test_a_document_of_the_earlier_provisional_wording_stays_valid() -> None:
     builder = ResultBuilder()
-    builder.case("rate-limited-429.scenario.yaml", "python-sdk", "fail", category="scenario_sequence")
+    builder.case("rate-limited-429.scenario.yaml", "python-sdk", "fail", category="scenario_provisional")
     builder.case("workflow-query-parity.json", "python-sdk")
     document = builder.build()
     explanation = document["conformance"]["explanation"]

@@ -88,7 +88,10 @@ def test_the_runs_cover_what_varies_from_run_to_run(three_runs: dict[str, Comple
     single = [case for case in document["cases"] if "scenario" not in case]
     assert len(single) == 45 and len(document["input_problems"]) == 2
     # the scenarios ran too (their delays are the only new durations), with every real client
-    assert {case["category"] for case in document["cases"] if "scenario" in case} == {"scenario_sequence"}
+    assert {case["category"] for case in document["cases"] if "scenario" in case} == {
+        "scenario_sequence",
+        "scenario_provisional",
+    }
     assert len(document["cases"]) > len(single)
     assert len(document["parity"]) > 0
     cases = run.cases()

@@ -206,8 +206,11 @@ def test_the_wheel_ships_schema_tables_and_the_corpus(wheel_env: WheelEnv) -> No
         # the checks and scenarios packages, the walk table and the shipped scenarios (read at run time)
         assert {"conformance/checks/__init__.py", "conformance/scenarios/judge.py"} <= names
         assert "conformance/adapters/walks.yaml" in names
-        for path in sorted((REPO_ROOT / "fixtures" / "scenarios").glob("*.scenario.yaml")):
-            assert archive.read(f"conformance/scenarios/shipped/{path.name}") == path.read_bytes()
+        scenarios = REPO_ROOT / "fixtures" / "scenarios"
+        files = sorted(scenarios.glob("*.scenario.yaml")) + sorted(scenarios.glob("slow/*.scenario.yaml"))
+        for path in files:
+            shipped = path.relative_to(scenarios).as_posix()
+            assert archive.read(f"conformance/scenarios/shipped/{shipped}") == path.read_bytes()
         for path in CORPUS.glob("*.json"):
             assert archive.read(f"conformance/corpus/{path.name}") == path.read_bytes()
 

@@ -310,3 +310,59 @@ def test_a_scenario_whose_fixture_is_absent_is_not_applicable(recording_proxy: R
     assert played.verdict.status == "skipped"
     assert played.verdict.reason == "the corpus of this run has no fixture workflow-history-parity.json"
     assert played.exchanges == []
+
+
+SIGNAL = "/api/workflows/wf-polyglot-231/signal/approval.received"
+
+
+def signaller(client_timeout: float) -> Client:
+    """Sends the signal once; gives up after ``client_timeout`` seconds (an error, like a real client)."""
+
+    def signal(server_url: str) -> ClientOutcome:
+        parts = urlsplit(server_url)
+        connection = http.client.HTTPConnection(
+            parts.hostname or "127.0.0.1", parts.port, timeout=client_timeout
+        )
+        try:
+            connection.request("POST", SIGNAL, body=b"{}")
+            body = connection.getresponse().read()
+        except (http.client.HTTPException, OSError) as error:
+            return ClientOutcome("client_error", exception=type(error).__name__)
+        finally:
+            connection.close()
+        return ClientOutcome("completed", output=json.loads(body))
+
+    return signal
+
+
+def silent_scenario(tmp_path: Path, hold: float) -> Scenario:
+    text = (
+        "schema: durable-workflow.conformance.scenario\nversion: 1\n"
+        f"fixture: workflow-signal-parity.json\nanswers:\n  - hold: {hold}\n"
+        "then: stop\nmax_requests: 1\nexpect: {attempts: {max: 1}, outcome: client_error}\n"
+    )
+    (tmp_path / "silent.scenario.yaml").write_text(text, encoding="utf-8")
+    fixtures = {fixture.path.name: fixture for fixture in discover([CORPUS]).fixtures}
+    (scenario,), problems = load_scenarios([tmp_path], fixtures)
+    assert problems == []
+    return scenario
+
+
+def test_a_silent_server_ended_by_the_client_timeout_passes(
+    recording_proxy: RecordingProxy, tmp_path: Path
+) -> None:
+    played = play(recording_proxy, silent_scenario(tmp_path, 20), signaller(client_timeout=0.5))
+    verdict = played.verdict
+    assert verdict.status == "pass", verdict.sequence_diff()
+    (request,) = verdict.requests
+    assert request.held and not request.hold_ran_out and request.outcome_label() == "unanswered"
+
+
+def test_a_client_still_waiting_at_the_end_of_the_hold_fails_at_that_request(
+    recording_proxy: RecordingProxy, tmp_path: Path
+) -> None:
+    played = play(recording_proxy, silent_scenario(tmp_path, 0.5), signaller(client_timeout=20))
+    verdict = played.verdict
+    assert verdict.status == "fail"
+    assert [(d.pointer, d.kind) for d in verdict.failures] == [("/requests/0", "hold")]
+    assert "no timeout of its own ended the wait" in messages(played)["/requests/0"]

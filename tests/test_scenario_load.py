@@ -34,6 +34,10 @@ ERROR_SCENARIOS = {
     "validation-422.scenario.yaml": 422,
     "rate-limited-429.scenario.yaml": 429,
     "server-error-500.scenario.yaml": 500,
+    "unavailable-503.scenario.yaml": 503,
+    "worker-poll-unauthorized-401.scenario.yaml": 401,
+    "task-lease-conflict-409.scenario.yaml": 409,
+    "task-rejected-422.scenario.yaml": 422,
 }
 
 
@@ -57,13 +61,22 @@ def test_the_shipped_scenarios_fit_the_shipped_corpus() -> None:
     scenarios, problems = load_scenarios([shipped_scenarios_dir()], fixtures_of(SHIPPED_CORPUS))  # type: ignore[arg-type]
     assert problems == []
     by_name = {scenario.name: scenario for scenario in scenarios}
-    assert len(by_name) == 12
-    # the run-history walk needs workflow-history-parity.json, which only the upstream corpus has
+    assert len(by_name) == 16
+    # the run-history walk and the worker plane need fixtures only the upstream corpus has
     assert [name for name, scenario in by_name.items() if not scenario.applicable] == [
-        "workflow-history-walk.scenario.yaml"
+        "task-lease-conflict-409.scenario.yaml",
+        "task-rejected-422.scenario.yaml",
+        "worker-poll-unauthorized-401.scenario.yaml",
+        "workflow-history-walk.scenario.yaml",
     ]
     for name, status in ERROR_SCENARIOS.items():
         assert by_name[name].answers[0].status == status
+    # required unless the file says why not: only the Retry-After rules go beyond the server's own answers
+    provisional = {
+        name: scenario.provisional_reason for name, scenario in by_name.items() if not scenario.required
+    }
+    assert sorted(provisional) == ["rate-limited-429.scenario.yaml", "unavailable-503.scenario.yaml"]
+    assert all("Retry-After" in reason and "never sends" in reason for reason in provisional.values())
     assert by_name["rate-limited-429.scenario.yaml"].answers[0].retry_after() == "1"
     assert by_name["dropped-connection.scenario.yaml"].answers[0].drop == "after_headers"
     assert by_name["non-json-body.scenario.yaml"].answers[0].text is not None
@@ -75,7 +88,7 @@ def test_the_shipped_scenarios_fit_the_shipped_corpus() -> None:
 def test_the_shipped_scenarios_all_apply_to_the_upstream_corpus() -> None:
     scenarios, problems = load_scenarios([shipped_scenarios_dir()], fixtures_of(UPSTREAM_CORPUS))  # type: ignore[arg-type]
     assert problems == []
-    assert len(scenarios) == 12 and all(scenario.applicable for scenario in scenarios)
+    assert len(scenarios) == 16 and all(scenario.applicable for scenario in scenarios)
     walks = [scenario.name for scenario in scenarios if scenario.walk]
     assert walks == ["schedule-history-walk.scenario.yaml", "workflow-history-walk.scenario.yaml"]
 
@@ -124,6 +137,15 @@ def test_a_good_file_loads_with_defaults(tmp_path: Path) -> None:
             "/answers/0/drop",
             "one of",
         ),
+        (GOOD + "provisional: {reason: '  '}\n", "/provisional/reason", "a non-empty reason"),
+        (GOOD.replace("  - status: 200\n", "  - hold: 5\n    status: 200\n"), "/answers/0", "hold alone"),
+        (
+            GOOD.replace("  - status: 200\n", "  - hold: 0\n"),
+            "/answers/0/hold",
+            "seconds to hold",
+        ),
+        (GOOD + "provisional: {}\n", "/provisional/reason", "the required key 'reason'"),
+        (GOOD + "provisional: true\n", "/provisional", "a value of type object"),
     ],
 )
 def test_bad_files_are_problems_with_a_pointer(
@@ -158,3 +180,33 @@ def test_a_missing_directory_is_a_problem_and_other_files_are_ignored(tmp_path: 
     assert scenarios == [] and problems == []
     _, problems = load_scenarios([tmp_path / "absent"], {})
     assert [problem.found for problem in problems] == ["no such directory"]
+
+
+def test_a_provisional_reason_is_read_and_written_back(tmp_path: Path) -> None:
+    text = GOOD + "provisional:\n  reason: >-\n    beyond what\n    the server sends\n"
+    scenarios, problems = load_one(tmp_path, text)
+    assert problems == []
+    (scenario,) = scenarios
+    assert not scenario.required  # type: ignore[attr-defined]
+    assert scenario.provisional_reason == "beyond what the server sends"  # type: ignore[attr-defined]
+    assert scenario.to_json()["provisional"] == {"reason": "beyond what the server sends"}  # type: ignore[attr-defined]
+    required, _ = load_one(tmp_path, GOOD)  # the same file without the key
+    assert required[0].required and "provisional" not in required[0].to_json()  # type: ignore[attr-defined]
+
+
+def test_a_held_answer_loads_and_the_slow_scenario_is_apart(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "  - status: 200\n    body: {events: [], has_more: false, next_cursor: null}\n", "  - hold: 2.5\n"
+    )
+    scenarios, problems = load_one(tmp_path, text + "max_requests: 2\n")
+    assert problems == []
+    (scenario,) = scenarios
+    assert scenario.answers[0].hold_seconds == 2.5  # type: ignore[attr-defined]
+    assert scenario.script().held_seconds() == 5.0  # type: ignore[attr-defined]
+    assert scenario.to_json()["answers"] == [{"hold": 2.5}]  # type: ignore[attr-defined]
+    # the silent-server scenario is slow: it is not in the default set, only in its own directory
+    default, _ = load_scenarios([shipped_scenarios_dir()], fixtures_of(SHIPPED_CORPUS))  # type: ignore[arg-type]
+    assert "server-silent.scenario.yaml" not in {item.name for item in default}
+    slow, problems = load_scenarios([shipped_scenarios_dir() / "slow"], fixtures_of(SHIPPED_CORPUS))  # type: ignore[arg-type]
+    assert problems == [] and [item.name for item in slow] == ["server-silent.scenario.yaml"]
+    assert slow[0].applicable and slow[0].required and slow[0].answers[0].hold_seconds == 75

@@ -1,7 +1,7 @@
 """The shipped scenarios with the REAL clients: dw (PHP) and the Python SDK from PyPI.
 
 Every shipped scenario is played through the real recording proxy with the
-real ``dw`` and the newest PyPI SDK, on the upstream corpus (all twelve
+real ``dw`` and the newest PyPI SDK, on the upstream corpus (all sixteen
 apply there). The assertions pin what the clients really do (the figures of
 ``docs/scenarios.md``): both walk the schedule history and the run history
 page by page and stop at the last page; ``dw`` never retries, the SDK
@@ -61,7 +61,7 @@ def failures(verdict: ScenarioVerdict) -> list[str]:
 
 
 def test_every_scenario_ran_for_both_clients(played: dict[str, dict[str, ScenarioVerdict]]) -> None:
-    assert len(played) == 12
+    assert len(played) == 16
     for name, by_client in played.items():
         assert set(by_client) == {"cli", "python-sdk"}
         for label, verdict in by_client.items():
@@ -153,3 +153,36 @@ def _scenario(name: str) -> Scenario:
     fixtures = {fixture.path.name: fixture for fixture in discover([upstream_corpus()]).fixtures}
     scenarios, _ = load_scenarios([shipped_scenarios_dir()], fixtures)
     return next(scenario for scenario in scenarios if scenario.name == name)
+
+
+def test_worker_plane_error_answers_are_final_for_both_clients(
+    played: dict[str, dict[str, ScenarioVerdict]],
+) -> None:
+    """A poll refused with 401 and a completion refused with 409 or 422: one attempt, an error, for both."""
+    for name, status, code in [
+        ("worker-poll-unauthorized-401.scenario.yaml", 401, "unauthorized"),
+        ("task-lease-conflict-409.scenario.yaml", 409, "lease_owner_mismatch"),
+        ("task-rejected-422.scenario.yaml", 422, "structural_limit_exceeded"),
+    ]:
+        for label, verdict in played[name].items():
+            assert verdict.status == "pass", f"{name}::{label}: {verdict.sequence_diff()}"
+            assert verdict.retry.attempts == 1 and verdict.outcome_status == "client_error"
+        cli = played[name]["cli"]
+        assert cli.error_summary is not None
+        assert (cli.error_summary["status"], cli.error_summary["code"]) == (status, code)
+    # the SDK keeps the status and the reason only where it raises ServerError (the 409)
+    sdk = played["task-lease-conflict-409.scenario.yaml"]["python-sdk"]
+    assert sdk.error_summary is not None and sdk.error_summary["code"] == "lease_owner_mismatch"
+
+
+def test_the_sdk_retries_a_503_without_waiting_and_dw_reports_it(
+    played: dict[str, dict[str, ScenarioVerdict]],
+) -> None:
+    cli, sdk = (
+        played["unavailable-503.scenario.yaml"]["cli"],
+        played["unavailable-503.scenario.yaml"]["python-sdk"],
+    )
+    assert cli.status == "pass" and cli.retry.attempts == 1 and cli.outcome_status == "client_error"
+    assert cli.error_surface is not None and cli.error_surface["exit_code"] == 6
+    assert sdk.status == "fail" and failures(sdk) == ["/requests/1/delay_seconds"]
+    assert sdk.retry.retried == ("503",) and sdk.outcome_status == "completed"

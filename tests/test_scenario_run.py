@@ -37,16 +37,30 @@ def test_a_default_run_plays_every_applicable_scenario_with_the_real_clients(def
     assert validate_result(document) == []
     cases = scenario_cases(document)
     shipped = sorted(path.name for path in SHIPPED_SCENARIOS.glob("*.scenario.yaml"))
-    # the canonical self-check plays none; the run-history walk's fixture is not in the shipped corpus
+    # the canonical self-check plays none; the run-history walk's and the worker plane's fixtures
+    # are not in the shipped corpus
+    upstream_only = {
+        "workflow-history-walk.scenario.yaml",
+        "worker-poll-unauthorized-401.scenario.yaml",
+        "task-lease-conflict-409.scenario.yaml",
+        "task-rejected-422.scenario.yaml",
+    }
     assert sorted(case_id.split("::")[0] for case_id in cases) == [
-        name for name in shipped if name != "workflow-history-walk.scenario.yaml"
+        name for name in shipped if name not in upstream_only
     ]
     assert {case["adapter"] for case in cases.values()} == {"python-sdk"}
     assert document["scenarios"]["loaded"] == len(shipped)
-    (absent,) = document["scenarios"]["not_applicable"]
-    assert absent["scenario"] == "workflow-history-walk.scenario.yaml"
-    assert "workflow-history-parity.json" in absent["reason"]
-    assert {case["category"] for case in cases.values()} == {"scenario_sequence"}
+    absent = {item["scenario"]: item["reason"] for item in document["scenarios"]["not_applicable"]}
+    assert set(absent) == upstream_only
+    assert "workflow-history-parity.json" in absent["workflow-history-walk.scenario.yaml"]
+    # required unless the file gives a reason; the reason travels with the case
+    provisional = {"rate-limited-429.scenario.yaml", "unavailable-503.scenario.yaml"}
+    for case_id, case in cases.items():
+        if case_id.split("::")[0] in provisional:
+            assert case["category"] == "scenario_provisional"
+            assert "Retry-After" in case["provisional_reason"]
+        else:
+            assert case["category"] == "scenario_sequence" and "provisional_reason" not in case
 
 
 def test_the_sdk_ignoring_retry_after_fails_its_case_with_a_pointer_into_the_sequence(
@@ -59,11 +73,11 @@ def test_the_sdk_ignoring_retry_after_fails_its_case_with_a_pointer_into_the_seq
     assert [item["pointer"] for item in case["differences"]] == ["/requests/1/delay_seconds"]
     assert case["scenario"]["retry"]["retried"] == ["429"]
     assert case["scenario"]["retry"]["honoured_retry_after"] is False
-    # a provisional category: the finding shows, the gate does not fail the whole client
+    # a provisional category: the finding shows, with its reason, and does not fail the client's gate
     assert document["conformance"]["level"] == "provisional" and default_run.code == 0
     closing = default_run.stdout.split("failures that do not gate (", 1)[1]
     assert "rate-limited-429.scenario.yaml::python-sdk" in closing.split("\n\n", 1)[0]
-    assert "does not gate: category scenario_sequence is provisional" in closing
+    assert "does not gate: provisional: the rule is to wait for Retry-After" in closing
     assert "\ngating failures (" not in default_run.stdout
 
 
@@ -85,15 +99,24 @@ def test_every_report_shows_the_scenarios(default_run: Completed) -> None:
     assert "### Scenarios (sequences of answers)" in summary
     assert "| rate-limited-429.scenario.yaml | python-sdk |" in summary
     assert "- workflow-history-walk.scenario.yaml: the corpus of this run has no fixture" in summary
-    assert "scenarios not played (1; no part in the level):" in default_run.stdout
+    assert "scenarios not played (4; no part in the level):" in default_run.stdout
+    # the category of each scenario: its own column, and the reason beside a provisional failure
+    row = next(line for line in summary.splitlines() if line.startswith("| rate-limited-429.scenario.yaml |"))
+    assert row.rstrip(" |").endswith("a client is held to it once the server sends it")
+    assert "provisional: the rule is to wait for Retry-After" in row
+    walk = next(line for line in summary.splitlines() if line.startswith("| schedule-history-walk.scenario"))
+    assert walk.endswith("| required |")
+    assert "fail (provisional, does not gate: the rule is to wait for Retry-After" in summary
     page = (default_run.report_dir / "index.html").read_text(encoding="utf-8")
-    assert 'id="scenarios"' in page
+    assert 'id="scenarios"' in page and "<th>gates</th>" in page
+    assert '<td class="category">provisional: the rule is to wait for Retry-After' in page
     junit = (default_run.report_dir / "junit.xml").read_text(encoding="utf-8")
     assert '<testcase classname="python-sdk" name="rate-limited-429.scenario.yaml"' in junit
     # a provisional scenario failure is reported as a skip saying why it does not gate, not as a failure
     assert "<failure" not in junit
     skipped = junit.split('name="rate-limited-429.scenario.yaml"', 1)[1].split("</testcase>", 1)[0]
-    assert '<skipped message="does not gate: category scenario_sequence is provisional' in skipped
+    assert '<skipped message="does not gate: provisional: the rule is to wait for Retry-After' in skipped
+    assert '<property name="dw-conformance.category" value="scenario_provisional" />' in skipped
 
 
 def test_k_selects_one_scenario_case_and_no_scenarios_turns_them_off(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 from conformance.fixture import load_fixture
 from conformance.proxy.har import build_har
 from conformance.proxy.recorder import RecordingProxy
-from conformance.proxy.script import BOUND_REASON, BOUND_STATUS, AnswerScript, ScriptedAnswer
+from conformance.proxy.script import BOUND_REASON, BOUND_STATUS, HELD_BY_CLIENT, AnswerScript, ScriptedAnswer
 
 ROOT = Path(__file__).resolve().parent.parent
 HISTORY = ROOT / "fixtures" / "control-plane" / "schedule-history-parity.json"
@@ -164,3 +165,57 @@ def test_a_script_needs_an_answer_and_a_sane_bound() -> None:
         AnswerScript(())
     with pytest.raises(ValueError, match="max_requests"):
         AnswerScript((page(1),), max_requests=0)
+
+
+def get_with_timeout(server_url: str, target: str, timeout: float) -> tuple[str, float]:
+    """(error class name or "", seconds) of one GET whose client gives up after ``timeout`` seconds."""
+    parts = urlsplit(server_url)
+    started = time.monotonic()
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
+    try:
+        connection.request("GET", target)
+        connection.getresponse().read()
+        return "", time.monotonic() - started
+    except (http.client.HTTPException, OSError) as error:
+        return type(error).__name__, time.monotonic() - started
+    finally:
+        connection.close()
+
+
+def test_a_held_answer_ends_when_the_client_gives_up(recording_proxy: RecordingProxy) -> None:
+    """The client's own timeout (1 s) ends the wait; the stub lets go then, long before its 30 s hold.
+
+    The case closes right after: the closing case lets the held exchange settle, so it is recorded
+    as held (not as "the case ended before the response was recorded").
+    """
+    script = AnswerScript((page(1), ScriptedAnswer(hold_seconds=30.0)), name="silent")
+    started = time.monotonic()
+    with recording_proxy.open_case("hold::double", load_fixture(HISTORY), script=script) as recording:
+        after = get(recording.server_url, HISTORY_PATH)  # the first answer, then the held one
+        error, waited = get_with_timeout(recording.server_url, HISTORY_PATH, timeout=1.0)
+    assert error in ("TimeoutError", "timeout") and 0.9 <= waited < 5
+    assert after[0] == 200
+    held = recording.exchanges[1]
+    assert held.response_status is None and held.route == "answer 1"
+    assert held.error is not None and held.error.startswith(HELD_BY_CLIENT), held.error
+    assert time.monotonic() - started < 10
+
+
+def test_a_held_answer_ends_at_the_hold_when_the_client_keeps_waiting(
+    recording_proxy: RecordingProxy,
+) -> None:
+    script = AnswerScript((ScriptedAnswer(hold_seconds=0.5),), name="silent")
+    with recording_proxy.open_case("hold-end::double", load_fixture(HISTORY), script=script) as recording:
+        error, waited = get_with_timeout(recording.server_url, HISTORY_PATH, timeout=20.0)
+    assert error in ("RemoteDisconnected", "ConnectionResetError", "BadStatusLine"), error
+    assert 0.4 <= waited < 5
+    held = recording.exchanges[0]
+    assert held.error is not None and "the client was still waiting" in held.error
+    assert not held.error.startswith(HELD_BY_CLIENT)
+
+
+def test_the_time_a_script_can_hold_is_bounded_by_its_requests() -> None:
+    silent = ScriptedAnswer(hold_seconds=10.0)
+    assert AnswerScript((silent,), max_requests=3).held_seconds() == 30.0
+    assert AnswerScript((silent, page(2)), max_requests=3).held_seconds() == 10.0
+    assert AnswerScript((silent,), after_last="stop", max_requests=3).held_seconds() == 10.0

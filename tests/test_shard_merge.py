@@ -110,7 +110,7 @@ def test_two_shards_merged_equal_the_unsharded_run(runs: dict[str, Completed], t
     assert not set(one["run"]["shard"]["fixtures"]) & set(two["run"]["shard"]["fixtures"])
     scenario_cases = [case for case in full["cases"] if "scenario" in case]
     assert len(full["cases"]) - len(scenario_cases) == 27  # 9 fixtures x 3 adapters
-    assert len(scenario_cases) == 11 * 2  # the applicable scenarios x the two real clients
+    assert len(scenario_cases) == 12 * 2  # the applicable scenarios x the two real clients
     assert len(one["cases"]) + len(two["cases"]) == len(full["cases"])
     subjects = len(one["run"]["shard"]["fixtures"])
     line = f"shard 1/2: {subjects} fixture(s) and scenario(s), {len(one['cases'])} case(s)"

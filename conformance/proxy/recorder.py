@@ -75,7 +75,7 @@ from mitmproxy import connection, http
 from conformance.capture import CapturedExchange
 from conformance.proxy.engine import MitmEngine, ProxyStartError
 from conformance.proxy.profile import ServerProfile
-from conformance.proxy.script import AnswerScript, ScriptCursor
+from conformance.proxy.script import HOLD_POLL_SECONDS, AnswerScript, ScriptCursor
 from conformance.proxy.stub import (
     ANSWERED_BY_PROXY,
     FLOW_ANSWERED_BY,
@@ -105,6 +105,9 @@ MAX_STRAY_EXCHANGES = 1000
 _STUB_TARGET = "http://127.0.0.1:9"
 _FLOW_EXCHANGE = "dw_conformance.exchange"
 _ENDED_EARLY = "the case ended before the response was recorded"
+#: The most a closing case waits for exchanges still in flight (a held answer notices a closed client
+#: within ``HOLD_POLL_SECONDS``).
+_SETTLE_SECONDS = 0.5
 #: How long opening or closing a case waits for the proxy loop (it answers in microseconds when healthy).
 _LOOP_CALL_TIMEOUT = 30.0
 
@@ -571,7 +574,17 @@ class RecordingProxy:
         slot.loop_lease = recording
 
     async def _end_lease(self, slot: _Slot, recording: CaseRecording) -> None:
-        """On the proxy loop: stop attributing, then close the case's connections."""
+        """On the proxy loop: stop attributing, then close the case's connections.
+
+        An exchange still in flight when the case ends (a held answer whose
+        client has just exited) gets up to :data:`_SETTLE_SECONDS` to be
+        recorded as what it was; a case with nothing in flight waits for nothing.
+        """
+        settle_until = time.monotonic() + _SETTLE_SECONDS
+        while time.monotonic() < settle_until and any(
+            exchange.response_status is None and exchange.error is None for exchange in recording.exchanges
+        ):
+            await asyncio.sleep(HOLD_POLL_SECONDS)
         recording._seal()
         if slot.loop_lease is recording:
             slot.loop_lease = None

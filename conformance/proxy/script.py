@@ -27,6 +27,13 @@ Rules (the stub applies them in :meth:`StubServer.scripted_answer`):
   mitmproxy close it right after the bytes it has): the client sees a
   response cut short. ``drop="before_response"`` kills the flow: the
   connection closes with no response byte at all.
+- **Holding the answer.** ``hold_seconds`` sends nothing: the stub keeps the
+  request open until the client closes the connection (its own timeout ended
+  the wait) or the hold runs out, whichever comes first, checking every
+  :data:`HOLD_POLL_SECONDS`. When the hold runs out with the client still
+  waiting, the stub closes the connection with no response byte, so a client
+  without a timeout cannot hang the case; the exchange's error says which
+  end gave up (:data:`HELD_BY_CLIENT`, :data:`HELD_TO_THE_END`).
 """
 
 from __future__ import annotations
@@ -40,6 +47,10 @@ __all__ = [
     "BOUND_REASON",
     "BOUND_STATUS",
     "DROP_MODES",
+    "HELD_BY_CLIENT",
+    "HELD_TO_THE_END",
+    "HOLD_POLL_SECONDS",
+    "HOLD_RAN_OUT",
     "AnswerScript",
     "ScriptCursor",
     "ScriptedAnswer",
@@ -54,6 +65,13 @@ BOUND_STATUS = 400
 BOUND_REASON = "dw_conformance_request_bound"
 #: The most operation requests a script may allow (a bound, after all).
 MAX_REQUESTS_CAP = 100
+#: How often a held answer checks whether the client closed its connection.
+HOLD_POLL_SECONDS = 0.05
+#: How the error of a held exchange starts: the client gave up first (its own timeout), or the hold ran out.
+HELD_BY_CLIENT = "the scenario held the answer; the client closed the connection"
+HELD_TO_THE_END = "the scenario held the answer"
+#: How the error of a held exchange ends when the hold ran out with the client still waiting.
+HOLD_RAN_OUT = "the client was still waiting"
 
 
 @dataclass(frozen=True)
@@ -80,6 +98,8 @@ class ScriptedAnswer:
     headers: tuple[tuple[str, str], ...] = ()
     protocol_headers: bool = True
     drop: DropMode | None = None
+    #: Seconds to hold the request without any answer (a server that never answers), else None.
+    hold_seconds: float | None = None
     #: Where the answer was written (``file#/answers/2``), for reports.
     source: str = ""
 
@@ -103,6 +123,24 @@ class AnswerScript:
             raise ValueError("a script needs at least one answer")
         if not 1 <= self.max_requests <= MAX_REQUESTS_CAP:
             raise ValueError(f"max_requests must be between 1 and {MAX_REQUESTS_CAP}")
+
+    def held_seconds(self) -> float:
+        """The longest the answers can keep a client waiting in all: every hold the bound lets through.
+
+        A case playing this script needs this much time on top of its usual
+        time limit, so that the client's own timeout, not the harness's, ends
+        each held request.
+        """
+        total = 0.0
+        for ordinal in range(self.max_requests):
+            if ordinal < len(self.answers):
+                answer = self.answers[ordinal]
+            elif self.after_last == "repeat_last":
+                answer = self.answers[-1]
+            else:
+                break
+            total += answer.hold_seconds or 0.0
+        return total
         if self.after_last not in AFTER_LAST_RULES:
             raise ValueError(f"after_last must be one of {', '.join(AFTER_LAST_RULES)}")
 

@@ -43,17 +43,29 @@ Canned routes and ``404`` answers are sent as the profile writes them
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mitmproxy import http
+from mitmproxy.connection import ConnectionState
 
 from conformance.proxy.dressing import RequestView, answer_values, dress, parse_body
 from conformance.proxy.paths import segments, split_target, strip_prefix
 from conformance.proxy.profile import ServerProfile, merge_headers
-from conformance.proxy.script import BOUND_STATUS, AnswerScript, ScriptCursor, ScriptedAnswer
+from conformance.proxy.script import (
+    BOUND_STATUS,
+    HELD_BY_CLIENT,
+    HELD_TO_THE_END,
+    HOLD_POLL_SECONDS,
+    HOLD_RAN_OUT,
+    AnswerScript,
+    ScriptCursor,
+    ScriptedAnswer,
+)
 
 if TYPE_CHECKING:
     from conformance.fixture import Fixture
@@ -101,6 +113,8 @@ class StubAnswer:
     route: str | None = None
     #: A scripted drop of the connection ("after_headers" / "before_response"), else None.
     drop: str | None = None
+    #: Seconds a scripted answer holds the request without answering (see ``proxy.script``), else None.
+    hold_seconds: float | None = None
 
 
 def json_bytes(document: Any) -> bytes:
@@ -292,7 +306,28 @@ class StubServer:
             answered_by=ANSWERED_BY_SCENARIO,
             route=f"answer {index}",
             drop=answer.drop,
+            hold_seconds=answer.hold_seconds,
         )
+
+
+async def hold(flow: http.HTTPFlow, seconds: float) -> str:
+    """Keep ``flow`` unanswered until its client closes the connection or ``seconds`` pass; what happened.
+
+    The client's side is closed once mitmproxy has read its end of the
+    stream (the connection loses ``CAN_READ``); the hook runs in its own task,
+    so other flows go on meanwhile.
+    """
+    started = time.monotonic()
+    deadline = started + seconds
+    while time.monotonic() < deadline:
+        if not flow.client_conn.state & ConnectionState.CAN_READ:
+            waited = time.monotonic() - started
+            return f"{HELD_BY_CLIENT} after {waited:.1f} s (the hold was {seconds:g} s)"
+        await asyncio.sleep(HOLD_POLL_SECONDS)
+    return (
+        f"{HELD_TO_THE_END} {seconds:g} s and {HOLD_RAN_OUT}: "
+        "the stub closed the connection with no response"
+    )
 
 
 class StubAddon:
@@ -306,7 +341,8 @@ class StubAddon:
         self.stub = stub
         self.answer_cases = answer_cases
 
-    def request(self, flow: http.HTTPFlow) -> None:
+    async def request(self, flow: http.HTTPFlow) -> None:
+        """Answer the flow; a held answer waits here (this flow only) until the client or the hold ends."""
         if flow.response is not None or FLOW_CASE not in flow.metadata:
             return
         case = flow.metadata[FLOW_CASE]
@@ -351,6 +387,11 @@ class StubAddon:
             )
         flow.metadata[FLOW_ANSWERED_BY] = answer.answered_by
         flow.metadata[FLOW_ROUTE] = answer.route
+        if answer.hold_seconds is not None:
+            flow.metadata[FLOW_DROP] = await hold(flow, answer.hold_seconds)
+            held: Any = flow
+            held.kill()  # no response byte: the client's timeout (or the end of the hold) ended the wait
+            return
         if answer.drop == "before_response":
             flow.metadata[FLOW_DROP] = "the scenario closed the connection before any response byte"
             killable: Any = flow

@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.result import CATEGORY_STABILITY, is_required
+
 #: The multiplication sign of "fixture x adapter" in titles.
 TIMES = "\u00d7"
 STATUSES = ("pass", "fail", "error", "skipped")
@@ -52,6 +54,25 @@ def display_status(case: Mapping[str, Any]) -> str:
 def counts_against(case: Mapping[str, Any]) -> bool:
     """Whether a case is a failure or error that counts (known failures failing as described do not)."""
     return case.get("status") in ("fail", "error") and display_status(case) != "known_failure"
+
+
+def is_provisional(case: Mapping[str, Any], document: Mapping[str, Any]) -> bool:
+    """Whether ``case`` belongs to a provisional category of ``document`` (its failure does not gate).
+
+    The document's own ``categories`` table decides (an older document keeps
+    its own reading); a category the table does not know is required, as in
+    :func:`conformance.result.conformance_level`.
+    """
+    return not is_required(case, document.get("categories") or CATEGORY_STABILITY)
+
+
+def category_note(case: Mapping[str, Any], document: Mapping[str, Any]) -> str:
+    """``"provisional, does not gate: <reason>"`` for a provisional case; ``""`` for a required one."""
+    if not is_provisional(case, document):
+        return ""
+    reason = str(case.get("provisional_reason") or "").strip()
+    category = str(case.get("category", ""))
+    return f"provisional, does not gate: {reason or f'the category {category} is provisional'}"
 
 
 def known_failure_note(case: Mapping[str, Any]) -> str:
@@ -257,6 +278,8 @@ class ScenarioRow:
     retry_after: str
     outcome: str
     surfaced: str
+    #: "required" (its failure gates) or "provisional: <reason>".
+    category: str = "required"
 
 
 def scenario_rows(document: Mapping[str, Any]) -> list[ScenarioRow]:
@@ -284,9 +307,17 @@ def scenario_rows(document: Mapping[str, Any]) -> list[ScenarioRow]:
                 retry_after="—" if honoured is None else ("honoured" if honoured else "ignored"),
                 outcome=str(verdict.get("outcome_status", "")),
                 surfaced=surfaced or "—",
+                category=_category_cell(case, document),
             )
         )
     return rows
+
+
+def _category_cell(case: Mapping[str, Any], document: Mapping[str, Any]) -> str:
+    if not is_provisional(case, document):
+        return "required"
+    reason = str(case.get("provisional_reason") or "").strip()
+    return f"provisional: {reason}" if reason else "provisional"
 
 
 def scenarios_not_applicable(document: Mapping[str, Any]) -> list[str]:

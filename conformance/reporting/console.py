@@ -86,6 +86,8 @@ def case_detail(case: Mapping[str, Any], *, verbose: bool = False) -> list[str]:
         lines.extend(f"    {line}" for line in str(case["rendered"]).splitlines())
         return lines
     status = case.get("status")
+    if status in ("fail", "error") and case.get("provisional_reason"):
+        lines.append(f"    provisional, does not gate: {case['provisional_reason']}")
     if status in ("error", "skipped", "interrupted") and case.get("reason"):
         lines.append(f"    reason: {case['reason']}")
     if status in ("fail", "error"):

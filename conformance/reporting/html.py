@@ -909,14 +909,15 @@ def _scenarios_section(document: Mapping[str, Any]) -> str:
     body = "".join(
         f'<tr class="status-{esc(status)}"><td>{esc(row.scenario)}</td><td>{esc(row.client)}</td>'
         f"<td>{esc(STATUS_LABELS.get(status, status))}</td><td>{row.requests}</td><td>{esc(row.retried)}</td>"
-        f"<td>{esc(row.retry_after)}</td><td>{esc(row.outcome)}</td><td>{esc(row.surfaced)}</td></tr>"
+        f"<td>{esc(row.retry_after)}</td><td>{esc(row.outcome)}</td><td>{esc(row.surfaced)}</td>"
+        f'<td class="category">{esc(row.category)}</td></tr>'
         for row, status in zip(rows, shown, strict=True)
     )
     return (
         '<section id="scenarios"><h2>Scenarios: sequences of answers</h2>'
         '<table class="scenarios"><thead><tr><th>scenario</th><th>client</th><th>status</th>'
         "<th>requests</th><th>retried after</th><th>Retry-After</th><th>client ended</th>"
-        f"<th>surfaced</th></tr></thead><tbody>{body}</tbody></table>{missing}</section>"
+        f"<th>surfaced</th><th>gates</th></tr></thead><tbody>{body}</tbody></table>{missing}</section>"
     )
 
 

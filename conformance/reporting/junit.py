@@ -55,6 +55,7 @@ from conformance.reporting.common import (
     known_failure_note,
     truncate,
 )
+from conformance.result import DEFAULT_CATEGORY
 
 MAX_STREAM_CHARS = 64 * 1024
 MAX_MESSAGE_CHARS = 500
@@ -96,11 +97,15 @@ def junit_status(case: Mapping[str, Any], gate: Gate) -> str:
     return str(case.get("status"))
 
 
-def _case_properties(element: ET.Element, gate: Gate) -> None:
+def _case_properties(element: ET.Element, case: Mapping[str, Any], gate: Gate) -> None:
     if gate.kind == "pass":
         return
     properties = ET.SubElement(element, "properties")
-    pairs = [("dw-conformance.gate", gate.kind), ("dw-conformance.gate.reason", gate.reason)]
+    pairs = [
+        ("dw-conformance.gate", gate.kind),
+        ("dw-conformance.gate.reason", gate.reason),
+        ("dw-conformance.category", str(case.get("category", DEFAULT_CATEGORY))),
+    ]
     if gate.why == "policy":
         pairs.append(("dw-conformance.policy", gate.reason.removeprefix("waived by policy: ")))
     for name, value in pairs:
@@ -116,7 +121,7 @@ def _testcase(parent: ET.Element, case: Mapping[str, Any], gate: Gate) -> None:
     _set(element, "time", _seconds(case.get("duration_seconds")))
     if case.get("fixture_path"):
         _set(element, "file", case["fixture_path"])
-    _case_properties(element, gate)
+    _case_properties(element, case, gate)
     status = junit_status(case, gate)
     message, _ = truncate(case_headline(case), MAX_MESSAGE_CHARS)
     note = known_failure_note(case)

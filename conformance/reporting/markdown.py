@@ -413,8 +413,9 @@ def _scenarios_section(document: Mapping[str, Any]) -> list[str]:
     lines = [
         "### Scenarios (sequences of answers)",
         "",
-        "| scenario | client | status | requests | retried after | Retry-After | client ended | surfaced |",
-        "|---|---|---|---|---|---|---|---|",
+        "| scenario | client | status | requests | retried after | Retry-After | client ended | surfaced "
+        "| gates |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     run = RunGates.of(document)
     scenario_cases = [
@@ -424,10 +425,10 @@ def _scenarios_section(document: Mapping[str, Any]) -> list[str]:
         lines.append(
             f"| {md_text(row.scenario)} | {md_text(row.client)} | {_mark(case, run)} "
             f"| {row.requests} | {md_text(row.retried)} | {md_text(row.retry_after)} | "
-            f"{md_text(row.outcome)} | {md_text(row.surfaced)} |"
+            f"{md_text(row.outcome)} | {md_text(row.surfaced)} | {md_text(row.category, 300)} |"
         )
     if len(rows) > MAX_LISTED:
-        lines.append(f"| … and {len(rows) - MAX_LISTED} more (see index.html) | | | | | | | |")
+        lines.append(f"| … and {len(rows) - MAX_LISTED} more (see index.html) | | | | | | | | |")
     lines.append("")
     if absent:
         lines.extend(["Not played on this corpus (no part in the level):", ""])

@@ -14,7 +14,9 @@
    that follows an answer carrying ``Retry-After: N`` (seconds) must come at
    least N seconds (less a 50 ms allowance for clocks) after that answer.
 4. **The bound**: a sequence the stub had to stop (``route == "bound"``) is
-   a failure: the walk or the retries did not end by themselves.
+   a failure: the walk or the retries did not end by themselves. Likewise a
+   request the scenario held unanswered (``hold``) until the hold ran out: the
+   client's own timeout did not end the wait.
 5. **The outcome** (``expect.outcome``): ``completed`` or ``client_error``.
 6. **The collapsed result** (``expect.items``): the items the client
    surfaced (the CLI's envelope at the pointer, the SDK iterator's list)
@@ -79,6 +81,7 @@ SEQUENCE_KINDS: tuple[str, ...] = (
     "attempts",
     "retry_after",
     "bound",
+    "hold",
     "outcome",
     "collapsed_result",
     "error_leak",
@@ -625,6 +628,19 @@ def judge_scenario(
                 f"(the scenario answers at most {first.index} operation requests)",
             )
         )
+    differences.extend(
+        Difference(
+            f"/requests/{request.index}",
+            "hold",
+            "the client gives up by its own timeout",
+            "still waiting when the hold ran out",
+            "failure",
+            f"request {request.index + 1}: the server never answered and the client was still waiting when "
+            "the scenario's hold ran out: no timeout of its own ended the wait",
+        )
+        for request in sequence
+        if request.hold_ran_out
+    )
     differences.extend(_outcome_differences(scenario, outcome, sequence, exchanges))
     items, item_differences = _items_differences(scenario, outcome)
     differences.extend(item_differences)

@@ -11,9 +11,12 @@ Rules beyond the schema:
   ``fixture: true`` (the stub's usual answer for the fixture); an answer with
   none of them is an empty body; ``dress`` applies to ``body`` only;
 - ``status`` is required unless ``fixture: true``;
+- ``hold`` (a server that never answers) stands alone in its answer;
 - ``expect.attempts.min`` <= ``max``; the expected requests and the minimum
   attempts fit under ``max_requests`` (else the bound would stop a
   conforming client);
+- ``provisional.reason`` (optional) is a non-empty text: a scenario is
+  required unless its file says why its rule does not gate;
 - ``max_requests`` defaults to the number of answers + 5 (at most 100);
 - two scenario files with one name in different directories are a problem
   (the name is the case id's first part).
@@ -128,6 +131,13 @@ def _schema_problems(document: Any, file: str) -> list[Problem]:
 
 
 def _answer(item: dict[str, Any], file: str, where: str, problems: list[Problem]) -> ScriptedAnswer | None:
+    if "hold" in item:
+        others = sorted(key for key in item if key != "hold")
+        if others:
+            expected = "hold alone (a held request gets no answer)"
+            problems.append(Problem(file, where, expected, "also " + ", ".join(others)))
+            return None
+        return ScriptedAnswer(hold_seconds=float(item["hold"]), source=f"{file}#{where}")
     sources = [key for key in ("body", "text", "fixture") if key in item]
     if len(sources) > 1:
         problems.append(
@@ -234,6 +244,7 @@ def parse_scenario(
         max_requests=max_requests,
         expect=expect,
         fixture=(fixtures_by_name or {}).get(fixture_name),
+        provisional_reason=" ".join(str((document.get("provisional") or {}).get("reason", "")).split()),
     )
 
 

@@ -105,6 +105,18 @@ class Scenario:
     max_requests: int
     expect: ScenarioExpectation
     fixture: Fixture | None = field(default=None, compare=False)
+    #: Why the scenario's rule does not gate (its ``provisional.reason``); "" for a required scenario.
+    provisional_reason: str = ""
+
+    @property
+    def required(self) -> bool:
+        """True when the verdict counts in the conformance level like a fixture case.
+
+        A scenario is required unless its file says ``provisional: {reason: ...}``:
+        its rule rests on the server's behaviour or on HTTP semantics, unless the
+        file gives the reason it goes beyond what the server guarantees.
+        """
+        return not self.provisional_reason
 
     @property
     def applicable(self) -> bool:
@@ -133,10 +145,13 @@ class Scenario:
             "then": self.after_last,
             "max_requests": self.max_requests,
             "expect": self.expect.to_json(),
+            **({"provisional": {"reason": self.provisional_reason}} if self.provisional_reason else {}),
         }
 
 
 def _answer_json(answer: ScriptedAnswer) -> dict[str, Any]:
+    if answer.hold_seconds is not None:
+        return {"hold": answer.hold_seconds}
     document: dict[str, Any] = {}
     if answer.from_fixture:
         document["fixture"] = True

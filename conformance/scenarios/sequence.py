@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 from conformance.capture import CapturedExchange
 from conformance.proxy.dressing import parse_body
 from conformance.proxy.paths import split_target, strip_prefix
+from conformance.proxy.script import HELD_TO_THE_END, HOLD_RAN_OUT
 from conformance.proxy.stub import is_operation_request
 
 if TYPE_CHECKING:
@@ -53,8 +54,20 @@ class SentRequest:
     def bound(self) -> bool:
         return self.answer == "bound"
 
+    @property
+    def held(self) -> bool:
+        """True when the scenario held this request unanswered (a server that never answers)."""
+        return self.error is not None and self.error.startswith(HELD_TO_THE_END)
+
+    @property
+    def hold_ran_out(self) -> bool:
+        """True when the client was still waiting at the end of the hold: its own timeout never fired."""
+        return self.held and HOLD_RAN_OUT in (self.error or "")
+
     def outcome_label(self) -> str:
-        """``"429"``, ``"200"``, or ``"dropped"`` when the answer did not arrive whole."""
+        """``"429"``, ``"200"``, ``"unanswered"`` (held), or ``"dropped"`` (not arrived whole)."""
+        if self.held:
+            return "unanswered"
         if self.error is not None or self.status is None:
             return "dropped"
         return str(self.status)

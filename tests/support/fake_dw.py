@@ -19,6 +19,8 @@ What it does, like the real CLI:
 - checks the response's version header (and, for workflow commands, the
   ``control_plane`` contract object in the body), exits 1 when it is wrong;
 - prints the JSON response with ``--json`` (a short line otherwise);
+- ``schedule:history --all`` walks every page (``after_sequence`` = the
+  page's ``next_cursor`` while ``has_more``) and prints one collapsed envelope;
 - ``--version`` prints a version banner.
 
 Injected defects, chosen with ``FAKE_DW_DEFECT`` (the adapter only scrubs
@@ -160,7 +162,7 @@ COMMANDS = {
     },
 }
 GLOBAL_OPTIONS = ("--server", "--namespace", "--token")
-BARE_FLAGS = ("--json", "--disable")
+BARE_FLAGS = ("--json", "--disable", "--all")
 
 
 class Usage(Exception):
@@ -261,7 +263,7 @@ def build_request(command: str, argv: list[str]) -> tuple[str, str, dict, dict, 
     for flag in flags:
         if flag in spec["options"]:
             body[spec["options"][flag][1]] = False
-        elif flag != "--json":
+        elif flag != "--json" and not (flag == "--all" and command == "schedule:history"):
             raise Usage(f'The "{flag}" option does not exist.')
     order = spec.get("body_order", [])
     ordered = {key: body[key] for key in order if key in body}
@@ -412,6 +414,23 @@ def main(argv: list[str]) -> int:
     has_contract = isinstance(document, dict) and isinstance(document.get("control_plane"), dict)
     if spec["contract"] and not has_contract:
         return fail("the response lacks the control_plane contract object", EXIT_FAILURE, as_json)
+    if command == "schedule:history" and "--all" in arguments:
+        # the real dw's walk: after_sequence = the page's next_cursor while has_more, one collapsed envelope
+        events = list(document.get("events") or []) if isinstance(document, dict) else []
+
+        def more(page: object) -> bool:
+            found = isinstance(page, dict) and bool(page.get("has_more"))
+            return found and isinstance(page, dict) and page.get("next_cursor") is not None
+
+        while more(document):
+            query = {**query, "after_sequence": str(document["next_cursor"])}
+            status, _, document = http(method, base + path + "?" + urlencode(query), headers, None)
+            if not 200 <= status < 300:
+                message = f"{method} {path} answered {status}"
+                return fail(message, EXIT_FAILURE, as_json, status=status, body=document)
+            events.extend(document.get("events") or [] if isinstance(document, dict) else [])
+        if isinstance(document, dict):
+            document = {**document, "events": events, "has_more": False, "next_cursor": None}
     if defect == "leak-token":
         print(f"debug: token={token} Authorization: Bearer {token}", file=sys.stderr)
         document = {**document, "debug_token": token} if isinstance(document, dict) else document

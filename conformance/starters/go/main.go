@@ -196,7 +196,8 @@ func (s starterHTTP) send(ctx context.Context, method, path string, query map[st
 	}
 	var parsed any
 	if len(raw) > 0 && json.Unmarshal(raw, &parsed) != nil {
-		parsed = string(raw)
+		// an HTML page from a proxy is an error, never a result
+		return response.StatusCode, nil, fmt.Errorf("%s %s answered %d with a body that is not JSON", method, path, response.StatusCode)
 	}
 	return response.StatusCode, parsed, nil
 }

@@ -107,12 +107,22 @@ class StarterHttp {
         { hostname: this.base.hostname, port: this.base.port, method, path: target, headers },
         (response) => {
           const chunks = [];
+          let ended = false;
           response.on("data", (chunk) => chunks.push(chunk));
+          response.on("error", reject);
+          // a connection closed before the whole answer arrived is an error, not a hang
+          response.on("close", () => {
+            if (!ended) reject(new Error(`${method} ${path}: the connection closed before the whole answer arrived`));
+          });
           response.on("end", () => {
+            ended = true;
             const text = Buffer.concat(chunks).toString("utf8");
-            let parsed = text;
-            try { parsed = text ? JSON.parse(text) : null; } catch { /* keep the text */ }
-            resolve({ status: response.statusCode, body: parsed });
+            try {
+              resolve({ status: response.statusCode, body: text ? JSON.parse(text) : null });
+            } catch {
+              // an HTML page from a proxy is an error, never a result
+              reject(new Error(`${method} ${path} answered ${response.statusCode} with a body that is not JSON`));
+            }
           });
         },
       );

@@ -132,8 +132,9 @@ class StarterHttp:
         raw = response.read()
         try:
             parsed = json.loads(raw.decode("utf-8")) if raw else None
-        except ValueError:
-            parsed = raw.decode("utf-8", errors="replace")
+        except ValueError as error:  # an HTML page from a proxy is an error, never a result
+            message = f"{method} {path} answered {response.status} with a body that is not JSON"
+            raise HTTPError(message) from error
         return response.status, parsed
 
     def handshake(self) -> Any:
