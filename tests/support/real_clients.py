@@ -360,8 +360,15 @@ SDK_CHECKOUT_INSTALL = "python -m pip install -e ."
 
 
 def harness_digest() -> str:
-    """A short digest of this project's ``pyproject.toml`` (its dependencies decide a harness venv)."""
-    return hashlib.sha256((REPO_ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    """A short digest of this checkout's place and its ``pyproject.toml``.
+
+    The dependencies decide a harness venv, and the place does too: the venv
+    holds an *editable* install, so a venv made for another checkout (a second
+    clone, a CI clone beside a developer's) would run that checkout's code.
+    """
+    digest = hashlib.sha256(str(REPO_ROOT).encode("utf-8") + b"\0")
+    digest.update((REPO_ROOT / "pyproject.toml").read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _install_checkout_sdk(venv: Path, checkout: Path) -> None:
@@ -410,7 +417,7 @@ def harness_environment(root: Path) -> Path:
     The step runs ``python -m venv "$DW_CONFORMANCE_VENV"`` and pip-installs
     ``$DW_CONFORMANCE`` there; here the harness comes from this checkout
     (editable) instead of the git URL, and ``pip check`` must be clean, as the
-    step requires. Keyed by this project's ``pyproject.toml``.
+    step requires. Keyed by this checkout's place and ``pyproject.toml`` (:func:`harness_digest`).
     """
     key = {"which": "recipe-harness", "harness": harness_digest()}
     name = f"recipe-harness-{key['harness']}"
