@@ -182,6 +182,9 @@ def merge_documents(results: Sequence[ShardResult]) -> dict[str, Any]:
             "merged_from": [{"path": str(result.path), "shard": result.shard_text} for result in results],
         }
     )
+    run.pop("allow_input_problems", None)  # allowed for the merge only when every shard allowed them
+    if all(item.get("allow_input_problems") for item in runs):
+        run["allow_input_problems"] = True
     return rebuild_document(first, run=run, cases=cases, parity=parity)
 
 

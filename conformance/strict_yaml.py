@@ -75,16 +75,15 @@ class _StrictLoader(yaml.SafeLoader):
     duplicate_keys: list[tuple[str, int]]
     aliases: int = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             self.aliases += 1
             if self.aliases > MAX_YAML_ALIASES:
-                mark = self.peek_event().start_mark
-                raise _Unbounded(
-                    f"at most {MAX_YAML_ALIASES} aliases",
-                    f"alias number {self.aliases} at line {mark.line + 1} column {mark.column + 1}",
-                )
-        node: yaml.Node = super().compose_node(parent, index)
+                event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+                mark = event.start_mark
+                where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+                raise _Unbounded(f"at most {MAX_YAML_ALIASES} aliases", f"alias number {self.aliases}{where}")
+        node: yaml.Node | None = super().compose_node(parent, index)
         return node
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
