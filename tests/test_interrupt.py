@@ -25,7 +25,6 @@ import pytest
 from support.harness_run import marked_processes, misbehaving_adapter, start_command, survivors
 
 
-
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_an_interrupted_run_keeps_its_reports_and_leaves_no_process(
     tmp_path: Path, signum: signal.Signals
@@ -70,10 +69,15 @@ def test_an_interrupted_run_keeps_its_reports_and_leaves_no_process(
         "workflow-start-parity.json::canonical",
         "workflow-start-parity.json::mb-hang",
     ]
-    for never in ("workflow-start-parity.json::canonical", "workflow-start-parity.json::mb-hang"):
-        assert cases[never]["status"] == "interrupted"
-        assert cases[never]["reason"] == "the run was interrupted before this case started"
-        assert f"INTR   {never} (not started)" in stdout
+    # one client at a time: the second hanging case cannot have started; the second canonical
+    # case may have taken the free slot before the first hanging case did, and then has its verdict
+    never = ["workflow-start-parity.json::mb-hang"]
+    if cases["workflow-start-parity.json::canonical"]["status"] != "pass":
+        never.append("workflow-start-parity.json::canonical")
+    for case_id in never:
+        assert cases[case_id]["status"] == "interrupted"
+        assert cases[case_id]["reason"] == "the run was interrupted before this case started"
+        assert f"INTR   {case_id} (not started)" in stdout
     finished = cases["workflow-cancel-parity.json::canonical"]
     assert finished["status"] == "pass"
     assert (report_dir / finished["har"]).is_file()
@@ -82,7 +86,7 @@ def test_an_interrupted_run_keeps_its_reports_and_leaves_no_process(
     assert hung["reason"].startswith("the run was interrupted while this case ran")
     assert document["conformance"]["level"] == "incomplete"
     assert "nonconforming" not in document["conformance"]["explanation"]
-    assert document["summary"]["error"] == 0 and document["summary"]["interrupted"] == 3
+    assert document["summary"]["error"] == 0 and document["summary"]["interrupted"] == 1 + len(never)
     assert document["summary"]["total"] == 4  # every planned case
     assert "INTR   workflow-cancel-parity.json::mb-hang" in stdout
     assert "conformance level: incomplete" in stdout
