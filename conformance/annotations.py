@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.reporting.common import case_headline, counts_against, display_status, known_failure_note
+from conformance.textsafe import printable
 
 __all__ = ["ANNOTATION_FORMATS", "escape_data", "escape_property", "github_annotations"]
 
@@ -61,7 +62,8 @@ def _file(case: Mapping[str, Any], root: Path | None) -> str:
 
 def _command(kind: str, case: Mapping[str, Any], message: str, root: Path | None) -> str:
     properties = f"file={escape_property(_file(case, root))},title={escape_property(str(case.get('id', '')))}"
-    return f"::{kind} {properties}::{escape_data(message[:MAX_MESSAGE_CHARS])}"
+    # printable: an ESC or another control character a client wrote would reach the CI log raw
+    return printable(f"::{kind} {properties}::{escape_data(message[:MAX_MESSAGE_CHARS])}")
 
 
 def github_annotations(document: Mapping[str, Any], *, root: Path | None = None) -> list[str]:
