@@ -304,7 +304,8 @@ def handle(args: argparse.Namespace) -> int:
     if document.get("input_problems") and not getattr(args, "allow_input_problems", False):
         print(
             f"dw-conformance: {len(document['input_problems'])} input problem(s) (listed above and in every "
-            "report): the run is incomplete and exits 1 (--allow-input-problems lets the level decide)",
+            "report): part of the corpus could not be used, so the run fails "
+            "(--allow-input-problems lets the level of the cases that ran decide)",
             file=sys.stderr,
         )
     if session.interrupted:
