@@ -223,6 +223,7 @@ def test_a_read_that_blocks_is_given_up_after_the_time_limit(tmp_path: Path) -> 
     os.mkfifo(fifo)
     with pytest.raises(ReadTimeout, match=r"not read within 0\.2 seconds"):
         within_time(lambda: fifo.read_bytes(), 0.2)
+    os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # a writer comes and goes: the abandoned read ends
     # read_input_bytes maps the timeout to an input problem naming the file
     regular = tmp_path / "ok.json"
     regular.write_text("{}", encoding="utf-8")
