@@ -64,7 +64,7 @@ Conformance level (:func:`conformance_level`), the decisions:
   level ``incomplete``: it claims nothing about any target; the explanation
   says how many cases finished and cut short, and what the finished cases
   alone would give. ``exit_code_for`` gives 0 for it (the ``run`` command
-  exits 130 for an interrupted run anyway).
+  exits 128 + the signal for an interrupted run anyway: 130, 143).
 
 The harness exits 1 when the level is ``nonconforming``, or when inputs had
 problems and the run did not allow them (:func:`exit_code_for`).
