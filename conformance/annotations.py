@@ -38,6 +38,7 @@ from typing import Any
 
 from conformance.gating import RunGates, case_gate
 from conformance.reporting.common import case_headline, display_status, known_failure_note
+from conformance.textsafe import printable
 
 __all__ = ["ANNOTATION_FORMATS", "escape_data", "escape_property", "file_warning", "github_annotations"]
 
@@ -77,7 +78,8 @@ def _line(kind: str, path: str, title_text: str, message: str, root: Path) -> st
     title = f"title={escape_property(title_text)}"
     file = _relative(path, root)
     properties = f"file={escape_property(file)},{title}" if file else title
-    return f"::{kind} {properties}::{escape_data(message[:MAX_MESSAGE_CHARS])}"
+    # printable: an ESC or another control character a client wrote would reach the CI log raw
+    return printable(f"::{kind} {properties}::{escape_data(message[:MAX_MESSAGE_CHARS])}")
 
 
 def file_warning(path: str, title: str, message: str, *, root: Path | None = None) -> str:

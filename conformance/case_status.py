@@ -43,11 +43,13 @@ from conformance.adapters.base import ClientOutcome
 from conformance.response.verdict import ResponseVerdict
 from conformance.scenarios.judge import ScenarioVerdict
 
-__all__ = ["CaseStatus", "Interruption", "StatusDecision", "decide_status"]
+__all__ = ["NOT_STARTED", "CaseStatus", "Interruption", "StatusDecision", "decide_status"]
 
 CaseStatus = Literal["pass", "fail", "error", "skipped", "interrupted"]
 #: When an interruption reached the case, if it did.
 Interruption = Literal["before", "during"]
+#: The reason of a case the run never started because it was interrupted first.
+NOT_STARTED = "the run was interrupted before this case started"
 #: Outcome statuses that mean the client could not be exercised at all.
 UNEXERCISED_OUTCOMES = frozenset({"timeout", "drift", "harness_error"})
 
@@ -78,7 +80,7 @@ def decide_status(
     if input_problem is not None:
         return StatusDecision("error", f"the fixture cannot be used: {input_problem}")
     if interruption == "before":
-        return StatusDecision("interrupted", "the run was interrupted before this case started")
+        return StatusDecision("interrupted", NOT_STARTED)
     outcome_skipped = outcome is not None and outcome.status == "skipped" and harness_error is None
     if interruption == "during" and not outcome_skipped:
         return StatusDecision(

@@ -17,6 +17,7 @@ from importlib import import_module
 
 from conformance import __version__
 from conformance.errors import EXIT_USAGE, UsageError
+from conformance.textsafe import printable_lines
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -56,7 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
     except UsageError as error:  # the one place a usage error becomes exit code 2
-        print(f"{parser.prog} {args.command}: {error}", file=sys.stderr)
+        # a message may quote a file's name or content: escaped, line by line
+        print(printable_lines(f"{parser.prog} {args.command}: {error}"), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("dw-conformance: interrupted", file=sys.stderr)

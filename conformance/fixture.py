@@ -4,7 +4,9 @@ Loading never raises anything but :class:`~conformance.problems.InputError`,
 whose problems name the file, the JSON pointer, what was expected and what was
 found. Everything a hostile or broken file can do (bytes that are not UTF-8,
 invalid JSON, duplicate keys, nesting deeper than :data:`MAX_JSON_DEPTH`, a size far
-beyond any real fixture, a symlink out of its directory) becomes such a problem.
+beyond any real fixture, a symlink out of its directory, a FIFO or device in
+place of a file, an integer too long for Python to convert, NaN or infinity,
+a lone surrogate in a string) becomes such a problem.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance import jsonpointer
+from conformance.input_file import read_input_bytes
+from conformance.input_values import bounded_int, value_problems
 from conformance.problems import InputError, Problem, decode_utf8
 from conformance.shipped import shipped_dir
 from conformance.textsafe import map_tree
@@ -72,8 +76,13 @@ def _duplicate_key_problems(node: Any, pointer: str, file: str) -> Iterator[Prob
             stack.extend((value, jsonpointer.join(where, i)) for i, value in enumerate(current))
 
 
-def parse_json_bytes(raw: bytes, file: str, *, max_depth: int | None = None) -> Any:
+def parse_json_bytes(
+    raw: bytes, file: str, *, max_depth: int | None = None, lone_surrogates: bool = False
+) -> Any:
     """Strict JSON parsing of a file's bytes; problems become :class:`InputError`.
+
+    Values are checked by :func:`conformance.input_values.value_problems`
+    (integer length, finite numbers, and, unless ``lone_surrogates``, text).
 
     The parser itself copes with any nesting below its own limit (the tree is
     rebuilt iteratively); ``max_depth`` additionally refuses documents nested
@@ -85,7 +94,9 @@ def parse_json_bytes(raw: bytes, file: str, *, max_depth: int | None = None) -> 
     if not text.strip():
         raise InputError([Problem(file, "", "a JSON document", "an empty file")])
     try:
-        document = json.loads(text, object_pairs_hook=_pairs_hook)
+        document = json.loads(
+            text, object_pairs_hook=_pairs_hook, parse_int=bounded_int, parse_constant=float
+        )
     except json.JSONDecodeError as error:
         raise InputError(
             [Problem(file, "", "valid JSON", f"{error.msg} at line {error.lineno} column {error.colno}")]
@@ -105,6 +116,10 @@ def parse_json_bytes(raw: bytes, file: str, *, max_depth: int | None = None) -> 
     duplicates = list(_duplicate_key_problems(document, "", file))
     if duplicates:
         raise InputError(duplicates)
+    # integers too long, NaN or infinity, lone surrogates
+    values = value_problems(document, file, text=not lone_surrogates)
+    if values:
+        raise InputError(values)
     return map_tree(document, lambda leaf: leaf)
 
 
@@ -123,23 +138,9 @@ def _nesting_problem(document: Any, file: str, max_depth: int = MAX_JSON_DEPTH) 
 
 
 def read_json_file(path: Path, *, max_bytes: int = MAX_FIXTURE_BYTES, max_depth: int | None = None) -> Any:
-    """Read and parse one JSON file with the size cap and strict parsing."""
-    file = str(path)
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError([Problem(file, "", f"a file of at most {max_bytes} bytes", f"{size} bytes")])
-        with path.open("rb") as handle:
-            raw = handle.read(max_bytes + 1)
-    except InputError:
-        raise
-    except IsADirectoryError:
-        raise InputError([Problem(file, "", "a file", "a directory")]) from None
-    except OSError as error:
-        raise InputError([Problem(file, "", "a readable file", error.strerror or str(error))]) from None
-    if len(raw) > max_bytes:
-        raise InputError([Problem(file, "", f"a file of at most {max_bytes} bytes", "a larger file")])
-    return parse_json_bytes(raw, file, max_depth=max_depth)
+    """Read and parse one JSON file: a regular file only, size-capped and time-bounded
+    (:func:`conformance.input_file.read_input_bytes`), then strictly parsed."""
+    return parse_json_bytes(read_input_bytes(path, max_bytes=max_bytes), str(path), max_depth=max_depth)
 
 
 def _is_envelope(value: Any) -> bool:

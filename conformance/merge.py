@@ -188,6 +188,9 @@ def merge_documents(results: Sequence[ShardResult]) -> dict[str, Any]:
     if environments:
         distinct = {json.dumps(entry, sort_keys=True): entry for entry in environments}
         run["environments"] = list(distinct.values())
+    run.pop("allow_input_problems", None)  # allowed for the merge only when every shard allowed them
+    if all(item.get("allow_input_problems") for item in runs):
+        run["allow_input_problems"] = True
     return rebuild_document(first, run=run, cases=cases, parity=parity)
 
 

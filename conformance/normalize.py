@@ -277,7 +277,7 @@ def _parse_body(exchange: CapturedExchange) -> tuple[Any, bool, bytes, list[Diff
     try:
         from conformance.fixture import MAX_JSON_DEPTH, parse_json_bytes
 
-        value = parse_json_bytes(raw, "request body", max_depth=MAX_JSON_DEPTH)
+        value = parse_json_bytes(raw, "request body", max_depth=MAX_JSON_DEPTH, lone_surrogates=True)
     except InputError as error:
         problem = error.problems[0]
         return (

@@ -36,6 +36,7 @@ from conformance.adapters.registry import BUILTIN, available_names, create
 from conformance.errors import UsageError
 from conformance.expectations import Expectation, JudgeSettings, build_expectation
 from conformance.fixture import Fixture, discover, shipped_corpus_dir
+from conformance.known_operations import unknown_operation_problems
 from conformance.operations import OperationTables, load_tables
 from conformance.overlay import apply_overlays, load_overlays
 from conformance.policy import Policy, load_policy
@@ -230,6 +231,11 @@ def load_run(settings: RunSettings, *, notify: Callable[[str], None] | None = No
     except InputError as error:
         raise ConfigurationError(str(error)) from error
     fixtures, problems = _load_fixtures(settings)
+    unknown = unknown_operation_problems(fixtures, tables, profile)
+    if unknown:  # an input problem, never a quiet skip
+        refused = {problem.file for problem in unknown}
+        fixtures = [fixture for fixture in fixtures if str(fixture.path) not in refused]
+        problems.extend(unknown)
     slots = build_adapters(settings)
     selection = Selection.parse(settings.select)
     plans: list[CasePlan] = []

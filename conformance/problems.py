@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.textsafe import printable
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -23,8 +25,9 @@ class Problem:
     found: str
 
     def render(self) -> str:
+        """One line; the file's name, keys and values are :func:`~conformance.textsafe.printable`."""
         where = self.pointer or "(file)"
-        return f"{self.file}: {where}: expected {self.expected}; found {self.found}"
+        return printable(f"{self.file}: {where}: expected {self.expected}; found {self.found}")
 
     @classmethod
     def for_path(cls, path: Path | str, pointer: str, expected: str, found: str) -> Problem:

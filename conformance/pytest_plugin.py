@@ -50,6 +50,9 @@ Decisions (so that the ordinary pytest habits work):
   ``-x``, ``--maxfail`` and Ctrl-C leave it incomplete, level ``incomplete``.
 - The session's exit status is pytest's (any failing case fails it); use
   ``dw-conformance run`` where the gate should follow the conformance level.
+  Input problems (fixture or scenario files that could not be used, listed in
+  the header as ``not loaded``) fail the session too, as they fail ``run``
+  (docs/bad-input.md): a session whose every collected case passed exits 1.
 """
 
 from __future__ import annotations
@@ -366,6 +369,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         complete = not interrupted and all(case_id in conformance_session.runs for case_id in selected)
         document = _document_of(conformance_session, complete)
     write_reports(document, conformance_session.settings.report_dir)
+    if document.get("input_problems") and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a corpus that lost a file is not green
 
 
 def _merged_worker_results(workers: list[tuple[str, dict[str, Any]]], interrupted: bool) -> dict[str, Any]:

@@ -1,7 +1,10 @@
 """Compact text renderings of verdicts and parity findings, for a terminal and pytest messages.
 
 Plain text only (no colour codes: the same text goes into pytest failure
-messages and log files). Values are shown as compact JSON, cut to a width so
+messages and log files), and every line is :func:`~conformance.textsafe.printable`:
+a control character a client sent or a file holds (in a pointer's key, a
+refusal, a name) is shown escaped, so it can neither start a line of its own
+nor steer a terminal. Values are shown as compact JSON, cut to a width so
 one huge body cannot bury the differences; every difference is one line that
 starts with its pointer. Nothing rendered here holds a credential: header
 values come from the normalized request, already redacted.
@@ -17,11 +20,16 @@ from conformance.diff import CaseVerdict
 from conformance.findings import Difference
 from conformance.parity import ParityFinding
 from conformance.response.verdict import ResponseVerdict
-from conformance.textsafe import json_safe
+from conformance.textsafe import json_safe, printable
 
 __all__ = ["render_difference", "render_parity", "render_response", "render_value", "render_verdict"]
 
 _ABSENT = "(absent)"
+
+
+def _lines(lines: Sequence[str]) -> str:
+    """The lines joined; a client's or a file's text inside one line cannot break it or steer a terminal."""
+    return "\n".join(printable(line) for line in lines)
 
 
 def render_value(value: Any, width: int = 100) -> str:
@@ -65,7 +73,7 @@ def render_difference(
         expected, actual = render_value(expected_value, width), render_value(actual_value, width)
         detail = f"expected {expected}, sent {actual}"
     message = f" ({clean(difference.message)})" if difference.message else ""
-    return f"{pointer}  {difference.kind}: {detail}{message}"
+    return printable(f"{pointer}  {difference.kind}: {detail}{message}")
 
 
 def _section(
@@ -126,7 +134,7 @@ def render_verdict(
             for exchange in verdict.ancillary
         ]
         lines.append("  ancillary (not judged): " + clean("; ".join(shown_ancillary)))
-    return "\n".join(lines)
+    return _lines(lines)
 
 
 def render_response(verdict: ResponseVerdict, *, width: int = 100) -> str:
@@ -140,7 +148,7 @@ def render_response(verdict: ResponseVerdict, *, width: int = 100) -> str:
     lines.extend("  " + line for line in _section("response diagnostics", verdict.diagnostics, width, _same))
     if verdict.not_asserted:
         lines.append("    not asserted: " + "; ".join(verdict.not_asserted))
-    return "\n".join(lines)
+    return _lines(lines)
 
 
 def render_parity(
@@ -165,4 +173,4 @@ def render_parity(
             rv = _side(item.right_value, item.kind != "missing", width)
             message = f" ({item.message})" if item.message else ""
             lines.append(f"    {mark} {item.pointer}  {item.kind}: {left} {lv}, {right} {rv}{message}")
-    return "\n".join(lines)
+    return _lines(lines)

@@ -53,19 +53,28 @@ Conformance level (:func:`conformance_level`), the decisions:
   any failure. With ``strict`` set in the document's ``known_failures``
   section, a listed case that now passes (``fixed``) makes the level
   ``nonconforming``: the file is out of date and the gate says so.
-- **Input problems** (a fixture that is invalid or contradicts itself) take
-  no part in the level: the level speaks for the cases that ran, and its
-  explanation says how many inputs could not be used.
+- **Input problems** (a fixture or scenario file that is invalid or
+  contradicts itself, an unknown operation: ``input_problems``) mean the
+  corpus did not run whole, so by default the run claims nothing
+  (:func:`input_problem_rule`): a level of ``full``, ``partial`` or
+  ``provisional`` becomes ``incomplete``, its explanation says how many
+  inputs could not be used and what the cases that ran alone would give,
+  and :func:`exit_code_for` gives 1. A level that already says
+  ``nonconforming`` or ``incomplete`` stays, with the count noted. With
+  ``run.allow_input_problems`` (``run --allow-input-problems``) the level
+  speaks for the cases that ran, notes the count, and the exit code follows
+  the level alone: the rule before this release, for a team that tracks its
+  corpus's problems elsewhere.
 - **Interrupted runs.** A case cut short by an interruption (Ctrl-C, SIGTERM)
   has the status ``interrupted``: it is no verdict on its client and takes
   no part in the level. An incomplete run (``run.complete`` false) has the
   level ``incomplete``: it claims nothing about any target; the explanation
   says how many cases finished and cut short, and what the finished cases
   alone would give. ``exit_code_for`` gives 0 for it (the ``run`` command
-  exits 130 for an interrupted run anyway).
+  exits 128 + the signal for an interrupted run anyway: 130, 143).
 
-The harness exits 1 exactly when the level is ``nonconforming``
-(:func:`exit_code_for`).
+The harness exits 1 when the level is ``nonconforming``, or when inputs had
+problems and the run did not allow them (:func:`exit_code_for`).
 """
 
 from __future__ import annotations
@@ -591,7 +600,9 @@ class ResultDocument:
             "parity": group_parity(self.parity),
             "input_problems": list(self.input_problems),
             "summary": summarize(cases, known_failures=known is not None),
-            "conformance": _with_input_problems(level, len(self.input_problems)).to_json(),
+            "conformance": input_problem_rule(
+                level, len(self.input_problems), allowed=input_problems_allowed(run)
+            ).to_json(),
         }
         if known is not None:
             document["known_failures"] = known
@@ -601,6 +612,24 @@ class ResultDocument:
         if matrix:
             document["compatibility"] = matrix
         return document
+
+
+def input_problems_allowed(run: Mapping[str, Any]) -> bool:
+    """Whether the run was told to let its input problems pass (``run --allow-input-problems``)."""
+    return bool(run.get("allow_input_problems", False))
+
+
+def input_problem_rule(level: Conformance, count: int, *, allowed: bool = False) -> Conformance:
+    """The level once the run's input problems are counted (the rule in the module docstring)."""
+    if count == 0 or allowed or level.level in ("nonconforming", "incomplete"):
+        return _with_input_problems(level, count)
+    return Conformance(
+        "incomplete",
+        level.targets,
+        f"{_plural(count, 'input problem')} (see input_problems): part of the corpus could not be "
+        "used, so nothing is claimed about any client (--allow-input-problems judges the cases that "
+        f"ran alone). The cases that ran alone would give {level.level!r}: {level.explanation}",
+    )
 
 
 def _with_input_problems(level: Conformance, count: int) -> Conformance:
@@ -675,8 +704,12 @@ def rebuild_document(document: Mapping[str, Any], **changes: Any) -> dict[str, A
 
 
 def exit_code_for(document: Mapping[str, Any]) -> int:
-    """1 when the document's level is ``nonconforming``, else 0."""
-    return 1 if document["conformance"]["level"] == "nonconforming" else 0
+    """1 when the document's level is ``nonconforming``, or it has input problems it did not allow; else 0."""
+    if document["conformance"]["level"] == "nonconforming":
+        return 1
+    if document.get("input_problems") and not input_problems_allowed(document["run"]):
+        return 1
+    return 0
 
 
 def dumps(document: Mapping[str, Any]) -> str:
@@ -740,15 +773,21 @@ def _consistency_problems(document: Mapping[str, Any]) -> list[str]:
         complete=complete,
         strict_known_failures=bool(known and known.get("strict")),
     )
-    noted = _with_input_problems(level, len(document.get("input_problems") or []))
+    count = len(document.get("input_problems") or [])
+    noted = input_problem_rule(level, count, allowed=input_problems_allowed(document["run"]))
+    # documents written before input problems made a run incomplete: the level with the count noted
+    earlier = _with_input_problems(level, count)
     stated = dict(document["conformance"])
     # documents written before: without the input-problem note, or with the earlier provisional wording
     stated["explanation"] = str(stated.get("explanation", "")).replace(
         _EARLIER_PROVISIONAL_WORDING, _PROVISIONAL_WORDING, 1
     )
-    if stated in (noted.to_json(), level.to_json()):
+    if stated in (noted.to_json(), earlier.to_json(), level.to_json()):
         pass
-    elif {**stated, "explanation": ""} == {**level.to_json(), "explanation": ""}:
+    elif {**stated, "explanation": ""} in (
+        {**level.to_json(), "explanation": ""},
+        {**noted.to_json(), "explanation": ""},
+    ):
         problems.append(
             f"/conformance/explanation: says {stated.get('explanation')!r}, expected {noted.explanation!r}"
         )

@@ -225,6 +225,21 @@ class Session:
         with self._lock:
             self.runs[run.plan.case_id] = run
 
+    def record_unstarted(self) -> int:
+        """After an interruption, keep every planned case that never started, as ``interrupted``.
+
+        Each goes through the executor, which sees the interruption and runs
+        no client (``case_status``: "interrupted before this case started"), so
+        the summary counts every planned case. Nothing happens when the run was
+        not interrupted. Returns how many cases were added.
+        """
+        if not self.interrupted or self._executor is None:
+            return 0
+        unstarted = [plan for plan in self.plans if plan.case_id not in self.runs]
+        for plan in unstarted:
+            self.record(self._executor.run(plan))
+        return len(unstarted)
+
     def run_case(self, plan: CasePlan) -> CaseRun:
         """Run one case and keep it; never raises for anything the client or the fixture does."""
         run = self.execute(plan)

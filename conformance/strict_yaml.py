@@ -12,29 +12,86 @@ broken profile fails fast with a message a person can act on.
 
 Timestamps are not resolved at all: ``2026-01-02`` stays the string it looks
 like, which is what a JSON document would carry.
+
+Parsing is bounded. A few hundred bytes of nested aliases ("billion laughs")
+stand for a tree of billions of nodes, and an alias inside its own anchor for
+an endless one; the size cap on the file does not help against either. So,
+before any value is built:
+
+- at most :data:`MAX_YAML_ALIASES` aliases (``*name``) per file;
+- the tree the aliases expand to has at most :data:`MAX_YAML_EXPANDED_NODES`
+  nodes, counted on the composed node graph (each shared node once, so the
+  count itself takes time in the size of the file, not of the expansion);
+- no alias may refer to a node that contains it (a cycle).
+
+Each is a :class:`Problem`. Merge keys (``<<: *defaults``) and the few anchors
+a hand-written file uses stay well inside these limits. Values are checked
+like a JSON file's (:mod:`conformance.input_values`): integers of more than
+:data:`~conformance.input_values.MAX_INTEGER_DIGITS` digits, NaN and
+infinity, lone surrogates are problems at their pointer.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from conformance import jsonpointer
+from conformance.input_file import read_input_bytes
+from conformance.input_values import MAX_INTEGER_DIGITS, TooLongInteger, key_problem, leaf_problem
 from conformance.problems import InputError, Problem, decode_utf8
 
-__all__ = ["MAX_YAML_BYTES", "load_yaml_file", "load_yaml_text"]
+__all__ = [
+    "MAX_YAML_ALIASES",
+    "MAX_YAML_BYTES",
+    "MAX_YAML_EXPANDED_NODES",
+    "load_yaml_file",
+    "load_yaml_text",
+]
 
 #: Upper bound on a profile file; the shipped one is a few kilobytes.
 MAX_YAML_BYTES = 1024 * 1024
+#: Upper bound on the aliases (``*name``) of one YAML file.
+MAX_YAML_ALIASES = 1000
+#: Upper bound on the nodes of a YAML document with its aliases expanded (a 1 MiB file without
+#: aliases has fewer than 600,000).
+MAX_YAML_EXPANDED_NODES = 1_000_000
+
+
+class _Unbounded(Exception):
+    """The composed document breaks one of the bounds (its message is the problem's ``found``)."""
+
+    def __init__(self, expected: str, found: str) -> None:
+        super().__init__(found)
+        self.expected = expected
+        self.found = found
 
 
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that records repeated keys instead of letting the last one win."""
 
     duplicate_keys: list[tuple[str, int]]
+    aliases: int = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_YAML_ALIASES:
+                event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+                mark = event.start_mark
+                where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+                raise _Unbounded(f"at most {MAX_YAML_ALIASES} aliases", f"alias number {self.aliases}{where}")
+        node: yaml.Node | None = super().compose_node(parent, index)
+        return node
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+        literal = str(self.construct_scalar(node))
+        digits = len(literal.lstrip("+-").replace("_", ""))
+        if digits > MAX_INTEGER_DIGITS:  # int() would refuse it with a ValueError
+            return TooLongInteger(digits)
+        return super().construct_yaml_int(node)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -52,6 +109,54 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [item for pair in node.value for item in pair]
+    return []
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """:class:`_Unbounded` when ``root`` expands to too many nodes, or to endlessly many (a cycle).
+
+    An iterative depth-first walk of the composed graph that sizes each node
+    once (a shared node's size is reused), so billions of expanded nodes cost
+    as much to count as the few nodes written.
+    """
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            on_path.discard(key)
+            total = 1 + sum(sizes[id(child)] for child in _children(node))
+            sizes[key] = min(total, MAX_YAML_EXPANDED_NODES + 1)
+            if total > MAX_YAML_EXPANDED_NODES:
+                mark = node.start_mark
+                raise _Unbounded(
+                    f"aliases expanding to at most {MAX_YAML_EXPANDED_NODES} nodes",
+                    f"more from the node at line {mark.line + 1} column {mark.column + 1}",
+                )
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            mark = node.start_mark
+            raise _Unbounded(
+                "no alias inside the node it refers to",
+                f"an endless alias cycle through line {mark.line + 1} column {mark.column + 1}",
+            )
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+
+
 # Drop the timestamp resolver (a copy, so yaml.SafeLoader is unaffected).
 _StrictLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
@@ -66,6 +171,10 @@ def _json_shape_problems(document: Any, file: str) -> list[Problem]:
         node, pointer = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
+                where = jsonpointer.join(pointer, str(key))
+                bad_key = key_problem(key, file, where) if isinstance(key, str) else None
+                if bad_key is not None:
+                    problems.append(bad_key)
                 if not isinstance(key, str):
                     problems.append(
                         Problem(
@@ -78,10 +187,10 @@ def _json_shape_problems(document: Any, file: str) -> list[Problem]:
                 stack.append((value, jsonpointer.join(pointer, str(key))))
         elif isinstance(node, list):
             stack.extend((value, jsonpointer.join(pointer, index)) for index, value in enumerate(node))
-        elif isinstance(node, float) and not math.isfinite(node):
-            problems.append(
-                Problem(file, pointer, "a finite number (JSON has no NaN or infinity)", repr(node))
-            )
+        elif isinstance(node, TooLongInteger | float | str):
+            problem = leaf_problem(node, file, pointer)
+            if problem is not None:
+                problems.append(problem)
         elif node is not None and not isinstance(node, str | int | float | bool):
             problems.append(
                 Problem(
@@ -99,7 +208,12 @@ def load_yaml_text(text: str, file: str) -> Any:
     loader = _StrictLoader(text)
     loader.duplicate_keys = []
     try:
-        document = loader.get_single_data()
+        node = loader.get_single_node()
+        if node is not None:
+            _check_expansion(node)
+        document = loader.construct_document(node) if node is not None else None
+    except _Unbounded as error:
+        raise InputError([Problem(file, "", error.expected, error.found)]) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
@@ -128,15 +242,6 @@ def load_yaml_text(text: str, file: str) -> Any:
 
 
 def load_yaml_file(path: Path, *, max_bytes: int = MAX_YAML_BYTES) -> Any:
-    """Read one YAML file (size-capped, strict UTF-8) and parse it strictly."""
+    """Read one YAML file (regular, size-capped, time-bounded, strict UTF-8) and parse it strictly."""
     file = str(path)
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(max_bytes + 1)
-    except IsADirectoryError:
-        raise InputError([Problem(file, "", "a file", "a directory")]) from None
-    except OSError as error:
-        raise InputError([Problem(file, "", "a readable file", error.strerror or str(error))]) from None
-    if len(raw) > max_bytes:
-        raise InputError([Problem(file, "", f"a file of at most {max_bytes} bytes", "a larger file")])
-    return load_yaml_text(decode_utf8(raw, file), file)
+    return load_yaml_text(decode_utf8(read_input_bytes(path, max_bytes=max_bytes), file), file)

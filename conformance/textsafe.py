@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -79,3 +80,45 @@ def json_safe(value: Any) -> Any:
     returned unchanged. Works iteratively so deep values do not hit recursion limits.
     """
     return map_tree(value, _json_safe_leaf)
+
+
+#: Characters a terminal acts on instead of showing: C0 and C1 controls, DEL, the bidirectional
+#: overrides and isolates ("Trojan source"), line and paragraph separators, lone surrogates.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    named = _NAMED_ESCAPES.get(char)
+    if named is not None:
+        return named
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` with every character a terminal would act on shown as an escape (``\\x1b``, ``\\r``, ``\\n``).
+
+    The one rule for text from a client or a file on its way to a terminal:
+    what remains cannot move the cursor, retitle the window, reorder the line
+    or start a new one, so a client cannot print a line that looks like the
+    harness's own (a fake ``[1/1] PASS``). Printable text, non-ASCII included,
+    is unchanged.
+    """
+    return _UNPRINTABLE.sub(_escape_char, text)
+
+
+def printable_lines(text: str) -> str:
+    """Multi-line harness text: each line made :func:`printable`, the line breaks kept."""
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
+def printable_tree(value: Any) -> Any:
+    """A copy of a JSON-shaped tree with every string (keys too) made :func:`printable`."""
+
+    def leaf(item: Any) -> Any:
+        return printable(item) if isinstance(item, str) else item
+
+    return map_tree(value, leaf, leaf)

@@ -85,6 +85,9 @@ class ValidationReport:
 
     files: list[Path] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: Entries of a directory refused before they could be read (a symlink loop, a symlink out, a
+    #: name that is not UTF-8): they count among the files examined, beside the good ones.
+    refused: list[str] = field(default_factory=list)
 
     @property
     def invalid_files(self) -> list[str]:
@@ -106,7 +109,7 @@ class ValidationReport:
         else:
             lines.append(
                 f"{len(self.problems)} problem(s) in {len(self.invalid_files)} of "
-                f"{len(self.files)} fixture file(s)"
+                f"{len(self.files) + len(self.refused)} fixture file(s)"
             )
         return lines
 
@@ -173,7 +176,7 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     for path in paths:
         if path.is_dir():
             found, directory_problems = fixture_paths(path)
-            problems += directory_problems
+            problems += directory_problems  # refused entries stay beside the good ones (fixture_paths)
         else:
             found = [path]
         for entry in found:
@@ -205,7 +208,9 @@ def _duplicate_operation_problems(claims: dict[tuple[Path, str], list[Path]]) ->
 def validate_paths(paths: Sequence[Path]) -> ValidationReport:
     """Validate every fixture file under ``paths``; see the module docstring for the rules."""
     files, problems = collect_files(paths)
-    report = ValidationReport(files=files)
+    directories = {str(path) for path in paths}
+    refused = list(dict.fromkeys(problem.file for problem in problems if problem.file not in directories))
+    report = ValidationReport(files=files, refused=refused)
     claims: dict[tuple[Path, str], list[Path]] = {}
     per_file: list[Problem] = []
     for path in files:

@@ -130,9 +130,10 @@ def test_a_bad_overlay_is_an_input_problem_and_the_run_goes_on(
     done = run_command(
         tmp_path / "reports", "--adapter", "canonical", "--overlay", str(overlay), "-k", "storage-test"
     )
-    assert done.code == 0, done.stdout + done.stderr
+    assert done.code == 1, done.stdout + done.stderr  # an input problem fails the run, which still goes on
     document = done.document
     assert document is not None
+    assert document["conformance"]["level"] == "incomplete"
     (problem,) = document["input_problems"]
     assert problem.startswith(f"{overlay / name}: {pointer}".rstrip()) and expected in problem
     assert [case["status"] for case in document["cases"]] == ["pass"]

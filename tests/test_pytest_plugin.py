@@ -209,3 +209,17 @@ def test_scenario_files_are_collected_like_fixture_files(
     again = _run(pytester, "--conformance-adapter", f"cli={FAKE_DW}", node, scenarios=True)
     # collected through its own directory, as a named fixture file is: the other scenarios are deselected
     again.assert_outcomes(failed=1, deselected=len(played) - 1)
+
+
+def test_an_input_problem_fails_a_session_whose_cases_all_pass(pytester: pytest.Pytester) -> None:
+    corpus = pytester.path / "corpus"
+    corpus.mkdir()
+    good = Path(__file__).resolve().parents[1] / "conformance" / "corpus" / "workflow-cancel-parity.json"
+    (corpus / good.name).write_bytes(good.read_bytes())
+    (corpus / "broken-parity.json").write_text("{", encoding="utf-8")
+    result = _run(pytester, "--conformance-adapter", "canonical", "--conformance-fixtures", str(corpus))
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["dw-conformance: not loaded: *broken-parity.json: (file): expected valid*"])
+    document = json.loads((pytester.path / "reports" / "result.json").read_text(encoding="utf-8"))
+    assert document["conformance"]["level"] == "incomplete" and len(document["input_problems"]) == 1

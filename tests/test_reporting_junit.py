@@ -32,17 +32,24 @@ def test_one_testcase_per_fixture_and_adapter_with_right_counts(tmp_path: Path) 
     assert document["conformance"]["level"] == "nonconforming"
     root = _write(document, tmp_path)
     assert root.tag == "testsuites"
-    cases = root.findall("./testsuite/testcase")
+    cases = root.findall("./testsuite[@name!='input_problems']/testcase")
     assert len(cases) == len(document["cases"]) == 8
     assert {(c.get("classname"), c.get("name")) for c in cases} == {
         (case["adapter"], case["fixture"]) for case in document["cases"]
     }
     summary = document["summary"]
-    assert root.get("tests") == str(summary["total"])
+    problems = len(document["input_problems"])
+    assert problems == 1  # the sample's one input problem is one more <error> test case
+    assert root.get("tests") == str(summary["total"] + problems)
     assert root.get("failures") == str(summary["fail"])
-    assert root.get("errors") == str(summary["error"])
+    assert root.get("errors") == str(summary["error"] + problems)
     assert root.get("skipped") == str(summary["skipped"])
     for suite in root.findall("testsuite"):
+        if suite.get("name") == "input_problems":
+            (error,) = suite.findall("testcase/error")
+            assert error.get("type") == "conformance.input_problem"
+            assert error.text == document["input_problems"][0]
+            continue
         counts = summary["by_adapter"][suite.get("name")]
         assert suite.get("tests") == str(sum(counts.values()))
         assert suite.get("failures") == str(counts["fail"])

@@ -116,4 +116,5 @@ def test_unavailable_adapters_and_input_problems_are_mentioned() -> None:
     text = _render(builder.build())
     assert "Not run: cli: no dw on PATH" in text
     assert "### Fixture files that could not be used" in text and "bad.json" in text
-    assert "**full**" in text
+    # an input problem the run did not allow: the level claims nothing, and says what the cases give
+    assert "**incomplete**" in text and "would give 'full'" in text

@@ -155,7 +155,8 @@ def test_an_invalid_fixture_is_listed_and_the_others_run(
     shutil.copytree(shipped_corpus_dir(), corpus)
     (corpus / "broken-parity.json").write_text('{"schema": ', encoding="utf-8")
     code, document = run(tmp_path, "--adapter", "canonical", "--fixtures", str(corpus))
-    assert code == 0 and document is not None
+    assert code == 1 and document is not None  # a corpus that lost a file fails the run
+    assert document["conformance"]["level"] == "incomplete"
     assert len(document["cases"]) == 9
     assert any("broken-parity.json" in problem for problem in document["input_problems"])
     assert "broken-parity.json" in capsys.readouterr().err
@@ -212,5 +213,7 @@ def test_a_self_contradicting_fixture_is_an_input_problem_and_no_case_of_it_runs
     assert "workflow-cancel-parity.json" not in {case["fixture"] for case in document["cases"]}
     assert {case["status"] for case in document["cases"]} == {"pass"}
     assert len(document["cases"]) == 8
-    # the level speaks for what ran, and says that an input took no part
-    assert code == 0 and "1 input problem" in document["conformance"]["explanation"]
+    # nothing is claimed, the exit code is 1, and the level says what the cases that ran would give
+    assert code == 1 and document["conformance"]["level"] == "incomplete"
+    assert document["conformance"]["explanation"].startswith("1 input problem (see input_problems)")
+    assert "would give 'full'" in document["conformance"]["explanation"]

@@ -13,6 +13,7 @@ from typing import Any
 
 from conformance.cli import EXIT_FAILED, EXIT_OK
 from conformance.drift import compare_corpora, render_report
+from conformance.textsafe import printable
 
 
 def register(subparsers: Any) -> None:
@@ -31,5 +32,5 @@ def register(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     report = compare_corpora(args.side_a, args.side_b)  # DriftUsageError: exit 2 (conformance.cli)
     for line in render_report(report):
-        print(line)
+        print(printable(line))  # names and keys come from the fixture files
     return EXIT_OK if report.agrees else EXIT_FAILED

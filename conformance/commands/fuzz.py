@@ -29,6 +29,7 @@ from conformance.planning import require_cases
 from conformance.problems import InputError
 from conformance.run_options import positive_float, positive_int
 from conformance.runner import Session
+from conformance.textsafe import printable_lines
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -105,7 +106,7 @@ def handle(args: argparse.Namespace) -> int:
         report_dir=args.report_dir,
         jobs=args.jobs,
     )
-    session = Session(settings, notify=lambda message: print(message, file=sys.stderr))
+    session = Session(settings, notify=lambda message: print(printable_lines(message), file=sys.stderr))
     try:  # ConfigurationError: exit 2 (conformance.cli)
         field_map = load_field_map(args.fields)
         session.prepare()

@@ -20,6 +20,7 @@ from conformance.fixture import shipped_corpus_dir
 from conformance.operations import load_tables
 from conformance.problems import InputError
 from conformance.proxy.profile import load_profile
+from conformance.textsafe import printable
 
 
 def register(subparsers: Any) -> None:
@@ -73,7 +74,7 @@ def handle(args: argparse.Namespace) -> int:
     except OSError as error:
         raise UsageError(f"cannot write {args.out}: {error.strerror or error}") from error
     for line in handbook.input_problems:
-        print(f"dw-conformance handbook: skipped input: {line}", file=sys.stderr)
+        print(printable(f"dw-conformance handbook: skipped input: {line}"), file=sys.stderr)
     print(
         f"handbook: {len(handbook.pages)} operation pages in {args.out / 'index.html'} "
         f"(start: {args.out / 'start-here.html'})"

@@ -21,6 +21,7 @@ from conformance.errors import UsageError
 from conformance.merge import ShardResult, copy_har_files, merge_documents
 from conformance.reporting.console import closing_sections, summary_table
 from conformance.result import exit_code_for, load_result_file
+from conformance.textsafe import printable
 
 
 def register(subparsers: Any) -> None:
@@ -60,7 +61,7 @@ def handle(args: argparse.Namespace) -> int:
     if closing:
         print(closing, file=out)
     level = document["conformance"]
-    print(f"conformance level: {level['level']} ({level['explanation']})", file=out)
+    print(printable(f"conformance level: {level['level']} ({level['explanation']})"), file=out)
     print("reports: " + ", ".join(str(path) for path in paths.values()), file=out)
     if args.annotations == "github":
         for line in github_annotations(document):

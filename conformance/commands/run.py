@@ -1,13 +1,19 @@
 """``dw-conformance run``: the conformance suite, with progress, a summary and reports.
 
 Exit codes: 0 when the run's conformance level is not ``nonconforming``, 1
-when it is, 2 for usage or configuration errors (unknown adapter, unreadable
-fixtures directory, bad server profile or policy, report directory that
-cannot be written, two fixture files of one name, nothing selected): they are
-raised as :class:`~conformance.planning.ConfigurationError` and
+when it is, or when some input file could not be used (an input problem;
+``--allow-input-problems`` lets the level alone decide), 2 for usage or
+configuration errors (unknown adapter, unreadable fixtures directory, bad
+server profile or policy, report directory that cannot be written, reports
+that could not be written, two fixture files of one name, nothing selected):
+they are raised as :class:`~conformance.planning.ConfigurationError` and
 :mod:`conformance.cli` prints the message on stderr. An interrupted run
-(Ctrl-C, SIGTERM) writes the reports of the cases that finished, marked
-incomplete, and exits 130.
+writes the reports, marked incomplete, with every planned case: those that
+finished, those cut short and those never started (``interrupted``), and
+exits 128 + the signal's number: 130 for Ctrl-C (SIGINT), 143 for SIGTERM.
+
+What reaches the terminal from a client or a file (names, error text,
+output, identities) is escaped (:func:`conformance.textsafe.printable`).
 """
 
 from __future__ import annotations
@@ -41,8 +47,9 @@ from conformance.runner import (
     run_plans,
 )
 from conformance.sharding import Shard, corpus_identity, parse_shard, shard_fixtures
+from conformance.textsafe import printable, printable_lines
 
-EXIT_OK, EXIT_NONCONFORMING, EXIT_INTERRUPTED = 0, 1, 130
+EXIT_OK, EXIT_NONCONFORMING = 0, 1
 
 
 def add_run_options(parser: argparse.ArgumentParser, *, scenarios: bool = True) -> None:
@@ -92,6 +99,12 @@ def register(subparsers: Any) -> None:
         help="a listed known failure that now passes makes the run nonconforming (like strict xfail)",
     )
     parser.add_argument(
+        "--allow-input-problems",
+        action="store_true",
+        help="let a run whose fixture or scenario files had problems (input_problems) read a level from "
+        "the cases that ran and exit by that level alone; by default such a run is incomplete and exits 1",
+    )
+    parser.add_argument(
         "-v",
         "--verbose",
         action="store_true",
@@ -127,7 +140,7 @@ def _adapter_line(session: Session) -> str:
     line = "adapters: " + (", ".join(found) if found else "none available")
     if missing:
         line += "; not available: " + ", ".join(missing)
-    return line
+    return printable(line)  # identities come from the clients and their manifests
 
 
 def _check_report_dir(report_dir: Path) -> None:
@@ -152,10 +165,18 @@ class _Interrupted:
         self.session = session
         self.event = threading.Event()
         self.previous: dict[int, Any] = {}
+        #: The first signal received, if any (the exit code is 128 + its number).
+        self.signum: int | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal's number, the shell's convention: 130 for SIGINT, 143 for SIGTERM."""
+        return 128 + (self.signum or signal.SIGINT)
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.event.is_set():  # second signal: stop waiting
             raise KeyboardInterrupt
+        self.signum = signum
         self.event.set()
         self.session.interrupted = True
         from conformance.processes import terminate_all_children
@@ -224,7 +245,7 @@ def handle(args: argparse.Namespace) -> int:
     placeholders = placeholder_problems(known) if known is not None else []
     for problem in placeholders:
         print(f"dw-conformance: warning: {problem.render()}", file=sys.stderr)
-    session = Session(settings, notify=lambda m: print(m, file=sys.stderr))
+    session = Session(settings, notify=lambda m: print(printable_lines(m), file=sys.stderr))
     # Signals are caught from here to the last report byte: a SIGTERM during
     # start-up or report writing must not kill the process half-way.
     with _Interrupted(session) as interrupted:
@@ -260,11 +281,14 @@ def handle(args: argparse.Namespace) -> int:
         finally:
             environments.close()
             session.close()
+        session.record_unstarted()  # an interrupted run's summary counts every planned case
         document = session.document(complete=not session.interrupted)
         scenario_files = [scenario.path for scenario in session.scenarios]
         run_info = {**document["run"], "corpus": corpus_identity(session.fixtures, scenario_files)}
         if checked:
             run_info["environments"] = checked
+        if getattr(args, "allow_input_problems", False):
+            run_info["allow_input_problems"] = True
         if shard_info is not None:
             run_info["shard"] = shard_info
         document = rebuild_document(document, run=run_info, known_failures=known)
@@ -288,8 +312,9 @@ def handle(args: argparse.Namespace) -> int:
         + (f", {summary['interrupted']} interrupted" if summary.get("interrupted") else ""),
         file=out,
     )
-    print(f"conformance level: {level['level']} ({level['explanation']})", file=out)
-    for line in gate_lines(document, EXIT_INTERRUPTED if session.interrupted else exit_code_for(document)):
+    print(printable(f"conformance level: {level['level']} ({level['explanation']})"), file=out)
+    final_code = interrupted.exit_code if session.interrupted else exit_code_for(document)
+    for line in gate_lines(document, final_code):
         print(line, file=out)
     print("reports: " + ", ".join(str(path) for path in paths.values()), file=out)
     if getattr(args, "annotations", None) == "github":
@@ -297,7 +322,18 @@ def handle(args: argparse.Namespace) -> int:
             print(line, file=out)
         for problem in placeholders:
             print(file_warning(problem.file, "placeholder reason", problem.render()), file=out)
+    if document.get("input_problems") and not getattr(args, "allow_input_problems", False):
+        print(
+            f"dw-conformance: {len(document['input_problems'])} input problem(s) (listed above and in every "
+            "report): part of the corpus could not be used, so the run fails "
+            "(--allow-input-problems lets the level of the cases that ran decide)",
+            file=sys.stderr,
+        )
     if session.interrupted:
-        print("dw-conformance: run interrupted; the reports cover the cases that finished", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        print(
+            "dw-conformance: run interrupted; the reports cover every planned case "
+            "(those that did not finish are marked interrupted)",
+            file=sys.stderr,
+        )
+        return interrupted.exit_code
     return exit_code_for(document)

@@ -26,6 +26,7 @@ from conformance.commands.run import add_run_options, settings_from_args
 from conformance.errors import UsageError
 from conformance.planning import require_cases
 from conformance.runner import Session
+from conformance.textsafe import printable_lines
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -57,7 +58,7 @@ def handle(args: argparse.Namespace) -> int:
     settings = settings_from_args(args, Path(tempfile.gettempdir()))
     settings.write_har = False
     settings.run_scenarios = False  # sequences of answers are not what this command mutates or fuzzes
-    session = Session(settings, notify=lambda message: print(message, file=sys.stderr))
+    session = Session(settings, notify=lambda message: print(printable_lines(message), file=sys.stderr))
     try:  # ConfigurationError: exit 2 (conformance.cli)
         session.prepare()
         require_cases(session.plans, settings.select)

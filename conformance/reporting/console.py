@@ -22,6 +22,13 @@ Design decisions:
   code, the failures that do not (each with why: provisional, known, waived
   by a policy, ...), and the skipped cases with their reasons.
 
+* **Nothing a client or a file wrote can pass for the harness's output.**
+  Every string of the document and of a case (ids made of fixture file names,
+  a client's error text and output, JSON keys in pointers, known-failure
+  reasons) goes through :func:`conformance.textsafe.printable` before it is
+  formatted, so a control character shows as ``\x1b``, ``\r`` or ``\n``; a
+  client cannot print a fake ``[1/1] PASS`` line or retitle the terminal.
+
 Input is the result document and its case entries (plain JSON), the same
 data every other writer reads.
 """
@@ -32,6 +39,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+from conformance.case_status import NOT_STARTED
 from conformance.gating import Gate, gate_headline, policy_pointers, run_gates
 from conformance.reporting.common import (
     UNIVERSAL_UNASSERTED,
@@ -46,6 +54,7 @@ from conformance.reporting.common import (
     scenarios_not_applicable,
     unasserted_groups,
 )
+from conformance.textsafe import printable_lines, printable_tree
 
 __all__ = [
     "DIFFERENCES_SHOWN",
@@ -54,6 +63,8 @@ __all__ = [
     "closing_sections",
     "gate_lines",
     "summary_table",
+    "terminal_case",
+    "terminal_document",
 ]
 
 STATUS_MARKS = {
@@ -72,6 +83,25 @@ FAILURES_LISTED = 50
 #: Case ids named per unasserted part in the closing section.
 CASES_NAMED = 6
 _WIDTH = 120
+
+
+def terminal_case(case: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of a case entry fit for a terminal: every string escaped, ``rendered`` line by line."""
+    copy = dict(case)
+    rendered = copy.pop("rendered", None)
+    safe: dict[str, Any] = printable_tree(copy)
+    if rendered is not None:
+        safe["rendered"] = printable_lines(str(rendered))
+    return safe
+
+
+def terminal_document(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of a result document fit for a terminal (see :func:`terminal_case`)."""
+    copy = dict(document)
+    cases = copy.pop("cases", None) or []
+    safe: dict[str, Any] = printable_tree(copy)
+    safe["cases"] = [terminal_case(case) for case in cases]
+    return safe
 
 
 def case_detail(case: Mapping[str, Any], *, verbose: bool = False) -> list[str]:
@@ -128,6 +158,7 @@ class CaseLines:
         self._lock = threading.Lock()
 
     def case_done(self, case: Mapping[str, Any]) -> None:
+        case = terminal_case(case)
         with self._lock:
             self.done += 1
             status = case.get("status")
@@ -155,6 +186,7 @@ class CaseLines:
 
 def summary_table(document: Mapping[str, Any]) -> str:
     """Fixture x adapter table of statuses, for the terminal."""
+    document = terminal_document(document)
     adapters = [item["adapter"] for item in document.get("implementations") or [] if item.get("available")]
     cells: dict[tuple[str, str], str] = {}
     fixtures: list[str] = []
@@ -285,6 +317,7 @@ def gate_lines(document: Mapping[str, Any], exit_code: int) -> list[str]:
 
 def closing_sections(document: Mapping[str, Any]) -> str:
     """What gates (failures that do, that do not, policy exceptions, skips), then what went unasserted."""
+    document = terminal_document(document)
     lines: list[str] = _gate_sections(document)
     cases = document.get("cases") or []
     environments = environment_summary(document)
@@ -297,7 +330,10 @@ def closing_sections(document: Mapping[str, Any]) -> str:
     cut_short = [case for case in cases if case.get("status") == "interrupted"]
     if cut_short:
         lines.append(f"cut short by the interruption ({len(cut_short)}; no verdict on their clients):")
-        lines.extend(f"  INTR   {case.get('id', '')}" for case in cut_short)
+        lines.extend(
+            f"  INTR   {case.get('id', '')}" + (" (not started)" if case.get("reason") == NOT_STARTED else "")
+            for case in cut_short
+        )
         lines.append("")
     lines.extend(compatibility_lines(document))
     absent = scenarios_not_applicable(document)

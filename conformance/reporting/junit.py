@@ -30,6 +30,11 @@ Layout decisions:
   where it is a ``<failure type="conformance.fixed_known_failure">``;
 - the client's stdout/stderr go to ``<system-out>``/``<system-err>``, cut to
   :data:`MAX_STREAM_CHARS` (result.json keeps them whole);
+- the run's input problems (``input_problems``: a fixture or scenario file
+  that could not be used) -> one more ``<testsuite name="input_problems">``
+  with an ``<error type="conformance.input_problem">`` per problem, named
+  after its file: a CI test view shows a corpus that lost a file, not only
+  the cases that ran;
 - characters XML 1.0 forbids (most C0 controls, lone surrogates, U+FFFE/F)
   are removed from every text and attribute: client output is arbitrary, and
   one such character would make the whole file unreadable to a CI system.
@@ -155,6 +160,22 @@ def _testcase(parent: ET.Element, case: Mapping[str, Any], gate: Gate) -> None:
             ET.SubElement(element, tag).text = xml_text(text)
 
 
+def _input_problems_suite(root: ET.Element, problems: list[str]) -> None:
+    """One ``<error>`` test case per input problem (named after the file the problem names)."""
+    suite = ET.SubElement(root, "testsuite")
+    _set(suite, "name", "input_problems")
+    _count(suite, {"error": len(problems)}, 0.0)
+    for problem in problems:
+        element = ET.SubElement(suite, "testcase")
+        _set(element, "classname", "input_problems")
+        _set(element, "name", problem.split(": ", 1)[0])
+        _set(element, "time", _seconds(0.0))
+        child = ET.SubElement(element, "error")
+        _set(child, "message", truncate(problem, MAX_MESSAGE_CHARS)[0])
+        _set(child, "type", "conformance.input_problem")
+        child.text = xml_text(problem)
+
+
 def _count(element: ET.Element, counts: Mapping[str, int], duration: float) -> None:
     _set(element, "tests", sum(counts.values()))
     _set(element, "failures", counts.get("fail", 0))
@@ -236,6 +257,10 @@ def junit_tree(document: Mapping[str, Any]) -> ET.ElementTree[ET.Element]:
         for status, number in counts.items():
             totals[status] = totals.get(status, 0) + number
         total_time += duration
+    problems = [str(problem) for problem in document.get("input_problems") or []]
+    if problems:
+        _input_problems_suite(root, problems)
+        totals["error"] = totals.get("error", 0) + len(problems)
     _count(root, totals, total_time)
     ET.indent(root)
     return ET.ElementTree(root)

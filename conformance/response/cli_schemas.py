@@ -41,6 +41,7 @@ from referencing import Registry, Resource
 
 from conformance import jsonpointer
 from conformance.findings import Difference
+from conformance.input_file import read_input_bytes
 from conformance.problems import InputError, Problem
 
 __all__ = ["CliOutputSchemas", "load_cli_output_schemas"]
@@ -109,11 +110,14 @@ def _short(value: Any) -> str:
     return text if len(text) <= 120 else text[:119] + "…"
 
 
+#: Upper bound on the manifest and on each schema file it names (the CLI's are a few kilobytes).
+MAX_SCHEMA_FILE_BYTES = 8 * 1024 * 1024
+
+
 def _read_json(path: Path, file: str) -> Any:
+    raw = read_input_bytes(path, max_bytes=MAX_SCHEMA_FILE_BYTES)  # a regular file, size and time bounded
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise InputError([Problem(file, "", "a readable JSON file", error.strerror or str(error))]) from error
+        return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InputError([Problem(file, "", "a JSON document", str(error)[:200])]) from error
 
@@ -151,7 +155,11 @@ def load_cli_output_schemas(manifest: Path) -> CliOutputSchemas:
         if path is None:
             problems.append(Problem(file, where + "/schema", "an existing schema file", relative))
             continue
-        raw = path.read_bytes()
+        try:
+            raw = read_input_bytes(path, max_bytes=MAX_SCHEMA_FILE_BYTES)
+        except InputError as error:
+            problems.extend(error.problems)
+            continue
         digest = entry.get("sha256")
         if isinstance(digest, str) and digest.removeprefix("sha256:") != hashlib.sha256(raw).hexdigest():
             problems.append(

@@ -31,6 +31,10 @@ Modes:
                       cookie and an ``access_token`` query parameter (values containing ``SECRET``)
 ``show-run-values``   the canonical request; its result and stderr show the server URL, the
                       scratch directory and a fresh UUID (values that change from run to run)
+``spoof-error``       the canonical request, then a ``client_error`` result whose error text is
+                      :data:`SPOOF` (terminal control sequences and a fake ``[1/1] PASS`` line)
+``spoof-stdout``      the canonical request, then :data:`SPOOF` on stdout instead of a result
+``spoof-key``         the operation with one more body key, named :data:`SPOOF`
 """
 
 from __future__ import annotations
@@ -48,6 +52,10 @@ from urllib.parse import urlsplit
 
 from conformance.canonical_request import canonical_request
 from conformance.fixture import Fixture
+
+#: What a hostile client prints to fool a terminal: retitle the window, return to the start of
+#: the line, print a line that looks like the harness's own, clear the rest of the line.
+SPOOF = "\x1b]0;pwned\x07\r\n[1/1] PASS  spoofed::case\x1b[2K\u202e"
 
 
 def address(request: dict) -> tuple[str, int]:
@@ -205,6 +213,16 @@ def main(mode: str) -> int:
                   "nonce": uuid.uuid4().hex, "status": status}
         print(json.dumps(values), file=sys.stderr)
         completed(values)
+    elif mode == "spoof-error":
+        send_canonical(request)
+        print(json.dumps({"status": "client_error", "error": SPOOF}))
+    elif mode == "spoof-stdout":
+        send_canonical(request)
+        print(SPOOF)
+    elif mode == "spoof-key":
+        canonical = canonical_request(Fixture(Path(request["fixture_path"]), request["fixture"]))
+        body = json.loads(canonical.body_bytes() or b"{}")
+        completed({"status": send_canonical(request, body=json.dumps({**body, SPOOF: 1}).encode())})
     else:
         print(f"unknown mode {mode!r}", file=sys.stderr)
         return 2

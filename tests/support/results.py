@@ -357,4 +357,6 @@ def sample_document() -> dict[str, Any]:
         ],
     )
     builder.input_problems.append("fixtures/broken-parity.json: /version: expected 1; found 7")
+    # allowed (run --allow-input-problems), so the level speaks for the cases: partial
+    builder.run["allow_input_problems"] = True
     return builder.build()
