@@ -35,7 +35,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from conformance.known_failures import EXCUSED, known_outcome
-from conformance.result import CATEGORY_STABILITY, DEFAULT_CATEGORY, deciding_adapters, is_required
+from conformance.result import (
+    CATEGORY_STABILITY,
+    DEFAULT_CATEGORY,
+    deciding_adapters,
+    input_problems_allowed,
+    is_required,
+)
 
 __all__ = [
     "GATE_KINDS",
@@ -110,6 +116,8 @@ class RunGates:
     categories: Mapping[str, str]
     deciding: frozenset[str]
     strict_known_failures: bool
+    #: Input problems that set the exit code themselves (not allowed by ``--allow-input-problems``).
+    gating_input_problems: int = 0
 
     @classmethod
     def of(cls, document: Mapping[str, Any]) -> RunGates:
@@ -122,6 +130,11 @@ class RunGates:
             categories=dict(document.get("categories") or CATEGORY_STABILITY),
             deciding=frozenset(deciding),
             strict_known_failures=bool((document.get("known_failures") or {}).get("strict")),
+            gating_input_problems=(
+                0
+                if input_problems_allowed(document.get("run") or {})
+                else len(document.get("input_problems") or [])
+            ),
         )
 
 
@@ -148,6 +161,13 @@ def _failure_gate(case: Mapping[str, Any], run: RunGates) -> Gate:
             "not_gating",
             "provisional",
             f"{why}: its {_WORDS[status]} are reported and do not fail the gate",
+        )
+    if run.level == "incomplete" and run.gating_input_problems:
+        return Gate(
+            "not_gating",
+            "incomplete",
+            "part of the corpus could not be used (input problems), so the level is incomplete: the input "
+            "problems set the exit code, and no case's verdict decides it",
         )
     if run.level == "incomplete":
         return Gate("not_gating", "incomplete", "the run did not finish: an incomplete run claims nothing")
@@ -199,6 +219,7 @@ def run_gates(document: Mapping[str, Any]) -> dict[GateKind, list[tuple[Mapping[
 def gate_headline(document: Mapping[str, Any]) -> str:
     """One sentence: how many failures set the exit code, how many do not, how many cases were skipped."""
     grouped = run_gates(document)
+    problems = RunGates.of(document).gating_input_problems
     gating, not_gating, skipped = (len(grouped[k]) for k in ("gating", "not_gating", "skipped"))
     waived = sum(1 for _case, gate in grouped["not_gating"] if gate.why == "policy")
     other = not_gating - waived
@@ -209,4 +230,6 @@ def gate_headline(document: Mapping[str, Any]) -> str:
     if waived:
         parts.append(f"{waived} waived by policy")
     parts.append(f"{skipped} skipped")
+    if problems:
+        parts.insert(0, f"{problems} input problem{' sets' if problems == 1 else 's set'} the exit code")
     return ", ".join(parts)

@@ -10,7 +10,7 @@ from conformance.annotations import github_annotations
 from conformance.gating import RunGates, case_gate, gate_headline, run_gates
 from conformance.reporting import write_reports
 from conformance.reporting.console import closing_sections
-from conformance.result import SCENARIO_CATEGORY, exit_code_for, rebuild_document
+from conformance.result import PROVISIONAL_SCENARIO_CATEGORY, exit_code_for, rebuild_document
 from support.results import ResultBuilder, difference
 
 REPAIR = "workflow-start-parity.json"
@@ -31,7 +31,7 @@ def _cli_run(*, known: bool = False) -> dict[str, Any]:
         SCENARIO,
         "cli",
         "fail",
-        category=SCENARIO_CATEGORY,
+        category=PROVISIONAL_SCENARIO_CATEGORY,
         differences=[difference("/outcome", "outcome", expected="failed", actual="completed")],
     )
     builder.case("workflow-signal-parity.json", "cli")
@@ -129,7 +129,7 @@ def test_every_report_separates_the_gating_failure_from_the_provisional_one(tmp_
     not_gating = console.split("failures that do not gate (1;", 1)[1].split("\n\n", 1)[0]
     assert (
         f"{SCENARIO}::cli" in not_gating
-        and "does not gate: category scenario_sequence is provisional" in not_gating
+        and "does not gate: category scenario_provisional is provisional" in not_gating
     )
     assert "skip   workflow-cancel-parity.json::cli: fixture has no 'cli'" in console
 
@@ -208,3 +208,21 @@ def test_annotation_files_are_repository_relative_or_absent(tmp_path: Path) -> N
     lines = github_annotations(builder.build(), root=tmp_path / "repo")
     assert lines[0].startswith(f"::error file=tests/{REPAIR},title=")
     assert lines[1].startswith("::error title=workflow-signal-parity.json%3A%3Acli::")
+
+
+def test_input_problems_that_set_the_exit_code_are_named_first() -> None:
+    """A corpus file that could not be used gates by itself; allowed, it does not."""
+    builder = ResultBuilder()
+    builder.case(REPAIR, "cli")
+    builder.case(REPAIR, "python-sdk", "fail", differences=[difference("/body", expected={}, actual=[])])
+    builder.input_problems.append("fixtures/broken-parity.json: /version: expected 1; found 7")
+    document = builder.build()
+    assert document["conformance"]["level"] == "incomplete" and exit_code_for(document) == 1
+    assert gate_headline(document).startswith("1 input problem sets the exit code, 0 failures set")
+    sdk = next(case for case in document["cases"] if case["adapter"] == "python-sdk")
+    gate = case_gate(sdk, RunGates.of(document))
+    assert (gate.kind, gate.why) == ("not_gating", "incomplete") and "input problems" in gate.reason
+
+    allowed = rebuild_document(document, run={**document["run"], "allow_input_problems": True})
+    assert allowed["conformance"]["level"] == "partial" and exit_code_for(allowed) == 0
+    assert gate_headline(allowed).startswith("0 failures set the exit code, 1 failure does not gate")

@@ -19,8 +19,10 @@ def _write(document: dict, tmp_path: Path) -> ET.Element:  # type: ignore[type-a
 def nonconforming_sample() -> dict:  # type: ignore[type-arg]
     """The sample without its clean cli: the SDK's required failures now set the exit code."""
     document = sample_document()
+    run = {key: value for key, value in document["run"].items() if key != "allow_input_problems"}
     return rebuild_document(
         document,
+        run=run,  # its input problem gates here: one more <error>
         cases=[case for case in document["cases"] if case["adapter"] != "cli"],
         implementations=[impl for impl in document["implementations"] if impl["adapter"] != "cli"],
         parity=[],
@@ -65,7 +67,8 @@ def test_in_a_partial_run_no_failure_gates_and_junit_counts_none(tmp_path: Path)
     root = _write(document, tmp_path)
     summary = document["summary"]
     assert (root.get("failures"), root.get("errors")) == ("0", "0")
-    assert root.get("skipped") == str(summary["skipped"] + summary["fail"] + summary["error"])
+    problems = len(document["input_problems"])  # allowed in this run: skips that say so
+    assert root.get("skipped") == str(summary["skipped"] + summary["fail"] + summary["error"] + problems)
     case = root.find("./testsuite/testcase[@classname='python-sdk'][@name='workflow-start-parity.json']")
     assert case is not None and case.find("failure") is None
     skipped = case.find("skipped")

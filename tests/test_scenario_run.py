@@ -106,7 +106,7 @@ def test_every_report_shows_the_scenarios(default_run: Completed) -> None:
     assert "provisional: the rule is to wait for Retry-After" in row
     walk = next(line for line in summary.splitlines() if line.startswith("| schedule-history-walk.scenario"))
     assert walk.endswith("| required |")
-    assert "fail (provisional, does not gate: the rule is to wait for Retry-After" in summary
+    assert "does not gate: provisional: the rule is to wait for Retry-After" in summary
     page = (default_run.report_dir / "index.html").read_text(encoding="utf-8")
     assert 'id="scenarios"' in page and "<th>gates</th>" in page
     assert '<td class="category">provisional: the rule is to wait for Retry-After' in page

@@ -160,19 +160,28 @@ def _testcase(parent: ET.Element, case: Mapping[str, Any], gate: Gate) -> None:
             ET.SubElement(element, tag).text = xml_text(text)
 
 
-def _input_problems_suite(root: ET.Element, problems: list[str]) -> None:
-    """One ``<error>`` test case per input problem (named after the file the problem names)."""
+def _input_problems_suite(root: ET.Element, problems: list[str], allowed: bool) -> None:
+    """One test case per input problem (named after the file the problem names).
+
+    An ``<error>`` when the problems gate (the default); a ``<skipped>`` saying
+    why not when the run allowed them (``--allow-input-problems``).
+    """
     suite = ET.SubElement(root, "testsuite")
     _set(suite, "name", "input_problems")
-    _count(suite, {"error": len(problems)}, 0.0)
+    _count(suite, {"skipped" if allowed else "error": len(problems)}, 0.0)
     for problem in problems:
         element = ET.SubElement(suite, "testcase")
         _set(element, "classname", "input_problems")
         _set(element, "name", problem.split(": ", 1)[0])
         _set(element, "time", _seconds(0.0))
-        child = ET.SubElement(element, "error")
-        _set(child, "message", truncate(problem, MAX_MESSAGE_CHARS)[0])
-        _set(child, "type", "conformance.input_problem")
+        if allowed:
+            message = f"does not gate: input problems allowed by --allow-input-problems: {problem}"
+            child = ET.SubElement(element, "skipped")
+        else:
+            message = problem
+            child = ET.SubElement(element, "error")
+            _set(child, "type", "conformance.input_problem")
+        _set(child, "message", truncate(message, MAX_MESSAGE_CHARS)[0])
         child.text = xml_text(problem)
 
 
@@ -259,8 +268,10 @@ def junit_tree(document: Mapping[str, Any]) -> ET.ElementTree[ET.Element]:
         total_time += duration
     problems = [str(problem) for problem in document.get("input_problems") or []]
     if problems:
-        _input_problems_suite(root, problems)
-        totals["error"] = totals.get("error", 0) + len(problems)
+        allowed = bool((document.get("run") or {}).get("allow_input_problems"))
+        _input_problems_suite(root, problems, allowed)
+        kind = "skipped" if allowed else "error"
+        totals[kind] = totals.get(kind, 0) + len(problems)
     _count(root, totals, total_time)
     ET.indent(root)
     return ET.ElementTree(root)
