@@ -135,8 +135,9 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption(
         "select",
         "select",
-        "select fixtures/operations/cases (see docs)",
-        {"metavar": "PATTERN"},
+        "select cases with a pytest -k expression over file name, adapter, operation and case id "
+        "(e.g. \"signal or query\", \"not scenario\")",
+        {"metavar": "EXPRESSION"},
         short="-k",
         in_pytest=False,
     ),
