@@ -193,7 +193,7 @@ class Selection:
 
     @classmethod
     def parse(cls, pattern: str | None) -> Selection | None:
-        """The selection of ``pattern``; ``None`` (everything) when blank. :class:`SelectionError` if malformed."""
+        """The selection of ``pattern`` (``None`` when blank); :class:`SelectionError` if malformed."""
         if pattern is None or not pattern.strip():
             return None
         return cls(pattern, _compile(pattern))

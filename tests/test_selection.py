@@ -94,7 +94,8 @@ def test_run_refuses_a_malformed_expression_with_exit_2(tmp_path: Path) -> None:
 
 def _pytest_collected(expression: str, cwd: Path) -> set[str]:
     """The case ids ``pytest --conformance -k EXPRESSION --collect-only`` selects on the shipped corpus."""
-    command = [sys.executable, "-m", "pytest", "--conformance", "--collect-only", "-q", "-p", "no:cacheprovider"]
+    command = [sys.executable, "-m", "pytest", "--conformance", "--collect-only", "-q"]
+    command += ["-p", "no:cacheprovider"]
     for adapter in ADAPTERS:
         command += ["--conformance-adapter", adapter]
     command += ["--conformance-report-dir", str(cwd / "reports"), "-k", expression]
