@@ -50,10 +50,22 @@ Decisions (so that the ordinary pytest habits work):
   ``-x``, ``--maxfail`` and Ctrl-C leave it incomplete, level ``incomplete``.
 - The session's exit status is pytest's (any failing case fails it); use
   ``dw-conformance run`` where the gate should follow the conformance level.
+- **The root directory, and with it ``.pytest_cache``, is not taken from a
+  ``--conformance-*`` value.** pytest chooses its root before it loads this
+  plugin, so in ``--conformance-fixtures DIR`` it reads ``DIR`` as a path to
+  collect and roots the session at the common ancestor of DIR and the current
+  directory: run outside the repository, ``.pytest_cache`` landed beside (or
+  in) someone else's corpus. :func:`pytest_load_initial_conftests` puts the
+  root back where pytest would have put it without those values: the common
+  ancestor of the current directory and the paths really named, unless a
+  configuration file found at or above that directory decided it (as in a
+  checkout with its own ``pyproject.toml``). ``--rootdir`` always wins.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +193,37 @@ class ConformanceFile(pytest.File):
     def collect(self) -> list[pytest.Item]:
         plans = self.config.stash[_FIXTURES_KEY].get(self.path.resolve(), [])
         return [ConformanceItem.from_parent(self, name=plan.slot.label, plan=plan) for plan in plans]
+
+
+def _values_read_as_paths(config: pytest.Config) -> bool:
+    """Whether a ``--conformance-*`` option's value was given as a separate word pytest took for a path."""
+    return any(
+        word.startswith("--conformance-")
+        and "=" not in word
+        and not value.startswith("-")
+        and Path(value).exists()
+        for word, value in itertools.pairwise(config.invocation_params.args)
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) -> None:
+    """Root the session where pytest would have without the option values (module docstring)."""
+    namespace = early_config.known_args_namespace
+    if not getattr(namespace, "conformance", False) or getattr(namespace, "rootdir", None):
+        return
+    if not _values_read_as_paths(early_config):
+        return
+    invocation = early_config.invocation_params.dir.resolve()
+    named = [Path(arg.partition("::")[0]) for arg in getattr(namespace, "file_or_dir", None) or []]
+    existing = [invocation, *(path.resolve() for path in named if path.exists())]
+    wanted = Path(os.path.commonpath([str(path if path.is_dir() else path.parent) for path in existing]))
+    inipath = early_config.inipath
+    if inipath is not None and wanted.is_relative_to(inipath.parent):
+        return  # a configuration file above the paths really named decided the root: pytest's own choice
+    if wanted != early_config.rootpath:
+        # pytest has no public way to set the root after its first look at the arguments
+        early_config._rootpath = wanted
 
 
 @pytest.hookimpl(tryfirst=True)
