@@ -18,6 +18,9 @@ Design decisions:
   closing section counts every such part across the run.
 * **The closing section lists the failures again**, after the matrix, so the
   end of a long log says what went wrong without scrolling back.
+* **A replayed case says so** (:mod:`conformance.replays`): ``(replayed)`` on
+  its line, ``PASS(r)`` in the table with a legend under it, and a closing
+  section naming the replayed cases.
 
 Input is the result document and its case entries (plain JSON), the same
 data every other writer reads.
@@ -29,7 +32,9 @@ import threading
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+from conformance.replays import is_replayed
 from conformance.reporting.common import (
+    REPLAYED_NOTE,
     UNIVERSAL_UNASSERTED,
     case_unasserted,
     counts_against,
@@ -93,6 +98,8 @@ def case_detail(case: Mapping[str, Any], *, verbose: bool = False) -> list[str]:
 def case_headline(case: Mapping[str, Any], index: int, total: int) -> str:
     mark = STATUS_MARKS.get(display_status(case), str(case.get("status")))
     line = f"[{index}/{total}] {mark:<5} {case.get('id', '')}"
+    if is_replayed(case):
+        line += "  (replayed: the program sent the canonical request, not the client)"
     unasserted = case_unasserted(case) if case.get("status") == "pass" else []
     if unasserted:
         line += "  (not asserted: " + ", ".join(unasserted) + ")"
@@ -146,11 +153,14 @@ def summary_table(document: Mapping[str, Any]) -> str:
     for case in document.get("cases") or []:
         if case["fixture"] not in fixtures:
             fixtures.append(case["fixture"])
-        cells[(case["fixture"], case["adapter"])] = STATUS_MARKS.get(display_status(case), case["status"])
+        mark = STATUS_MARKS.get(display_status(case), case["status"])
+        cells[(case["fixture"], case["adapter"])] = mark + ("(r)" if is_replayed(case) else "")
     if not fixtures:
         return "(no cases ran)"
     first = max(len("fixture"), *(len(name) for name in fixtures))
-    widths = [max(len(adapter), 5) for adapter in adapters]
+    widths = [
+        max(len(adapter), 5, *(len(cells.get((f, adapter), "")) for f in fixtures)) for adapter in adapters
+    ]
     header = ["fixture".ljust(first), *(a.ljust(w) for a, w in zip(adapters, widths, strict=True))]
     lines = ["  ".join(header).rstrip()]
     lines.append("  ".join(["-" * first, *("-" * w for w in widths)]))
@@ -161,6 +171,8 @@ def summary_table(document: Mapping[str, Any]) -> str:
             for adapter, width in zip(adapters, widths, strict=True)
         )
         lines.append("  ".join(row).rstrip())
+    if any(is_replayed(case) for case in document.get("cases") or []):
+        lines.append(f"(r): replayed: {REPLAYED_NOTE}")
     return "\n".join(lines)
 
 
@@ -235,6 +247,12 @@ def closing_sections(document: Mapping[str, Any]) -> str:
             lines.append(f"  ... and {len(bad) - FAILURES_LISTED} more (see the reports)")
         lines.append("")
     lines.extend(_known_failure_section(document))
+    replayed = [str(case.get("id", "")) for case in cases if is_replayed(case)]
+    if replayed:
+        lines.append(f"replayed ({len(replayed)}; {REPLAYED_NOTE}):")
+        named = ", ".join(replayed[:CASES_NAMED]) + (" ..." if len(replayed) > CASES_NAMED else "")
+        lines.append(f"  {named}")
+        lines.append("")
     cut_short = [case for case in cases if case.get("status") == "interrupted"]
     if cut_short:
         lines.append(f"cut short by the interruption ({len(cut_short)}; no verdict on their clients):")

@@ -41,7 +41,9 @@ from typing import Any
 from urllib.parse import quote
 
 from conformance import jsonpointer
+from conformance.replays import is_replayed
 from conformance.reporting.common import (
+    REPLAYED_NOTE,
     STATUSES,
     TIMES,
     UNIVERSAL_UNASSERTED,
@@ -283,6 +285,8 @@ def _header(document: Mapping[str, Any]) -> str:
         counts += f" · {summary['known_failures']} of the failures are known failures"
     if summary.get("fixed"):
         counts += f", {summary['fixed']} listed known failure(s) fixed"
+    if summary.get("replayed"):
+        counts += f" · {summary['replayed']} replayed ({REPLAYED_NOTE})"
     targets = ", ".join(f"{esc(t)}: {esc(s)}" for t, s in sorted((conformance.get("targets") or {}).items()))
     return (
         f'<header class="banner level-{esc(level)}"><h1>dw-conformance report'
@@ -332,6 +336,8 @@ def _implementations_section(document: Mapping[str, Any]) -> str:
     for impl in document.get("implementations") or []:
         counts = by_adapter.get(impl["adapter"], {})
         count_text = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES) if counts else "no case"
+        if counts.get("replayed"):
+            count_text += f" ({counts['replayed']} replayed)"
         availability = "yes" if impl.get("available", True) else f"no: {impl.get('reason', '')}"
         rows.append(
             f"<tr><td><code>{esc(impl['adapter'])}</code></td><td>{esc(identity_text(impl))}</td>"
@@ -384,10 +390,15 @@ def _matrix_section(document: Mapping[str, Any], case_ids: Mapping[int, str]) ->
             label = esc(STATUS_LABELS.get(status, status)) + (f" <small>({count})</small>" if count else "")
             title = known_failure_note(case) if status in ("known_failure", "fixed") else ""
             title = title or ("" if status == "pass" else case_headline(case))
+            replayed = is_replayed(case)
+            if replayed:
+                label += " <small>replayed</small>"
+                title = f"replayed: {REPLAYED_NOTE}" + (f"; {title}" if title else "")
             cells.append(
                 f'<td class="cell status-{esc(status)}" data-adapter="{esc(adapter)}" '
-                f'data-status="{esc(status)}">'
-                f'<a href="#{anchor}" title="{esc(title)}">{label}</a></td>'
+                f'data-status="{esc(status)}"'
+                + (' data-replayed="true"' if replayed else "")
+                + f'><a href="#{anchor}" title="{esc(title)}">{label}</a></td>'
             )
         rows.append(
             f'<tr data-fixture="{esc(fixture)}"><th scope="row" class="fixture">{esc(fixture)}'
@@ -737,7 +748,8 @@ def _case_article(case: Mapping[str, Any], anchor: str) -> str:
         f'<article class="case case-{esc(status)}" id="{anchor}" data-case-id="{esc(case.get("id", ""))}" '
         f'data-status="{esc(status)}"><h2>{esc(case["fixture"])} {TIMES} {esc(case["adapter"])} '
         f"{_badge(display_status(case))}"
-        f' <small><a href="#matrix">↑ matrix</a></small></h2>{note_html}{facts}{_why(case)}'
+        + (' <span class="badge replayed">replayed</span>' if is_replayed(case) else "")
+        + f' <small><a href="#matrix">↑ matrix</a></small></h2>{note_html}{facts}{_why(case)}'
         f"{_differences_table(case)}"
         f"{not_asserted_html}"
         '<div class="side-by-side"><div class="pane expected">'

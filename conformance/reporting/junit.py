@@ -16,6 +16,9 @@ Layout decisions:
   whole verdict; a listed case that now passes is a passing test case whose
   ``<system-out>`` starts with a note, except under ``--strict-known-failures``
   where it is a ``<failure type="conformance.fixed_known_failure">``;
+- a replayed case (:mod:`conformance.replays`) keeps its outcome and carries
+  ``<property name="replayed" value="true"/>``, a ``<system-out>`` that starts
+  with the note, and its suite a ``replayed`` count property;
 - the client's stdout/stderr go to ``<system-out>``/``<system-err>``, cut to
   :data:`MAX_STREAM_CHARS` (result.json keeps them whole);
 - characters XML 1.0 forbids (most C0 controls, lone surrogates, U+FFFE/F)
@@ -32,7 +35,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from conformance.replays import is_replayed
 from conformance.reporting.common import (
+    REPLAYED_NOTE,
     build_matrix,
     case_headline,
     case_text,
@@ -89,6 +94,11 @@ def _testcase(parent: ET.Element, case: Mapping[str, Any], strict: bool = False)
     status = junit_status(case, strict)
     message, _ = truncate(case_headline(case), MAX_MESSAGE_CHARS)
     note = known_failure_note(case)
+    if is_replayed(case):
+        prop = ET.SubElement(ET.SubElement(element, "properties"), "property")
+        _set(prop, "name", "replayed")
+        _set(prop, "value", "true")
+        note = f"replayed: {REPLAYED_NOTE}" + (f"; {note}" if note else "")
     if status == "known_failure":
         child = ET.SubElement(element, "skipped")
         _set(child, "message", truncate(note, MAX_MESSAGE_CHARS)[0])
@@ -181,6 +191,11 @@ def junit_tree(document: Mapping[str, Any]) -> ET.ElementTree[ET.Element]:
             ("conformance.level", level),
             ("target", cases[0].get("target", "")),
             *_client_properties(document, adapter),
+            *(
+                (("replayed", sum(1 for case in cases if is_replayed(case))),)
+                if any(map(is_replayed, cases))
+                else ()
+            ),
         ):
             prop = ET.SubElement(properties, "property")
             _set(prop, "name", name)

@@ -26,7 +26,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from conformance.replays import is_replayed
 from conformance.reporting.common import (
+    REPLAYED_NOTE,
     STATUSES,
     TIMES,
     UNIVERSAL_UNASSERTED,
@@ -57,7 +59,14 @@ STATUS_MARKS = {
     "known_failure": "🔶 known failure",
     "fixed": "✨ fixed",
 }
-LEVEL_MARKS = {"full": "✅", "partial": "🟡", "provisional": "🟡", "nonconforming": "❌", "incomplete": "⏸️"}
+LEVEL_MARKS = {
+    "full": "✅",
+    "replayed": "🔁",
+    "partial": "🟡",
+    "provisional": "🟡",
+    "nonconforming": "❌",
+    "incomplete": "⏸️",
+}
 
 #: Characters Markdown/HTML act on anywhere in a line (``:`` stops URL autolinks, ``@`` mentions).
 _SPECIAL = frozenset("\\`*[]<>|&~@#")
@@ -138,6 +147,16 @@ def _counts_section(document: Mapping[str, Any]) -> list[str]:
     for impl in unavailable:
         lines.append("")
         lines.append(f"Not run: {md_text(impl['adapter'])}: {md_text(impl.get('reason', ''))}")
+    if summary.get("replayed"):
+        per_adapter = ", ".join(
+            f"{md_text(adapter)} {counts['replayed']}"
+            for adapter, counts in sorted(by_adapter.items())
+            if counts.get("replayed")
+        )
+        lines.append("")
+        lines.append(
+            f"🔁 **Replayed: {summary['replayed']}** ({per_adapter}): {md_text(REPLAYED_NOTE, 400)}."
+        )
     lines.append("")
     return lines
 
@@ -152,7 +171,8 @@ def _matrix_section(document: Mapping[str, Any]) -> list[str]:
         marks = []
         for adapter in matrix.adapters:
             case = matrix.cell(fixture, adapter)
-            marks.append(STATUS_MARKS.get(display_status(case), "") if case else "—")
+            mark = STATUS_MARKS.get(display_status(case), "") if case else "—"
+            marks.append(mark + (" 🔁 replayed" if case and is_replayed(case) else ""))
         lines.append(
             f"| {md_text(fixture)} | {md_code(matrix.operations[fixture])} | " + " | ".join(marks) + " |"
         )
