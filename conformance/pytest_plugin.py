@@ -168,6 +168,8 @@ class ConformanceItem(pytest.Item):
             self.config.stash[_STARTED_KEY] = True
         run = session.run_case(self.plan)
         status = run.status
+        if run.result.get("replayed") is True:  # pytest's own --junitxml shows it too (conformance.replays)
+            self.user_properties.append(("replayed", "true"))
         if status == "skipped":
             pytest.skip(run.result["reason"] or "skipped")
         if status in ("fail", "error", "interrupted"):
