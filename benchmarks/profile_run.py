@@ -166,6 +166,12 @@ def main(argv: list[str] | None = None) -> int:
         merged.add(profile)
     if args.save:
         merged.dump_stats(str(args.save))
+        for role in sorted({role for role, _ in _profiles}):
+            per_role = [profile for name, profile in _profiles if name == role]
+            stats = pstats.Stats(per_role[0])
+            for profile in per_role[1:]:
+                stats.add(profile)
+            stats.dump_stats(f"{args.save}.{role}")
 
     print("CPU per thread role (profiled, with the profiler's own cost):")
     for role, seconds in sorted(by_role.items(), key=lambda item: -item[1]):
