@@ -89,7 +89,8 @@ def _table(stats: pstats.Stats, key: str, top: int) -> str:
     stats.sort_stats(key).print_stats(top)
     lines = out.getvalue().splitlines()
     start = next((i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls")), 0)
-    return "\n".join(line.replace(str(ROOT) + "/", "").replace(sys.prefix, "<venv>") for line in lines[start:])
+    shown = (line.replace(str(ROOT) + "/", "").replace(sys.prefix, "<venv>") for line in lines[start:])
+    return "\n".join(shown)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--save", type=Path, help="write the merged profile here (pstats format)")
     parser.add_argument(
-        "--no-profile", action="store_true", help="no profiler: only the CPU per phase, as a plain run spends it"
+        "--no-profile", action="store_true", help="no profiler: the CPU per phase as a plain run spends it"
     )
     parser.add_argument("run_options", nargs="*", help="more options for dw-conformance run (after --)")
     args = parser.parse_args(argv)
@@ -143,17 +144,19 @@ def main(argv: list[str] | None = None) -> int:
     process_cpu = time.process_time()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
 
-    print(f"run exit code {code}; wall {ended - started:.2f} s" + ("" if args.no_profile else " (profiled: slower)"))
+    note = "" if args.no_profile else " (profiled: slower)"
+    print(f"run exit code {code}; wall {ended - started:.2f} s{note}")
     if marks:
         print(
-            f"phases (CPU of this process): before the first case {cpu_marks[0]:.2f} s, "
-            f"cases {max(cpu_marks) - cpu_marks[0]:.2f} s, after the last case {process_cpu - max(cpu_marks):.2f} s"
+            f"phases (CPU of this process): before the first case {cpu_marks[0]:.2f} s, cases "
+            f"{max(cpu_marks) - cpu_marks[0]:.2f} s, after the last case {process_cpu - max(cpu_marks):.2f} s"
         )
         print(
             f"phases (wall): before the first case {min(marks) - started:.2f} s, cases "
             f"{max(marks) - min(marks):.2f} s, after the last case {ended - max(marks):.2f} s"
         )
-    print(f"CPU of this process {process_cpu:.2f} s; dw processes {children.ru_utime + children.ru_stime:.2f} s")
+    dw_cpu = children.ru_utime + children.ru_stime
+    print(f"CPU of this process {process_cpu:.2f} s; dw processes {dw_cpu:.2f} s")
     roles = {"MainThread": time.thread_time(), **_thread_cpu_seconds}
     print("CPU per thread role: " + ", ".join(f"{role} {seconds:.2f} s" for role, seconds in roles.items()))
     if args.no_profile:
