@@ -71,7 +71,7 @@ from typing import Any
 
 import pytest
 
-from conformance.run_options import add_to_pytest, settings_from
+from conformance.run_options import PYTEST_PREFIX, RUN_OPTIONS, add_to_pytest, settings_from
 from conformance.runner import (
     CasePlan,
     ConfigurationError,
@@ -89,6 +89,11 @@ _WANTED_KEY = pytest.StashKey[set[tuple[Path, str | None]]]()
 #: Key of a worker's result document in xdist's ``workeroutput``.
 WORKER_OUTPUT_KEY = "dw_conformance_result"
 _SHOWN_DIFFERENCES = 10
+#: The ``--conformance-*`` options that take a value (a flag such as ``--conformance-no-scenarios`` does not).
+VALUE_OPTIONS = frozenset(
+    {f"--{PYTEST_PREFIX}{option.name}" for option in RUN_OPTIONS if option.in_pytest and not option.is_flag}
+    | {"--conformance-report-dir"}
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -200,10 +205,7 @@ class ConformanceFile(pytest.File):
 def _values_read_as_paths(config: pytest.Config) -> bool:
     """Whether a ``--conformance-*`` option's value was given as a separate word pytest took for a path."""
     return any(
-        word.startswith("--conformance-")
-        and "=" not in word
-        and not value.startswith("-")
-        and Path(value).exists()
+        word in VALUE_OPTIONS and not value.startswith("-") and Path(value).exists()
         for word, value in itertools.pairwise(config.invocation_params.args)
     )
 

@@ -685,6 +685,9 @@ def _consistency_problems(document: Mapping[str, Any]) -> list[str]:
     for index, case in enumerate(cases):
         if case["adapter"] not in adapters:
             problems.append(f"/cases/{index}/adapter: {case['adapter']!r} is not in /implementations")
+        client = case.get("client") if isinstance(case.get("client"), Mapping) else {}
+        if (case.get(REPLAYED) is True) != (client.get(REPLAYED) is True):  # conformance.replays
+            problems.append(f"/cases/{index}/replayed: does not follow from /cases/{index}/client/replayed")
     known = document.get("known_failures")
     rederived = [dict(case) for case in cases]
     expected_known = known_failures_section(rederived, known) if known is not None else None

@@ -72,6 +72,11 @@ class RunOption:
     #: An option about the scenarios: ``selftest`` and ``fuzz``, which play none, leave it out.
     scenario: bool = False
 
+    @property
+    def is_flag(self) -> bool:
+        """An option that takes no value (``--no-scenarios``)."""
+        return self.keywords.get("action") in ("store_true", "store_false", "store_const", "count")
+
 
 RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption(
@@ -136,7 +141,7 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "select",
         "select",
         "select cases with a pytest -k expression over file name, adapter, operation and case id "
-        "(e.g. \"signal or query\", \"not scenario\")",
+        '(e.g. "signal or query", "not scenario")',
         {"metavar": "EXPRESSION"},
         short="-k",
         in_pytest=False,

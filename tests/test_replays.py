@@ -95,8 +95,7 @@ def test_self_checks_and_skipped_cases_do_not_count_as_replays() -> None:
     builder = ResultBuilder()
     replayed_case(builder, FIXTURES[0], "canonical")  # the self-check is the replay by nature
     builder.implementation("my-go-client", target="official_sdk")
-    skipped = builder.case(FIXTURES[0], "my-go-client", "skipped")
-    skipped["replayed"] = True
+    replayed_case(builder, FIXTURES[0], "my-go-client", "skipped")
     builder.case(FIXTURES[1], "my-go-client", "pass")
     document = builder.build()
     assert document["conformance"]["level"] == "full"
@@ -169,3 +168,11 @@ def test_every_report_marks_and_counts_replayed_cases(tmp_path: Path) -> None:
     statuses = measured.for_page(FIXTURES[0], "workflow.start")
     shown = {item.adapter: item.shown_status for item in statuses}
     assert shown == {"my-node-client": "pass (replayed)", "canonical": "pass"}
+
+
+def test_a_case_whose_mark_does_not_follow_from_its_client_is_invalid() -> None:
+    document = starter_document(replayed=1)
+    tampered = json.loads(json.dumps(document))
+    del tampered["cases"][0]["replayed"]  # the client still says it replayed
+    problems = validate_result(tampered)
+    assert "/cases/0/replayed: does not follow from /cases/0/client/replayed" in problems
