@@ -112,6 +112,9 @@ class ClientOutcome:
     #: (``dw_cli.cli_error_surface``, ``sdk_python_call.exception_surface``). Judged by
     #: :mod:`conformance.scenarios.error_surface`.
     error_surface: dict[str, Any] | None = None
+    #: The client program answered by replaying the fixture's canonical request instead of performing
+    #: the operation with its client (an exec result's ``replayed``; rules: :mod:`conformance.replays`).
+    replayed: bool = False
 
     def __post_init__(self) -> None:
         # One vocabulary: a status outside it (a typo in an adapter, a child process's garbage) is an
@@ -146,6 +149,7 @@ class ClientOutcome:
             detail=clean(self.detail),
             drift=[clean(line) for line in self.drift],
             error_surface=None if self.error_surface is None else redact_value(self.error_surface, wanted),
+            replayed=self.replayed,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -165,6 +169,8 @@ class ClientOutcome:
         if self.error_surface is not None:
             # Only when there is one: the result of a case without an error keeps its bytes.
             document["error_surface"] = json_safe(self.error_surface)
+        if self.replayed:
+            document["replayed"] = True  # only when true, for the same reason
         return document
 
 

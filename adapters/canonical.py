@@ -8,6 +8,12 @@ fixture that contradicts itself. It needs no client installed, which is why
 
 Design decisions:
 
+- **A replay by nature, shown as the self-check, not as a replayed client.**
+  Its outcomes carry no ``replayed`` mark (:mod:`conformance.replays`): the
+  adapter claims no conformance target, ``implementations`` lists it with
+  ``self_check: true``, the reports label its column "self-check", and it is
+  left out of the level as soon as a real client ran. The mark is for a
+  client program that stands in for a client and replays instead.
 - The request is :func:`conformance.canonical_request.canonical_request`
   (plain JSON, no envelopes). It can run any fixture, so :meth:`skip_reason`
   does not look for a projection; it skips only a fixture whose canonical

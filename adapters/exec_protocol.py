@@ -28,6 +28,10 @@ Design decisions:
   validation errors, retry-after...), kept as the outcome's ``error_surface``.
 - **The result is believed.** A program that reports ``completed`` and exits
   non-zero keeps ``completed`` (the exit code is recorded and mentioned).
+  A result with ``"replayed": true`` (added to protocol 1 compatibly: older
+  harnesses ignore the key) says the program replayed the fixture's
+  ``canonical_request`` instead of using its client; the case is marked
+  replayed and the run cannot read ``full`` (:mod:`conformance.replays`).
   Extra keys in the result are ignored, so later protocol versions can add
   some without breaking older harnesses.
 - **A bad manifest stops the run early.** Loading it (at construction) raises
@@ -156,6 +160,7 @@ RESULT_SCHEMA: dict[str, Any] = {
         "error": {"type": ["string", "null"]},
         "output": True,
         "error_surface": {"type": ["object", "null"]},
+        "replayed": {"type": "boolean"},
     },
     "allOf": [
         {
@@ -385,6 +390,7 @@ def interpret_result(stdout: str, stderr: str, exit_code: int | None) -> ClientO
     error_text = document.get("error")
     outcome.status = status
     outcome.output = document.get("output")
+    outcome.replayed = document.get("replayed") is True and status != "skipped"
     if status == "client_error":
         outcome.exception = str(error_text)
         surface = document.get("error_surface")

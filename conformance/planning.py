@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -230,13 +231,18 @@ def load_run(settings: RunSettings, *, notify: Callable[[str], None] | None = No
         )
     except InputError as error:
         raise ConfigurationError(str(error)) from error
-    fixtures, problems = _load_fixtures(settings)
+    # The adapters are probed (``dw --version``, an interpreter's SDK version: child processes) while the
+    # fixtures load: neither needs the other, and the probes mostly wait. Errors keep their order: a
+    # fixtures problem is raised first, as when the two ran one after the other.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dw-adapter-probe") as probes:
+        probed = probes.submit(build_adapters, settings)
+        fixtures, problems = _load_fixtures(settings)
+        slots = probed.result()
     unknown = unknown_operation_problems(fixtures, tables, profile)
     if unknown:  # an input problem, never a quiet skip
         refused = {problem.file for problem in unknown}
         fixtures = [fixture for fixture in fixtures if str(fixture.path) not in refused]
         problems.extend(unknown)
-    slots = build_adapters(settings)
     selection = Selection.parse(settings.select)
     plans: list[CasePlan] = []
     expectations = judge_settings(settings, profile)

@@ -33,6 +33,17 @@ interpreter) runs through :func:`run_process`. Design decisions:
   are inherited, so escapees keep the tag unless they clear their
   environment on purpose. Without ``/proc`` (macOS) the sweep does nothing
   and the group kill is the only net.
+- **The sweep after a case reads only the processes born after its child.**
+  Reading every ``/proc/*/environ`` costs about 10 µs a process, a millisecond
+  or more a case on a busy machine, for every case. Pids are handed out in
+  increasing order, so a descendant of the case's child has a pid between
+  the child's and the kernel's last one (``/proc/sys/kernel/ns_last_pid``):
+  only those are read. When the counter wrapped around meanwhile (the last
+  pid is below the child's), or the kernel does not say, every process is
+  read. A counter that wrapped and climbed past the child's pid again within
+  one case could hide an escapee from that case's sweep; the sweep of the
+  whole prefix at the end of the run and on an interruption
+  (:func:`terminate_all_children`) reads every process, whatever the pids.
 - **Registry for interrupts.** Running groups are registered so that an
   interrupted run (Ctrl-C, SIGTERM) kills all of them at once.
 """
@@ -74,6 +85,8 @@ _READ_CHUNK = 64 * 1024
 
 #: Prefix of every tag this harness process hands out.
 _TAG_PREFIX = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+#: The kernel's last handed-out pid (Linux, per pid namespace).
+_LAST_PID = Path("/proc/sys/kernel/ns_last_pid")
 _tag_counter = itertools.count(1)
 
 _running: dict[int, subprocess.Popen[bytes]] = {}
@@ -97,8 +110,21 @@ def _kill_group(process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> 
 
 
 # ------------------------------------------------------------------ tags and /proc
-def tagged_processes(tag: str, *, prefix: bool = False) -> list[int]:
-    """Pids of live processes whose environment carries ``TAG_VARIABLE=tag`` (or a tag starting with it)."""
+def _last_pid() -> int | None:
+    """The last pid the kernel handed out in this pid namespace (``None`` when it does not say)."""
+    try:
+        return int(_LAST_PID.read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        return None
+
+
+def tagged_processes(tag: str, *, prefix: bool = False, born_from: int | None = None) -> list[int]:
+    """Pids of live processes whose environment carries ``TAG_VARIABLE=tag`` (or a tag starting with it).
+
+    ``born_from``: the pid of the first process that can carry the tag (the
+    child's own); only pids from it to the kernel's last one are read, unless
+    the pid counter wrapped around meanwhile (module docstring).
+    """
     wanted = f"{TAG_VARIABLE}={tag}".encode()
     found: list[int] = []
     try:
@@ -106,8 +132,12 @@ def tagged_processes(tag: str, *, prefix: bool = False) -> list[int]:
     except OSError:
         return found
     own = os.getpid()
+    last = _last_pid() if born_from is not None else None
+    window = (born_from, last) if born_from is not None and last is not None and last >= born_from else None
     for entry in entries:
         if not entry.isdigit() or int(entry) == own:
+            continue
+        if window is not None and not window[0] <= int(entry) <= window[1]:
             continue
         try:
             with open(f"/proc/{entry}/environ", "rb") as handle:
@@ -121,11 +151,14 @@ def tagged_processes(tag: str, *, prefix: bool = False) -> list[int]:
     return found
 
 
-def sweep_tagged(tag: str, *, prefix: bool = False, rounds: int = 5) -> int:
-    """Kill every process carrying ``tag``; repeated while new ones appear (forks). Returns how many."""
+def sweep_tagged(tag: str, *, prefix: bool = False, rounds: int = 5, born_from: int | None = None) -> int:
+    """Kill every process carrying ``tag``; repeated while new ones appear (forks). Returns how many.
+
+    ``born_from`` narrows the reading to the pids born since (see :func:`tagged_processes`).
+    """
     killed = 0
     for _ in range(rounds):
-        pids = tagged_processes(tag, prefix=prefix)
+        pids = tagged_processes(tag, prefix=prefix, born_from=born_from)
         if not pids:
             break
         for pid in pids:
@@ -279,7 +312,7 @@ def run_process(
             process.wait(timeout=5)
         with _running_lock:
             _running.pop(process.pid, None)
-        sweep_tagged(tag)  # descendants that left the group (they may hold the pipes)
+        sweep_tagged(tag, born_from=process.pid)  # descendants that left the group (they may hold the pipes)
         stdout.join(_DRAIN_GRACE_SECONDS)
         stderr.join(_DRAIN_GRACE_SECONDS)
     return ProcessResult(

@@ -53,16 +53,28 @@ Decisions (so that the ordinary pytest habits work):
   Input problems (fixture or scenario files that could not be used, listed in
   the header as ``not loaded``) fail the session too, as they fail ``run``
   (docs/bad-input.md): a session whose every collected case passed exits 1.
+- **The root directory, and with it ``.pytest_cache``, is not taken from a
+  ``--conformance-*`` value.** pytest chooses its root before it loads this
+  plugin, so in ``--conformance-fixtures DIR`` it reads ``DIR`` as a path to
+  collect and roots the session at the common ancestor of DIR and the current
+  directory: run outside the repository, ``.pytest_cache`` landed beside (or
+  in) someone else's corpus. :func:`pytest_load_initial_conftests` puts the
+  root back where pytest would have put it without those values: the common
+  ancestor of the current directory and the paths really named, unless a
+  configuration file found at or above that directory decided it (as in a
+  checkout with its own ``pyproject.toml``). ``--rootdir`` always wins.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance.run_options import add_to_pytest, settings_from
+from conformance.run_options import PYTEST_PREFIX, RUN_OPTIONS, add_to_pytest, settings_from
 from conformance.runner import (
     CasePlan,
     ConfigurationError,
@@ -80,6 +92,11 @@ _WANTED_KEY = pytest.StashKey[set[tuple[Path, str | None]]]()
 #: Key of a worker's result document in xdist's ``workeroutput``.
 WORKER_OUTPUT_KEY = "dw_conformance_result"
 _SHOWN_DIFFERENCES = 10
+#: The ``--conformance-*`` options that take a value (a flag such as ``--conformance-no-scenarios`` does not).
+VALUE_OPTIONS = frozenset(
+    {f"--{PYTEST_PREFIX}{option.name}" for option in RUN_OPTIONS if option.in_pytest and not option.is_flag}
+    | {"--conformance-report-dir"}
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -159,6 +176,8 @@ class ConformanceItem(pytest.Item):
             self.config.stash[_STARTED_KEY] = True
         run = session.run_case(self.plan)
         status = run.status
+        if run.result.get("replayed") is True:  # pytest's own --junitxml shows it too (conformance.replays)
+            self.user_properties.append(("replayed", "true"))
         if status == "skipped":
             pytest.skip(run.result["reason"] or "skipped")
         if status in ("fail", "error", "interrupted"):
@@ -184,6 +203,34 @@ class ConformanceFile(pytest.File):
     def collect(self) -> list[pytest.Item]:
         plans = self.config.stash[_FIXTURES_KEY].get(self.path.resolve(), [])
         return [ConformanceItem.from_parent(self, name=plan.slot.label, plan=plan) for plan in plans]
+
+
+def _values_read_as_paths(config: pytest.Config) -> bool:
+    """Whether a ``--conformance-*`` option's value was given as a separate word pytest took for a path."""
+    return any(
+        word in VALUE_OPTIONS and not value.startswith("-") and Path(value).exists()
+        for word, value in itertools.pairwise(config.invocation_params.args)
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) -> None:
+    """Root the session where pytest would have without the option values (module docstring)."""
+    namespace = early_config.known_args_namespace
+    if not getattr(namespace, "conformance", False) or getattr(namespace, "rootdir", None):
+        return
+    if not _values_read_as_paths(early_config):
+        return
+    invocation = early_config.invocation_params.dir.resolve()
+    named = [Path(arg.partition("::")[0]) for arg in getattr(namespace, "file_or_dir", None) or []]
+    existing = [invocation, *(path.resolve() for path in named if path.exists())]
+    wanted = Path(os.path.commonpath([str(path if path.is_dir() else path.parent) for path in existing]))
+    inipath = early_config.inipath
+    if inipath is not None and wanted.is_relative_to(inipath.parent):
+        return  # a configuration file above the paths really named decided the root: pytest's own choice
+    if wanted != early_config.rootpath:
+        # pytest has no public way to set the root after its first look at the arguments
+        early_config._rootpath = wanted
 
 
 @pytest.hookimpl(tryfirst=True)

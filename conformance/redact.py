@@ -38,6 +38,7 @@ Design decisions:
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -90,13 +91,21 @@ def is_credential_query_name(name: str) -> bool:
     return name.strip().lower().replace("-", "_") in CREDENTIAL_QUERY_NAMES
 
 
-def _secret_variants(secrets: Iterable[str | None]) -> tuple[list[str], list[str]]:
-    """(long secrets and their encodings, longest first; short secrets)."""
+def _secret_variants(secrets: Iterable[str | None]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(long secrets and their encodings, longest first; short secrets).
+
+    A run redacts with the same few secrets tens of times per case (every
+    header, text and document of its result and HAR file), so the variants of
+    one set of secrets are worked out once (:func:`_variants_of`).
+    """
+    return _variants_of(tuple(secret for secret in secrets if secret))
+
+
+@functools.lru_cache(maxsize=256)
+def _variants_of(secrets: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     long_forms: set[str] = set()
     short: set[str] = set()
     for secret in secrets:
-        if not secret:
-            continue
         if len(secret) < MIN_SUBSTRING_SECRET:
             short.add(secret)
             continue
@@ -104,7 +113,7 @@ def _secret_variants(secrets: Iterable[str | None]) -> tuple[list[str], list[str
         long_forms.add(quote(secret, safe=""))
         long_forms.add(quote_plus(secret, safe=""))
         long_forms.add(json.dumps(secret)[1:-1])
-    return sorted(long_forms, key=len, reverse=True), sorted(short)
+    return tuple(sorted(long_forms, key=len, reverse=True)), tuple(sorted(short))
 
 
 def _replace_secrets(text: str, long_forms: Sequence[str], short: Sequence[str]) -> str:

@@ -46,6 +46,10 @@ Conformance level (:func:`conformance_level`), the decisions:
      required of it);
   5. otherwise (a required fixture failed for every deciding target) ->
      ``nonconforming``.
+- **Replayed cases** (:mod:`conformance.replays`): when a real client's
+  program says it replayed the canonical request instead of performing the
+  operation, a level that would be ``full`` reads ``replayed``; any other
+  level keeps its value, and the explanation names the replayed cases.
 - **Known failures** (``--known-failures``, :mod:`conformance.known_failures`):
   a case whose ``known_failure.outcome`` is ``known`` (it failed exactly where
   the file says) counts as passing for the level, and the explanation says how
@@ -92,6 +96,7 @@ from conformance import SUITE_VERSION, __version__, jsonpointer
 from conformance.compatibility import compatibility
 from conformance.errors import UsageError
 from conformance.known_failures import EXCUSED, annotate_cases, known_outcome
+from conformance.replays import REPLAYED, deciding_replays, level_with_replays
 from conformance.schema_files import checked_validator, packaged_schema
 
 SCHEMA_ID = "durable-workflow.v2.platform-conformance.result"
@@ -117,8 +122,8 @@ CATEGORY_STABILITY: Mapping[str, str] = {
 CASE_STATUSES = ("pass", "fail", "error", "skipped")
 #: The status of a case cut short by an interruption (counted only when some case has it).
 INTERRUPTED = "interrupted"
-LEVELS = ("full", "partial", "provisional", "nonconforming", "incomplete")
-Level = Literal["full", "partial", "provisional", "nonconforming", "incomplete"]
+LEVELS = ("full", "replayed", "partial", "provisional", "nonconforming", "incomplete")
+Level = Literal["full", "replayed", "partial", "provisional", "nonconforming", "incomplete"]
 TargetStatus = Literal["pass", "fail", "not_run"]
 
 
@@ -264,6 +269,8 @@ class CaseResult:
             document["scenario"] = _jsonable(self.scenario)
         if self.provisional_reason:
             document["provisional_reason"] = self.provisional_reason
+        if isinstance(document["client"], Mapping) and document["client"].get(REPLAYED) is True:
+            document[REPLAYED] = True  # the program said so (conformance.replays); written only when true
         return document
 
 
@@ -366,7 +373,11 @@ def conformance_level(
     cut_short = [str(case.get("id", "")) for case in cases if case.get("status") == INTERRUPTED]
     cases = [case for case in cases if case.get("status") != INTERRUPTED]
     if not complete:
-        finished = _level_with_known_failures(cases, implementations, categories, strict_known_failures)
+        finished = _with_replays(
+            _level_with_known_failures(cases, implementations, categories, strict_known_failures),
+            cases,
+            implementations,
+        )
         cut = (
             f"; {_plural(len(cut_short), 'case')} cut short ({', '.join(cut_short[:5])}"
             f"{' ...' if len(cut_short) > 5 else ''})"
@@ -380,7 +391,21 @@ def conformance_level(
             f"finished{cut}. Nothing is claimed about any client; the finished cases alone would give "
             f"{finished.level!r}: {finished.explanation}",
         )
-    return _level_with_known_failures(cases, implementations, categories, strict_known_failures)
+    return _with_replays(
+        _level_with_known_failures(cases, implementations, categories, strict_known_failures),
+        cases,
+        implementations,
+    )
+
+
+def _with_replays(
+    level: Conformance, cases: Sequence[Mapping[str, Any]], implementations: Sequence[Mapping[str, Any]]
+) -> Conformance:
+    """A run whose real clients replayed cases never reads ``full`` (rules: :mod:`conformance.replays`)."""
+    name, explanation = level_with_replays(
+        level.level, level.explanation, deciding_replays(cases, implementations)
+    )
+    return Conformance(name, level.targets, explanation)
 
 
 def _level_with_known_failures(
@@ -491,8 +516,7 @@ def _level_of(
         return Conformance(
             "provisional",
             targets,
-            f"{_PROVISIONAL_WORDING} "
-            f"({_plural(len(failed_cases), 'case')}) for {who}{tail}.",
+            f"{_PROVISIONAL_WORDING} ({_plural(len(failed_cases), 'case')}) for {who}{tail}.",
         )
     clean = [target for target in judged if not required_failures[target]]
     broken = [target for target in judged if required_failures[target]]
@@ -548,6 +572,9 @@ def summarize(cases: Sequence[Mapping[str, Any]], *, known_failures: bool = Fals
             str(case["adapter"]), {s: 0 for s in (*CASE_STATUSES, *((INTERRUPTED,) if interrupted else ()))}
         )
         counts[status] = counts.get(status, 0) + 1
+        if case.get(REPLAYED) is True:  # only where some case was replayed: older results keep their bytes
+            summary[REPLAYED] = summary.get(REPLAYED, 0) + 1
+            counts[REPLAYED] = counts.get(REPLAYED, 0) + 1
     summary["by_adapter"] = by_adapter
     return summary
 
@@ -740,6 +767,9 @@ def _consistency_problems(document: Mapping[str, Any]) -> list[str]:
     for index, case in enumerate(cases):
         if case["adapter"] not in adapters:
             problems.append(f"/cases/{index}/adapter: {case['adapter']!r} is not in /implementations")
+        client = case.get("client") if isinstance(case.get("client"), Mapping) else {}
+        if (case.get(REPLAYED) is True) != (client.get(REPLAYED) is True):  # conformance.replays
+            problems.append(f"/cases/{index}/replayed: does not follow from /cases/{index}/client/replayed")
     known = document.get("known_failures")
     rederived = [dict(case) for case in cases]
     expected_known = known_failures_section(rederived, known) if known is not None else None

@@ -72,6 +72,11 @@ class RunOption:
     #: An option about the scenarios: ``selftest`` and ``fuzz``, which play none, leave it out.
     scenario: bool = False
 
+    @property
+    def is_flag(self) -> bool:
+        """An option that takes no value (``--no-scenarios``)."""
+        return self.keywords.get("action") in ("store_true", "store_false", "store_const", "count")
+
 
 RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption(
@@ -135,8 +140,9 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption(
         "select",
         "select",
-        "select fixtures/operations/cases (see docs)",
-        {"metavar": "PATTERN"},
+        "select cases with a pytest -k expression over file name, adapter, operation and case id "
+        '(e.g. "signal or query", "not scenario")',
+        {"metavar": "EXPRESSION"},
         short="-k",
         in_pytest=False,
     ),

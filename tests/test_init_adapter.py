@@ -17,6 +17,7 @@ import json
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from conformance.adapters.exec_protocol import load_manifest
 from conformance.canonical_request import canonical_request
 from conformance.expectations import pinned_body
 from conformance.fixture import load_fixture, shipped_corpus_dir
+from conformance.result import validate_result
 from support.harness_run import Completed, run_command
 from support.real_clients import upstream_corpus
 
@@ -69,6 +71,41 @@ def assert_every_case_passes(completed: Completed, expected_cases: int) -> None:
     assert completed.left_behind == []
 
 
+def assert_replayed_everywhere(completed: Completed, expected_cases: int) -> None:
+    """An unmodified starter's run: every case marked replayed in every report, and never ``full``."""
+    document = completed.document
+    assert document is not None
+    assert validate_result(document) == []
+    assert all(
+        case.get("replayed") is True and case["client"]["replayed"] is True for case in document["cases"]
+    )
+    assert document["summary"]["replayed"] == expected_cases
+    assert document["conformance"]["level"] == "replayed", document["conformance"]
+    assert (
+        f"{expected_cases} cases replayed the fixture's canonical request"
+        in document["conformance"]["explanation"]
+    )
+    console = completed.stdout
+    assert (
+        console.count("(replayed: the program sent the canonical request, not the client)") == expected_cases
+    )
+    assert console.count("PASS(r)") == expected_cases
+    assert f"({expected_cases} replayed)" in console and "conformance level: replayed (" in console
+    summary = (completed.report_dir / "summary.md").read_text(encoding="utf-8")
+    assert "🔁 **replayed**" in summary and f"🔁 **Replayed: {expected_cases}**" in summary
+    assert summary.count("🔁 replayed") == expected_cases
+    junit = ET.parse(completed.report_dir / "junit.xml").getroot()
+    marked = [
+        case
+        for case in junit.iter("testcase")
+        if any(p.get("name") == "replayed" and p.get("value") == "true" for p in case.iter("property"))
+    ]
+    assert len(marked) == expected_cases == len(list(junit.iter("testcase")))
+    html = (completed.report_dir / "index.html").read_text(encoding="utf-8")
+    assert html.count('data-replayed="true"') == expected_cases
+    assert 'id="level">replayed<' in html
+
+
 @pytest.mark.parametrize("language", ["node", "python", "go"])
 def test_starter_passes_the_upstream_corpus_unmodified(language: str, tmp_path: Path) -> None:
     """Depends on the harness judging fixtures without the projection key against their canonical request."""
@@ -76,6 +113,7 @@ def test_starter_passes_the_upstream_corpus_unmodified(language: str, tmp_path: 
     manifest = starter(language, tmp_path / "adapter")
     completed = run_starter(manifest, corpus, tmp_path / "reports")
     assert_every_case_passes(completed, 60)
+    assert_replayed_everywhere(completed, 60)
     bodies = [case for case in completed.cases().values() if (case["expected"] or {}).get("body")]
     assert len(bodies) >= 36  # the bodies were judged, not only the method and path
 
@@ -108,6 +146,7 @@ def test_starter_passes_a_corpus_with_its_projection(language: str, tmp_path: Pa
     corpus = projected_corpus(shipped_corpus_dir(), tmp_path / "corpus", key)
     completed = run_starter(manifest, corpus, tmp_path / "reports")
     assert_every_case_passes(completed, len(list(corpus.glob("*.json"))))
+    assert_replayed_everywhere(completed, len(list(corpus.glob("*.json"))))
 
 
 def test_replaced_operation_is_what_gets_judged(tmp_path: Path) -> None:
@@ -127,6 +166,7 @@ def test_replaced_operation_is_what_gets_judged(tmp_path: Path) -> None:
     assert signal["status"] == "fail"
     assert [d["kind"] for d in signal["differences"]] == ["operation_count"]
     assert signal["client"]["output"] == {"sent": "nothing"}
+    assert "replayed" not in signal and "replayed" not in signal["client"]  # the client's own answer
     start = cases["workflow-start-parity.json::my-python-client"]
     assert start["status"] == "skipped"
     assert start["reason"] == "workflow.start is not implemented by this client yet"

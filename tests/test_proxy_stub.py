@@ -109,3 +109,22 @@ def test_every_shipped_fixture_operation_is_answered_from_the_fixture() -> None:
         default = server.answer(fixture.method, target, without)
         assert default.answered_by == "fixture" and default.status == 200, path.name
         assert isinstance(json.loads(default.body), dict), path.name
+
+
+def test_folded_headers_read_as_mitmproxy_headers_get() -> None:
+    """The stub's one-pass view of request headers equals ``{name: headers.get(name)}``, order included."""
+    from mitmproxy.http import Headers
+
+    from conformance.proxy.stub import folded_headers
+
+    cases = [
+        [],
+        [(b"Accept", b"application/json")],
+        [(b"X-Multi", b"1"), (b"Host", b"h"), (b"x-multi", b"2"), (b"X-MULTI", b"3")],
+        [(b"\xff-Odd", b"\xfe\x00"), (b"Authorization", b"Bearer t"), (b"accept", b"")],
+    ]
+    for fields in cases:
+        headers = Headers(fields)
+        expected = {name: headers.get(name, "") for name in headers}
+        assert folded_headers(headers.fields) == expected
+        assert list(folded_headers(headers.fields)) == list(expected)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from conformance.fixture import shipped_corpus_dir
 from conformance.result import validate_result
 
 pytest_plugins = ["pytester"]
@@ -214,7 +218,7 @@ def test_scenario_files_are_collected_like_fixture_files(
 def test_an_input_problem_fails_a_session_whose_cases_all_pass(pytester: pytest.Pytester) -> None:
     corpus = pytester.path / "corpus"
     corpus.mkdir()
-    good = Path(__file__).resolve().parents[1] / "conformance" / "corpus" / "workflow-cancel-parity.json"
+    good = shipped_corpus_dir() / "workflow-cancel-parity.json"
     (corpus / good.name).write_bytes(good.read_bytes())
     (corpus / "broken-parity.json").write_text("{", encoding="utf-8")
     result = _run(pytester, "--conformance-adapter", "canonical", "--conformance-fixtures", str(corpus))
@@ -223,3 +227,25 @@ def test_an_input_problem_fails_a_session_whose_cases_all_pass(pytester: pytest.
     result.stdout.fnmatch_lines(["dw-conformance: not loaded: *broken-parity.json: (file): expected valid*"])
     document = json.loads((pytester.path / "reports" / "result.json").read_text(encoding="utf-8"))
     assert document["conformance"]["level"] == "incomplete" and len(document["input_problems"]) == 1
+
+
+def test_the_cache_stays_out_of_a_corpus_named_outside_the_repository(tmp_path: Path) -> None:
+    """``--conformance-fixtures DIR`` (a separate word) must not root the session, and its cache, at DIR."""
+    corpus = tmp_path / "elsewhere" / "corpus"
+    corpus.mkdir(parents=True)
+    for name in ("workflow-start-parity.json", "workflow-signal-parity.json"):
+        shutil.copy(shipped_corpus_dir() / name, corpus / name)
+    work = tmp_path / "work"
+    work.mkdir()
+    command = [sys.executable, "-m", "pytest", "--conformance", "--conformance-fixtures", str(corpus)]
+    command += ["--conformance-adapter", "canonical", "--conformance-no-scenarios"]
+    command += ["--conformance-report-dir", str(work / "reports")]
+    completed = subprocess.run(command, cwd=work, capture_output=True, text=True, timeout=300, check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert f"rootdir: {work}" in completed.stdout
+    assert "2 passed" in completed.stdout
+    caches = sorted(path.parent for path in tmp_path.rglob(".pytest_cache"))
+    assert caches == [work]  # not in the corpus, nor in the common ancestor of the two
+    rerun = subprocess.run([*command, "--lf"], cwd=work, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert sorted(path.parent for path in tmp_path.rglob(".pytest_cache")) == [work]

@@ -3,7 +3,8 @@
 Writes a working exec-protocol adapter and its manifest (``adapter.yaml``)
 from the templates shipped in ``conformance/starters/<language>/``. The
 program replays each fixture's canonical request (from the exec request's
-``canonical_request``), so a first run over a whole corpus passes; its
+``canonical_request``), so a first run over a whole corpus passes (each
+case marked replayed, the level ``replayed``: :mod:`conformance.replays`); its
 ``OPERATIONS`` table (``operations`` in Go) is the seam where the author
 routes one operation after another to their own client.
 
@@ -51,8 +52,8 @@ def register(subparsers: Any) -> None:
         "init-adapter",
         help="write a starter exec adapter (node, python or go) that passes the corpus out of the box",
         description="Write a working exec-protocol adapter skeleton and its manifest into a new directory. "
-        "It replays each fixture's canonical request, so its first run passes; replace that, operation by "
-        "operation, with calls to your own client.",
+        "It replays each fixture's canonical request, so its first run passes (marked replayed, never "
+        "'full'); replace that, operation by operation, with calls to your own client.",
     )
     parser.add_argument("--language", required=True, choices=LANGUAGES, help="the starter's language")
     parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="a new or empty directory")

@@ -309,7 +309,8 @@ def handle(args: argparse.Namespace) -> int:
     print(
         f"{summary['total']} cases: {summary['pass']} passed{fixed_note}, "
         f"{summary['fail']} failed{known_note}, {summary['error']} errors, {summary['skipped']} skipped"
-        + (f", {summary['interrupted']} interrupted" if summary.get("interrupted") else ""),
+        + (f", {summary['interrupted']} interrupted" if summary.get("interrupted") else "")
+        + (f" ({summary['replayed']} replayed)" if summary.get("replayed") else ""),
         file=out,
     )
     print(printable(f"conformance level: {level['level']} ({level['explanation']})"), file=out)

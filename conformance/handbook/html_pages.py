@@ -105,7 +105,8 @@ def _cell(page: OperationPage, adapter: str) -> str:
     content = "—"
     if found:
         link = f"operations/{page.slug}.html#measured"
-        content = tag("a", e(STATUS_MARK.get(status, status)), href=link)
+        replayed = " (replayed)" if found[0].replayed else ""
+        content = tag("a", e(STATUS_MARK.get(status, status) + replayed), href=link)
     return tag(
         "td",
         content,
@@ -457,8 +458,13 @@ def _measured_section(page: OperationPage, handbook: Handbook) -> str:
     rows = []
     for item in page.measured:
         reason = "<br>" + tag("span", e(item.reason), class_="muted") if item.reason else ""
+        replayed = (
+            " (replayed: the program sent the canonical request, not the client)" if item.replayed else ""
+        )
         status = tag(
-            "td", e(STATUS_MARK.get(item.status, item.status)) + reason, class_=f"status-{item.status}"
+            "td",
+            e(STATUS_MARK.get(item.status, item.status) + replayed) + reason,
+            class_=f"status-{item.status}",
         )
         unchecked = tag("td", "; ".join(e(text) for text in item.not_asserted), class_="muted")
         cells = tag("td", e(item.adapter)) + tag("td", e(item.client)) + status + unchecked

@@ -158,8 +158,9 @@ def operation_markdown(page: OperationPage, handbook: Handbook) -> str:
                 f"expected {_code(d.expected)}, sent {_code(d.actual)}"
                 for d in item.differences
             )
+            status = item.shown_status
             lines.append(
-                f"| {item.adapter} | {_cell(item.client)} | {item.status} | {diffs or _cell(item.reason)} |"
+                f"| {item.adapter} | {_cell(item.client)} | {status} | {diffs or _cell(item.reason)} |"
             )
         lines.append("")
     return "\n".join(lines)

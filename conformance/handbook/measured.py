@@ -21,6 +21,7 @@ from conformance.fixture import read_json_file
 from conformance.handbook.model import ClientColumn, DeliberateDifference, MeasuredDifference, MeasuredStatus
 from conformance.policy import Policy, load_policy
 from conformance.problems import InputError, Problem
+from conformance.replays import is_replayed
 from conformance.result import validate_result
 
 MAX_RESULT_BYTES = 256 * 1024 * 1024
@@ -79,6 +80,7 @@ def load_measurements(path: Path) -> Measurements:
             differences=tuple(_difference(item) for item in case.get("differences", [])),
             diagnostics=tuple(_difference(item) for item in case.get("diagnostic_diff", [])),
             not_asserted=tuple(str(item) for item in case.get("not_asserted", [])),
+            replayed=is_replayed(case),
         )
         measurements.by_fixture.setdefault(str(case.get("fixture", "")), []).append(status)
         measurements.by_operation.setdefault(str(case.get("operation", "")), []).append(status)

@@ -123,6 +123,13 @@ class MeasuredStatus:
     diagnostics: tuple[MeasuredDifference, ...] = ()
     #: What the fixture did not let the judge check for this client.
     not_asserted: tuple[str, ...] = ()
+    #: The program replayed the canonical request instead of its client (:mod:`conformance.replays`).
+    replayed: bool = False
+
+    @property
+    def shown_status(self) -> str:
+        """The status as a page shows it: ``pass (replayed)`` for a replayed case."""
+        return f"{self.status} (replayed)" if self.replayed else self.status
 
 
 @dataclass(frozen=True)

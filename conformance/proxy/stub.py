@@ -46,7 +46,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -246,7 +246,6 @@ class StubServer:
             )
         return self.not_found(method, target, headers=headers)
 
-
     def is_scripted_request(self, method: str, target: str, fixture: Fixture | None) -> bool:
         """True when a script answers this request: the fixture's operation request, not a canned route."""
         if fixture is None:
@@ -330,6 +329,24 @@ async def hold(flow: http.HTTPFlow, seconds: float) -> str:
     )
 
 
+def folded_headers(fields: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """A request's headers as mitmproxy's ``Headers.get`` reads them, in one pass over its raw fields.
+
+    Name as first spelt -> every value of that name (case-insensitively) joined by ``", "``, both
+    decoded as mitmproxy decodes them (UTF-8, surrogate escapes). The same dict as
+    ``{name: headers.get(name) for name in headers}``, which scans every field once per name.
+    """
+    folded: dict[bytes, tuple[bytes, list[bytes]]] = {}
+    for name, value in fields:
+        folded.setdefault(name.lower(), (name, []))[1].append(value)
+    return {
+        name.decode("utf-8", "surrogateescape"): ", ".join(
+            value.decode("utf-8", "surrogateescape") for value in values
+        )
+        for name, values in folded.values()
+    }
+
+
 class StubAddon:
     """mitmproxy addon: answers in the ``request`` hook (after the recorder attributed the flow).
 
@@ -350,14 +367,16 @@ class StubAddon:
             return
         method = flow.request.method
         target = flow.request.data.path.decode("utf-8", errors="replace")
-        headers = {name: flow.request.headers.get(name, "") for name in flow.request.headers}
+        headers = folded_headers(flow.request.headers.fields)
         cursor: ScriptCursor | None = getattr(case, "script_cursor", None)
         fixture = getattr(case, "fixture", None)
         try:
             if case is None:
                 answer = self.stub.not_found(method, target, stray=True, headers=headers)
-            elif cursor is not None and fixture is not None and self.stub.is_scripted_request(
-                method, target, fixture
+            elif (
+                cursor is not None
+                and fixture is not None
+                and self.stub.is_scripted_request(method, target, fixture)
             ):
                 _ordinal, index, scripted = cursor.take()
                 answer = self.stub.scripted_answer(

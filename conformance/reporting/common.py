@@ -29,6 +29,13 @@ STATUS_WORDS = {
 }
 
 
+#: What a replayed case (:mod:`conformance.replays`) means, in every report.
+REPLAYED_NOTE = (
+    "the client program replayed the fixture's canonical request instead of performing the operation "
+    "with its client, so these cases show nothing of the client, and the run cannot read 'full'"
+)
+
+
 #: Display statuses of listed known failures (:mod:`conformance.known_failures`), beside the case statuses.
 KNOWN_STATUSES = ("known_failure", "fixed")
 #: How each display status reads in a sentence.

@@ -28,6 +28,9 @@ Design decisions:
   reasons) goes through :func:`conformance.textsafe.printable` before it is
   formatted, so a control character shows as ``\x1b``, ``\r`` or ``\n``; a
   client cannot print a fake ``[1/1] PASS`` line or retitle the terminal.
+* **A replayed case says so** (:mod:`conformance.replays`): ``(replayed)`` on
+  its line, ``PASS(r)`` in the table with a legend under it, and a closing
+  section naming the replayed cases.
 
 Input is the result document and its case entries (plain JSON), the same
 data every other writer reads.
@@ -41,7 +44,9 @@ from typing import Any, TextIO
 
 from conformance.case_status import NOT_STARTED
 from conformance.gating import Gate, gate_headline, policy_pointers, run_gates
+from conformance.replays import is_replayed
 from conformance.reporting.common import (
+    REPLAYED_NOTE,
     UNIVERSAL_UNASSERTED,
     case_unasserted,
     counts_against,
@@ -138,6 +143,8 @@ def case_detail(case: Mapping[str, Any], *, verbose: bool = False) -> list[str]:
 def case_headline(case: Mapping[str, Any], index: int, total: int) -> str:
     mark = STATUS_MARKS.get(display_status(case), str(case.get("status")))
     line = f"[{index}/{total}] {mark:<5} {case.get('id', '')}"
+    if is_replayed(case):
+        line += "  (replayed: the program sent the canonical request, not the client)"
     unasserted = case_unasserted(case) if case.get("status") == "pass" else []
     if unasserted:
         line += "  (not asserted: " + ", ".join(unasserted) + ")"
@@ -193,11 +200,14 @@ def summary_table(document: Mapping[str, Any]) -> str:
     for case in document.get("cases") or []:
         if case["fixture"] not in fixtures:
             fixtures.append(case["fixture"])
-        cells[(case["fixture"], case["adapter"])] = STATUS_MARKS.get(display_status(case), case["status"])
+        mark = STATUS_MARKS.get(display_status(case), case["status"])
+        cells[(case["fixture"], case["adapter"])] = mark + ("(r)" if is_replayed(case) else "")
     if not fixtures:
         return "(no cases ran)"
     first = max(len("fixture"), *(len(name) for name in fixtures))
-    widths = [max(len(adapter), 5) for adapter in adapters]
+    widths = [
+        max(len(adapter), 5, *(len(cells.get((f, adapter), "")) for f in fixtures)) for adapter in adapters
+    ]
     header = ["fixture".ljust(first), *(a.ljust(w) for a, w in zip(adapters, widths, strict=True))]
     lines = ["  ".join(header).rstrip()]
     lines.append("  ".join(["-" * first, *("-" * w for w in widths)]))
@@ -208,6 +218,8 @@ def summary_table(document: Mapping[str, Any]) -> str:
             for adapter, width in zip(adapters, widths, strict=True)
         )
         lines.append("  ".join(row).rstrip())
+    if any(is_replayed(case) for case in document.get("cases") or []):
+        lines.append(f"(r): replayed: {REPLAYED_NOTE}")
     return "\n".join(lines)
 
 
@@ -327,6 +339,12 @@ def closing_sections(document: Mapping[str, Any]) -> str:
         lines.extend(f"  WARNING: {line}" for line in environment_warnings(document))
         lines.append("")
     lines.extend(_known_failure_section(document))
+    replayed = [str(case.get("id", "")) for case in cases if is_replayed(case)]
+    if replayed:
+        lines.append(f"replayed ({len(replayed)}; {REPLAYED_NOTE}):")
+        named = ", ".join(replayed[:CASES_NAMED]) + (" ..." if len(replayed) > CASES_NAMED else "")
+        lines.append(f"  {named}")
+        lines.append("")
     cut_short = [case for case in cases if case.get("status") == "interrupted"]
     if cut_short:
         lines.append(f"cut short by the interruption ({len(cut_short)}; no verdict on their clients):")

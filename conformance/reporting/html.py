@@ -42,7 +42,9 @@ from urllib.parse import quote
 
 from conformance import jsonpointer
 from conformance.gating import Gate, RunGates, case_gate, gate_headline, run_gates
+from conformance.replays import is_replayed
 from conformance.reporting.common import (
+    REPLAYED_NOTE,
     STATUSES,
     TIMES,
     UNIVERSAL_UNASSERTED,
@@ -62,6 +64,7 @@ from conformance.reporting.common import (
     unasserted_groups,
 )
 from conformance.reporting.jsonview import REQUEST_ORDER, Line, json_lines, severity_at, with_ghosts
+from conformance.result import exit_code_for
 
 MAX_STREAM_CHARS = 64 * 1024
 _UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -296,12 +299,14 @@ def _header(document: Mapping[str, Any]) -> str:
         counts += f" · {summary['known_failures']} of the failures are known failures"
     if summary.get("fixed"):
         counts += f", {summary['fixed']} listed known failure(s) fixed"
+    if summary.get("replayed"):
+        counts += f" · {summary['replayed']} replayed ({REPLAYED_NOTE})"
     gating_targets = {str(case.get("target")) for case, _gate in run_gates(document)["gating"]}
     targets = ", ".join(
         f"{esc(t)}: {esc(s)}" + (" (not gating)" if s == "fail" and t not in gating_targets else "")
         for t, s in sorted((conformance.get("targets") or {}).items())
     )
-    exit_code = 1 if level == "nonconforming" else 0
+    exit_code = exit_code_for(document)
     return (
         f'<header class="banner level-{esc(level)}"><h1>dw-conformance report'
         f'<span class="badge level-badge" id="level">{esc(level)}</span></h1>'
@@ -353,6 +358,8 @@ def _implementations_section(document: Mapping[str, Any]) -> str:
     for impl in document.get("implementations") or []:
         counts = by_adapter.get(impl["adapter"], {})
         count_text = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES) if counts else "no case"
+        if counts.get("replayed"):
+            count_text += f" ({counts['replayed']} replayed)"
         availability = "yes" if impl.get("available", True) else f"no: {impl.get('reason', '')}"
         rows.append(
             f"<tr><td><code>{esc(impl['adapter'])}</code></td><td>{esc(identity_text(impl))}</td>"
@@ -408,10 +415,15 @@ def _matrix_section(document: Mapping[str, Any], case_ids: Mapping[int, str]) ->
             title = known_failure_note(case) if status in ("known_failure", "fixed") else ""
             title = title or (gate.reason if status in ("not_gating", "policy") else "")
             title = title or ("" if status == "pass" else case_headline(case))
+            replayed = is_replayed(case)
+            if replayed:
+                label += " <small>replayed</small>"
+                title = f"replayed: {REPLAYED_NOTE}" + (f"; {title}" if title else "")
             cells.append(
                 f'<td class="cell status-{esc(status)}" data-adapter="{esc(adapter)}" '
-                f'data-status="{esc(display_status(case))}" data-gate="{esc(gate.kind)}">'
-                f'<a href="#{anchor}" title="{esc(title)}">{label}</a></td>'
+                f'data-status="{esc(display_status(case))}" data-gate="{esc(gate.kind)}"'
+                + (' data-replayed="true"' if replayed else "")
+                + f'><a href="#{anchor}" title="{esc(title)}">{label}</a></td>'
             )
         rows.append(
             f'<tr data-fixture="{esc(fixture)}"><th scope="row" class="fixture">{esc(fixture)}'
@@ -830,7 +842,8 @@ def _case_article(case: Mapping[str, Any], anchor: str, gate: Gate | None = None
         f'<article class="case case-{esc(status)}" id="{anchor}" data-case-id="{esc(case.get("id", ""))}" '
         f'data-status="{esc(status)}"><h2>{esc(case["fixture"])} {TIMES} {esc(case["adapter"])} '
         f"{_badge(display_status(case))}"
-        f' <small><a href="#matrix">↑ matrix</a></small></h2>{note_html}{gate_html}{facts}{_why(case)}'
+        + (' <span class="badge replayed">replayed</span>' if is_replayed(case) else "")
+        + f' <small><a href="#matrix">↑ matrix</a></small></h2>{note_html}{gate_html}{facts}{_why(case)}'
         f"{_differences_table(case)}"
         f"{not_asserted_html}"
         '<div class="side-by-side"><div class="pane expected">'

@@ -28,6 +28,9 @@ Layout decisions:
   whole verdict; a listed case that now passes is a passing test case whose
   ``<system-out>`` starts with a note, except under ``--strict-known-failures``
   where it is a ``<failure type="conformance.fixed_known_failure">``;
+- a replayed case (:mod:`conformance.replays`) keeps its outcome and carries
+  ``<property name="replayed" value="true"/>``, a ``<system-out>`` that starts
+  with the note, and its suite a ``replayed`` count property;
 - the client's stdout/stderr go to ``<system-out>``/``<system-err>``, cut to
   :data:`MAX_STREAM_CHARS` (result.json keeps them whole);
 - the run's input problems (``input_problems``: a fixture or scenario file
@@ -50,7 +53,9 @@ from pathlib import Path
 from typing import Any
 
 from conformance.gating import Gate, RunGates, case_gate
+from conformance.replays import is_replayed
 from conformance.reporting.common import (
+    REPLAYED_NOTE,
     build_matrix,
     case_headline,
     case_text,
@@ -60,7 +65,7 @@ from conformance.reporting.common import (
     known_failure_note,
     truncate,
 )
-from conformance.result import DEFAULT_CATEGORY
+from conformance.result import DEFAULT_CATEGORY, exit_code_for
 
 MAX_STREAM_CHARS = 64 * 1024
 MAX_MESSAGE_CHARS = 500
@@ -130,6 +135,14 @@ def _testcase(parent: ET.Element, case: Mapping[str, Any], gate: Gate) -> None:
     status = junit_status(case, gate)
     message, _ = truncate(case_headline(case), MAX_MESSAGE_CHARS)
     note = known_failure_note(case)
+    if is_replayed(case):
+        properties = element.find("properties")
+        if properties is None:
+            properties = ET.SubElement(element, "properties")
+        prop = ET.SubElement(properties, "property")
+        _set(prop, "name", "replayed")
+        _set(prop, "value", "true")
+        note = f"replayed: {REPLAYED_NOTE}" + (f"; {note}" if note else "")
     if status == "known_failure":
         child = ET.SubElement(element, "skipped")
         _set(child, "message", truncate(note, MAX_MESSAGE_CHARS)[0])
@@ -252,11 +265,16 @@ def junit_tree(document: Mapping[str, Any]) -> ET.ElementTree[ET.Element]:
         properties = ET.SubElement(suite, "properties")
         for name, value in (
             ("conformance.level", level),
-            ("conformance.exit_code", "1" if level == "nonconforming" else "0"),
+            ("conformance.exit_code", str(exit_code_for(document))),
             ("target", cases[0].get("target", "")),
             *_client_properties(document, adapter),
             *(("environment", line) for line in environment_summary(document)),
             *(("environment.warning", line) for line in environment_warnings(document)),
+            *(
+                (("replayed", sum(1 for case in cases if is_replayed(case))),)
+                if any(map(is_replayed, cases))
+                else ()
+            ),
         ):
             prop = ET.SubElement(properties, "property")
             _set(prop, "name", name)

@@ -30,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from conformance.gating import Gate, RunGates, case_gate, gate_headline, policy_pointers, run_gates
+from conformance.replays import is_replayed
 from conformance.reporting.common import (
+    REPLAYED_NOTE,
     STATUSES,
     TIMES,
     UNIVERSAL_UNASSERTED,
@@ -65,7 +67,14 @@ STATUS_MARKS = {
 #: The mark of a failure that does not set the exit code, and of a pass by a policy's declared differences.
 NOT_GATING_MARK = "🟡 fail, not gating"
 POLICY_MARK = "✅ pass (policy)"
-LEVEL_MARKS = {"full": "✅", "partial": "🟡", "provisional": "🟡", "nonconforming": "❌", "incomplete": "⏸️"}
+LEVEL_MARKS = {
+    "full": "✅",
+    "replayed": "🔁",
+    "partial": "🟡",
+    "provisional": "🟡",
+    "nonconforming": "❌",
+    "incomplete": "⏸️",
+}
 
 #: Characters Markdown/HTML act on anywhere in a line (``:`` stops URL autolinks, ``@`` mentions).
 _SPECIAL = frozenset("\\`*[]<>|&~@#")
@@ -158,6 +167,16 @@ def _counts_section(document: Mapping[str, Any]) -> list[str]:
     for impl in unavailable:
         lines.append("")
         lines.append(f"Not run: {md_text(impl['adapter'])}: {md_text(impl.get('reason', ''))}")
+    if summary.get("replayed"):
+        per_adapter = ", ".join(
+            f"{md_text(adapter)} {counts['replayed']}"
+            for adapter, counts in sorted(by_adapter.items())
+            if counts.get("replayed")
+        )
+        lines.append("")
+        lines.append(
+            f"🔁 **Replayed: {summary['replayed']}** ({per_adapter}): {md_text(REPLAYED_NOTE, 400)}."
+        )
     lines.append("")
     return lines
 
@@ -173,7 +192,7 @@ def _matrix_section(document: Mapping[str, Any]) -> list[str]:
         marks = []
         for adapter in matrix.adapters:
             case = matrix.cell(fixture, adapter)
-            marks.append(_mark(case, run) if case else "—")
+            marks.append((_mark(case, run) + (" 🔁 replayed" if is_replayed(case) else "")) if case else "—")
         lines.append(
             f"| {md_text(fixture)} | {md_code(matrix.operations[fixture])} | " + " | ".join(marks) + " |"
         )

@@ -27,7 +27,7 @@ const API_PREFIX = "/api";
 // Value: an async function receiving the case context and making YOUR client
 // perform the operation. Return what your client returned (it is kept in the
 // report); throw when your client fails. An operation without an entry is
-// replayed by the starter itself.
+// replayed by the starter itself, and its result says "replayed": true.
 //
 // ctx.config   { serverUrl, namespace, token, timeoutSeconds }  configure your client with these
 // ctx.semantic the fixture's semantic_body: the operation's facts (ids, input...)
@@ -170,6 +170,9 @@ async function main() {
     operation: request.operation,
   };
   let result;
+  // A case the starter answers with its own replay says so ("replayed": true): the harness marks it, and a
+  // run with replayed cases reads "replayed", never "full", until your client does every operation.
+  let replayed = false;
   try {
     const handler = OPERATIONS[request.operation];
     if (request.drive && request.drive.walk) {
@@ -178,12 +181,14 @@ async function main() {
     } else if (!handler && !REPLAY_UNLISTED) {
       result = { status: "skipped", error: `${request.operation} is not implemented by this client yet` };
     } else {
+      replayed = !handler;
       const output = handler ? await handler(ctx) : await replayCanonical(ctx, canonicalRequest(request));
       result = { status: "completed", output: output === undefined ? null : output };
     }
   } catch (error) {
     result = { status: "client_error", error: `${error.name || "Error"}: ${error.message}` };
   }
+  if (replayed) result.replayed = true;
   process.stdout.write(JSON.stringify({ protocol_version: 1, ...result }) + "\n");
 }
 

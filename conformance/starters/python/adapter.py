@@ -35,7 +35,7 @@ API_PREFIX = "/api"
 # Value: a function receiving the case context and making YOUR client perform
 # the operation. Return what your client returned (kept in the report); raise
 # when your client fails. An operation without an entry is replayed by the
-# starter itself.
+# starter itself, and its result says "replayed": true.
 #
 # ctx["config"]      {"server_url", "namespace", "token", "timeout_seconds"}: configure your client with these
 # ctx["semantic"]    the fixture's semantic_body: the operation's facts (ids, input...)
@@ -184,6 +184,9 @@ def main() -> int:
         "fixture": fixture,
         "operation": request.get("operation"),
     }
+    # A case the starter answers with its own replay says so ("replayed": true): the harness marks it, and a
+    # run with replayed cases reads "replayed", never "full", until your client does every operation.
+    replayed = False
     try:
         operation = str(request.get("operation"))
         handler = OPERATIONS.get(operation)
@@ -195,10 +198,13 @@ def main() -> int:
         elif handler is None and not REPLAY_UNLISTED:
             result = {"status": "skipped", "error": f"{operation} is not implemented by this client yet"}
         else:
+            replayed = handler is None
             output = handler(ctx) if handler else replay_canonical(ctx, canonical_request(request))
             result = {"status": "completed", "output": output}
     except Exception as error:  # the client's failure is a result, not a crash
         result = {"status": "client_error", "error": f"{type(error).__name__}: {error}"}
+    if replayed:
+        result["replayed"] = True
     try:
         text = json.dumps({"protocol_version": 1, **result})
     except (TypeError, ValueError):
