@@ -77,8 +77,8 @@ def test_a_required_scenario_failure_fails_the_gate_and_is_named() -> None:
         "(required scenario failed: non-json-body.scenario.yaml::cli)"
         in document["conformance"]["explanation"]
     )
-    gates = closing_sections(document).rsplit("what gates", 1)[1]
-    assert "gating: 1 failure of required cases" in gates and "non-json-body.scenario.yaml::cli" in gates
+    gates = closing_sections(document).split("gating failures (1; these set the exit code):", 1)[1]
+    assert "non-json-body.scenario.yaml::cli" in gates.split("\n\n", 1)[0]
 
 
 def test_a_provisional_scenario_failure_is_reported_with_its_reason_and_does_not_gate() -> None:
@@ -86,9 +86,11 @@ def test_a_provisional_scenario_failure_is_reported_with_its_reason_and_does_not
     assert document["conformance"]["level"] == "provisional" and exit_code_for(document) == 0
     case = next(case for case in document["cases"] if case["fixture"] == "rate-limited-429.scenario.yaml")
     assert case["provisional_reason"] == REASON
-    gates = closing_sections(document).rsplit("what gates", 1)[1]
-    assert "gating: no required case failed" in gates
-    assert f"rate-limited-429.scenario.yaml::cli: {REASON}" in gates
+    closing = closing_sections(document)
+    assert "gating failures (" not in closing
+    not_gating = closing.split("failures that do not gate (1;", 1)[1].split("\n\n", 1)[0]
+    assert "rate-limited-429.scenario.yaml::cli" in not_gating
+    assert f"does not gate: provisional: {REASON}" in not_gating
 
 
 def test_partial_names_the_required_scenarios_of_the_failing_target() -> None:
@@ -163,8 +165,9 @@ def test_an_earlier_document_still_loads_and_keeps_its_level() -> None:
     assert document["conformance"]["level"] == "provisional" and exit_code_for(document) == 0
     again = rebuild_document(document)
     assert again["conformance"] == document["conformance"]
-    closing = closing_sections(again).rsplit("what gates", 1)[1]
-    assert "non-json-body.scenario.yaml::cli: the category scenario_sequence is provisional" in closing
+    closing = closing_sections(again).split("failures that do not gate (", 1)[1].split("\n\n", 1)[0]
+    assert "non-json-body.scenario.yaml::cli" in closing
+    assert "does not gate: category scenario_sequence is provisional" in closing
 
 
 def test_merge_joins_earlier_documents_and_refuses_to_mix_them_with_new_ones(tmp_path: Path) -> None:
