@@ -461,7 +461,8 @@ def test_sdk_recipe_passes_on_the_shipped_corpus_with_the_installed_sdk(tmp_path
         ("unavailable-503.scenario.yaml", "python-sdk"),
     }
     assert document["conformance"]["level"] == "provisional"
-    assert _annotation_titles(run.stdout, "warning") == {f"{scenario}::{adapter}" for scenario, adapter in failing}
+    warned = {f"{scenario}::{adapter}" for scenario, adapter in failing}
+    assert _annotation_titles(run.stdout, "warning") == warned
     assert "::error" not in run.stdout
     roles = {entry["role"]: entry for entry in document["run"]["environments"]}
     assert set(roles) == {"harness", "python-sdk"} and roles["python-sdk"]["shared_with_harness"] is False
