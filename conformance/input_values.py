@@ -73,6 +73,9 @@ def key_problem(key: str, file: str, pointer: str) -> Problem | None:
 def value_problems(document: Any, file: str, *, text: bool = True) -> list[Problem]:
     """Every value problem of a parsed JSON-shaped document, in pointer order (iterative).
 
+    A key that is not a string and a value JSON cannot hold are problems too;
+    only the YAML loader can build them.
+
     ``text=False`` lets lone surrogates through: a client's request body is
     evidence to judge, not an input to refuse, and the reports escape them.
     """
@@ -83,15 +86,29 @@ def value_problems(document: Any, file: str, *, text: bool = True) -> list[Probl
         if isinstance(node, dict):
             for key, value in node.items():
                 where = jsonpointer.join(pointer, str(key))
-                if text and isinstance(key, str):
-                    bad_key = key_problem(key, file, where)
-                    if bad_key is not None:
-                        problems.append(bad_key)
+                bad_key = (
+                    (key_problem(key, file, where) if text else None)
+                    if isinstance(key, str)
+                    else Problem(
+                        file, where, "a string key (quote it in YAML)", f"a {type(key).__name__} key {key!r}"
+                    )
+                )
+                if bad_key is not None:
+                    problems.append(bad_key)
                 stack.append((value, where))
         elif isinstance(node, list):
             stack.extend((value, jsonpointer.join(pointer, index)) for index, value in enumerate(node))
-        else:
+        elif node is None or isinstance(node, TooLongInteger | str | int | float | bool):
             problem = leaf_problem(node, file, pointer, text=text)
             if problem is not None:
                 problems.append(problem)
+        else:  # only YAML builds other values (a date, a set, bytes): JSON has nothing of the kind
+            problems.append(
+                Problem(
+                    file,
+                    pointer,
+                    "a JSON value (string, number, boolean, null, list or mapping)",
+                    f"a YAML {type(node).__name__}",
+                )
+            )
     return sorted(problems)

@@ -38,9 +38,8 @@ from typing import Any
 
 import yaml
 
-from conformance import jsonpointer
 from conformance.input_file import read_input_bytes
-from conformance.input_values import MAX_INTEGER_DIGITS, TooLongInteger, key_problem, leaf_problem
+from conformance.input_values import MAX_INTEGER_DIGITS, TooLongInteger, value_problems
 from conformance.problems import InputError, Problem, decode_utf8
 
 __all__ = [
@@ -164,45 +163,6 @@ _StrictLoader.yaml_implicit_resolvers = {
 }
 
 
-def _json_shape_problems(document: Any, file: str) -> list[Problem]:
-    problems: list[Problem] = []
-    stack: list[tuple[Any, str]] = [(document, "")]
-    while stack:
-        node, pointer = stack.pop()
-        if isinstance(node, dict):
-            for key, value in node.items():
-                where = jsonpointer.join(pointer, str(key))
-                bad_key = key_problem(key, file, where) if isinstance(key, str) else None
-                if bad_key is not None:
-                    problems.append(bad_key)
-                if not isinstance(key, str):
-                    problems.append(
-                        Problem(
-                            file,
-                            jsonpointer.join(pointer, str(key)),
-                            "a string key (quote it in YAML)",
-                            f"a {type(key).__name__} key {key!r}",
-                        )
-                    )
-                stack.append((value, jsonpointer.join(pointer, str(key))))
-        elif isinstance(node, list):
-            stack.extend((value, jsonpointer.join(pointer, index)) for index, value in enumerate(node))
-        elif isinstance(node, TooLongInteger | float | str):
-            problem = leaf_problem(node, file, pointer)
-            if problem is not None:
-                problems.append(problem)
-        elif node is not None and not isinstance(node, str | int | float | bool):
-            problems.append(
-                Problem(
-                    file,
-                    pointer,
-                    "a JSON value (string, number, boolean, null, list or mapping)",
-                    f"a YAML {type(node).__name__}",
-                )
-            )
-    return problems
-
-
 def load_yaml_text(text: str, file: str) -> Any:
     """Parse YAML text strictly; every problem becomes an :class:`InputError`."""
     loader = _StrictLoader(text)
@@ -235,7 +195,7 @@ def load_yaml_text(text: str, file: str) -> Any:
                 for key, line in loader.duplicate_keys
             ]
         )
-    problems = _json_shape_problems(document, file)
+    problems = value_problems(document, file)
     if problems:
         raise InputError(sorted(problems))
     return document
