@@ -84,6 +84,7 @@ problems and the run did not allow them (:func:`exit_code_for`).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -355,6 +356,10 @@ def _is_self_check(implementation: Mapping[str, Any]) -> bool:
 #: How a provisional level's explanation starts, and how it started before scenarios existed.
 _PROVISIONAL_WORDING = "Only cases of provisional categories (such as scenarios) failed"
 _EARLIER_PROVISIONAL_WORDING = "Only fixtures of provisional categories failed"
+#: How a ``full`` level's explanation starts when some cases were skipped: "every case passed" would
+#: claim the skipped ones too. Documents written before said "Every case passed for" (still valid).
+_FULL_WITH_SKIPS = "Every case that ran passed for"
+_SKIPS_NOTE = re.compile(r"; \d+ cases? skipped \(not exercised: see the reports for why\)")
 
 
 def _plural(count: int, word: str) -> str:
@@ -433,13 +438,15 @@ def _level_with_known_failures(
             f"remove {'it' if len(fixed) == 1 else 'them'} from the known-failures file "
             f"({', '.join(fixed[:5])}). Otherwise: {level.explanation}",
         )
-    if excused and level.explanation.startswith("Every case passed for "):
-        level = Conformance(
-            level.level,
-            level.targets,
-            "Every case passed, or failed only where the known-failures file says, for "
-            + level.explanation.removeprefix("Every case passed for "),
-        )
+    for opening in ("Every case passed for ", f"{_FULL_WITH_SKIPS} "):
+        if excused and level.explanation.startswith(opening):
+            level = Conformance(
+                level.level,
+                level.targets,
+                "Every case that ran passed, or failed only where the known-failures file says, for "
+                + level.explanation.removeprefix(opening),
+            )
+            break
     if notes:
         return Conformance(
             level.level, level.targets, level.explanation.rstrip(".") + "; " + "; ".join(notes) + "."
@@ -510,6 +517,14 @@ def _level_of(
     who = "self-check adapters only (no real client ran)" if only_self_checks else ", ".join(judged)
     failed_cases = [case for target in judged for case in failing[target]]
     if not failed_cases:
+        skipped = sum(1 for case in cases if case["adapter"] in deciding and case.get("status") == "skipped")
+        if skipped:
+            return Conformance(
+                "full",
+                targets,
+                f"{_FULL_WITH_SKIPS} {who}{tail}; {_plural(skipped, 'case')} skipped (not exercised: "
+                "see the reports for why).",
+            )
         return Conformance("full", targets, f"Every case passed for {who}{tail}.")
     required_failures = {target: sum(1 for case in failing[target] if required(case)) for target in judged}
     if not any(required_failures.values()):
@@ -812,7 +827,9 @@ def _consistency_problems(document: Mapping[str, Any]) -> list[str]:
     stated["explanation"] = str(stated.get("explanation", "")).replace(
         _EARLIER_PROVISIONAL_WORDING, _PROVISIONAL_WORDING, 1
     )
-    if stated in (noted.to_json(), earlier.to_json(), level.to_json()):
+    if stated in (noted.to_json(), earlier.to_json(), level.to_json()) or _earlier_full_wording(
+        stated, (noted, earlier, level)
+    ):
         pass
     elif {**stated, "explanation": ""} in (
         {**level.to_json(), "explanation": ""},
@@ -826,6 +843,18 @@ def _consistency_problems(document: Mapping[str, Any]) -> list[str]:
             f"/conformance: says {document['conformance'].get('level')!r}, the cases give {level.level!r}"
         )
     return problems
+
+
+def _earlier_full_wording(stated: Mapping[str, Any], expected: Sequence[Conformance]) -> bool:
+    """Whether ``stated`` is one of ``expected`` as written before skipped cases were counted in it."""
+    for level in expected:
+        before = _SKIPS_NOTE.sub("", level.explanation)
+        before = before.replace(_FULL_WITH_SKIPS, "Every case passed for", 1).replace(
+            "Every case that ran passed, or failed only", "Every case passed, or failed only", 1
+        )
+        if before != level.explanation and dict(stated) == {**level.to_json(), "explanation": before}:
+            return True
+    return False
 
 
 def validate_result(document: Any) -> list[str]:

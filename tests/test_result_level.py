@@ -194,3 +194,35 @@ def test_exit_code_is_one_exactly_when_no_deciding_target_passes(cases: list[tup
     clean = [a for a in deciding if all(s == "pass" for b, s in cases if b == a and s != "skipped")]
     assert (level == "nonconforming") == (not clean)
     assert (level == "full") == (bool(deciding) and len(clean) == len(deciding))
+
+
+def test_full_with_a_skipped_case_never_says_every_case_passed() -> None:
+    """A skipped case was not exercised: a ``full`` level says what ran passed, and counts the skip."""
+    builder = ResultBuilder()
+    builder.case("workflow-start-parity.json", "python-sdk")
+    builder.case("rate-limited-429.scenario.yaml", "python-sdk", "skipped", reason="waived by policy")
+    document = builder.build()
+    explanation = document["conformance"]["explanation"]
+    assert document["conformance"]["level"] == "full"
+    assert explanation.startswith("Every case that ran passed for ")
+    assert "1 case skipped (not exercised" in explanation
+    assert validate_result(document) == []
+    # a document written before said "Every case passed for": still valid, and only that older wording
+    earlier = dict(
+        document,
+        conformance={
+            **document["conformance"],
+            "explanation": "Every case passed for "
+            + explanation.removeprefix("Every case that ran passed for ").split("; 1 case skipped")[0]
+            + ".",
+        },
+    )
+    assert validate_result(earlier) == []
+    wrong = dict(document, conformance={**document["conformance"], "explanation": "Every case passed."})
+    assert validate_result(wrong) != []
+
+
+def test_full_without_skips_keeps_its_wording() -> None:
+    builder = ResultBuilder()
+    builder.case("workflow-start-parity.json", "python-sdk")
+    assert builder.build()["conformance"]["explanation"].startswith("Every case passed for ")
