@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -229,8 +230,18 @@ def test_an_input_problem_fails_a_session_whose_cases_all_pass(pytester: pytest.
     assert document["conformance"]["level"] == "incomplete" and len(document["input_problems"]) == 1
 
 
-def test_the_cache_stays_out_of_a_corpus_named_outside_the_repository(tmp_path: Path) -> None:
-    """``--conformance-fixtures DIR`` (a separate word) must not root the session, and its cache, at DIR."""
+def test_the_cache_stays_out_of_a_corpus_named_outside_the_repository() -> None:
+    """``--conformance-fixtures DIR`` (a separate word) must not root the session, and its cache, at DIR.
+
+    The directories are a ``tempfile`` directory of this test's own, not pytest's ``tmp_path``: another
+    pytest session starting on the machine prunes older ``pytest-of-<user>`` directories, and the check
+    below must not read a directory that vanished as "no cache was written".
+    """
+    with tempfile.TemporaryDirectory(prefix="dw-conformance-cache-") as scratch:
+        _check_the_cache_stays_out(Path(scratch))
+
+
+def _check_the_cache_stays_out(tmp_path: Path) -> None:
     corpus = tmp_path / "elsewhere" / "corpus"
     corpus.mkdir(parents=True)
     for name in ("workflow-start-parity.json", "workflow-signal-parity.json"):
