@@ -22,9 +22,16 @@ compared as percent-decoded segments (see :mod:`conformance.normalize`).
 ``request.query``, else ``cli.expected_query``, else the first other
 projection's. A projection that is absent from the fixture, or is not one of
 the two reference projections (``cli``, ``sdk_python``) and states no query,
-is held to the canonical query. The reference projections are not: their
-repositories' own tests never hold the SDK to ``cli.expected_query`` (the
-CLI's explicit ``wait_new_event=false`` is its own spelling of the default).
+is held to the canonical query. A reference projection that states no query
+is held to the other reference projection's ``expected_query``: **one wire
+request per operation** (a query pinned for one client is the operation's,
+so an SDK that drops ``page_size`` fails at ``/query/page_size``). The
+difference's message names the side the rule came from
+(``from cli.expected_query (pinned for cli; ...)``). Parameters that a
+projection pins as its own spelling are declared in
+``data/client-own-query.yaml`` (:mod:`conformance.own_query`) and are left
+out for the other clients (the CLI's explicit ``wait_new_event=false`` is
+its own spelling of the server's default).
 Typed values match their wire strings: an integer matches its
 decimal form, a boolean matches ``true``/``1`` or ``false``/``0``, a string
 matches itself, a list means the parameter repeated once per item, in order.
@@ -104,6 +111,7 @@ from conformance.avro_codec import AVRO_CODEC
 from conformance.fixture import ENVELOPE_SUFFIX, Fixture, Projection, parse_projection
 from conformance.fixture_rules import envelope_agreement, payload_envelope_agreement
 from conformance.normalize import decode_envelopes, split_path
+from conformance.own_query import own_query_parameters
 from conformance.problems import InputError, Problem
 
 __all__ = [
@@ -588,12 +596,28 @@ def query_expectation(fixture: Fixture, projection_key: str) -> QueryExpectation
     if fixture.request_query is not None:
         return _query_from(fixture, fixture.request_query, "/request/query", "request.query")
     if projection_key in REFERENCE_PROJECTIONS:
-        # The reference clients' own test suites never hold them to the other one's query.
-        return None
+        return _other_reference_query(fixture, projection_key)
     canonical = query_expectation(fixture, CANONICAL)
     if canonical is None:
         return None
     return QueryExpectation(f"canonical: {canonical.source}", canonical.params)
+
+
+def _other_reference_query(fixture: Fixture, projection_key: str) -> QueryExpectation | None:
+    """One wire request per operation: the other reference client's ``expected_query``, less its own spellings."""
+    for other_key in sorted(REFERENCE_PROJECTIONS - {projection_key}):
+        other = fixture.typed_projection(other_key)
+        if other is None or not other.has_expected_query:
+            continue
+        pointer = jsonpointer.join("", other_key, "expected_query")
+        declared = _query_from(fixture, other.expected_query, pointer, f"{other_key}.expected_query")
+        own = own_query_parameters(fixture.operation, other_key)
+        params = {name: values for name, values in declared.params.items() if name not in own}
+        source = f"{other_key}.expected_query (pinned for {other_key}; the operation's query for every client)"
+        if own & set(declared.params):
+            source += f"; {', '.join(sorted(own & set(declared.params)))} declared {other_key}'s own"
+        return QueryExpectation(source, params)
+    return None
 
 
 def _body_mode(fixture: Fixture, projection: Projection) -> BodyMode:

@@ -1,0 +1,345 @@
+"""Surfaced facts by meaning: where each client surfaces each fact of ``semantic_body``.
+
+Key names are not meanings: the SDK returns ``executions`` where the answer
+holds ``workflows``, and ``dw --json`` prints ``workflows``. So the map of
+where each client surfaces each fact is **data**, beside the operation
+tables: ``data/surfaced-facts.yaml`` (a user's ``--surfaced-facts`` file of
+the same shape extends it, entry by entry), loaded strictly by
+:func:`parse_facts_map`. Per operation:
+
+* ``facts``: a pointer into ``semantic_body`` (``/workflow_ids``) -> per
+  projection key (``cli``, ``sdk_python``, an exec client's key) a *path* in
+  that client's surfaced output: a JSON pointer whose ``*`` segments walk
+  every item of a list (``/executions/*/workflow_id``) and whose ``{key}``
+  segments turn a list of objects into an object keyed by each item's
+  member ``key`` (``/namespaces/{name}/retention_days`` reads
+  ``{"orders": 30, ...}``), or ``null`` when the
+  client does not surface that fact (it is then listed as "not asserted",
+  with the reason);
+* ``containers``: per projection key, an output pointer -> the answer
+  pointer it is a renamed copy of (``/executions: /workflows``). The
+  surfaced-values comparison (:mod:`conformance.response.surfaced`) then
+  compares the renamed container item by item instead of skipping it.
+
+Judging (:func:`judge_facts`), every difference points at the fact
+(``/semantic_body/workflow_ids``) and says where the client surfaced it:
+
+* a path with ``*`` yields a list: compared with the fact for **length**,
+  **order** and **identity** (each item equal and of one JSON type);
+* a path that leads nowhere in the output (a renamed or dropped container)
+  is a ``missing`` failure, never a silent skip;
+* a scalar is equal and of one JSON type (``42`` is not ``"42"``).
+
+Surfaced scalars that neither the answer comparison nor a fact covers are
+listed by :func:`unmapped_paths` so the verdict can show them as "not
+asserted" with their paths.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from conformance import jsonpointer
+from conformance.findings import Difference
+from conformance.normalize import decoded_copy
+from conformance.problems import InputError, Problem
+from conformance.strict_yaml import load_yaml_file, load_yaml_text
+from conformance.textsafe import json_type
+
+__all__ = [
+    "FACTS_FILE",
+    "FactsJudgement",
+    "FactsMap",
+    "OperationFacts",
+    "default_facts_map",
+    "judge_facts",
+    "load_facts_map",
+    "parse_facts_map",
+    "rename_containers",
+    "resolve_path",
+    "unmapped_paths",
+]
+
+FACTS_FILE = "conformance/data/surfaced-facts.yaml"
+WILDCARD = "*"
+_MISSING = object()
+_OPERATION_KEYS = frozenset({"facts", "containers"})
+
+
+@dataclass(frozen=True)
+class OperationFacts:
+    """One operation's map: fact pointer -> projection key -> output path (None: not surfaced)."""
+
+    facts: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
+    #: projection key -> output pointer -> answer pointer.
+    containers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def paths_for(self, projection_key: str) -> dict[str, str | None]:
+        """Fact pointer -> output path, for the facts the map states for ``projection_key``."""
+        return {fact: by_key[projection_key] for fact, by_key in self.facts.items() if projection_key in by_key}
+
+    def merged(self, other: OperationFacts) -> OperationFacts:
+        facts = {key: dict(value) for key, value in self.facts.items()}
+        for fact, by_key in other.facts.items():
+            facts.setdefault(fact, {}).update(by_key)
+        containers = {key: dict(value) for key, value in self.containers.items()}
+        for key, renames in other.containers.items():
+            containers.setdefault(key, {}).update(renames)
+        return OperationFacts(facts, containers)
+
+
+@dataclass(frozen=True)
+class FactsMap:
+    operations: Mapping[str, OperationFacts] = field(default_factory=dict)
+
+    def for_operation(self, operation: str) -> OperationFacts:
+        return self.operations.get(operation, OperationFacts())
+
+    def merged(self, other: FactsMap) -> FactsMap:
+        operations = dict(self.operations)
+        for name, entry in other.operations.items():
+            operations[name] = operations[name].merged(entry) if name in operations else entry
+        return FactsMap(operations)
+
+
+# ------------------------------------------------------------------ loading
+def _pointer_ok(value: Any) -> bool:
+    return isinstance(value, str) and (value == "" or value.startswith("/"))
+
+
+def _parse_operation(entry: Any, source: str, base: str, problems: list[Problem]) -> OperationFacts:
+    if not isinstance(entry, dict):
+        problems.append(Problem(source, base, "a mapping with facts and/or containers", repr(entry)[:80]))
+        return OperationFacts()
+    for unknown in sorted(set(entry) - _OPERATION_KEYS, key=str):
+        problems.append(Problem(source, jsonpointer.join(base, str(unknown)), "only facts and containers", "an unknown key"))
+    facts: dict[str, dict[str, str | None]] = {}
+    raw_facts = entry.get("facts") or {}
+    if not isinstance(raw_facts, dict):
+        problems.append(Problem(source, jsonpointer.join(base, "facts"), "a mapping of fact pointer to clients", repr(raw_facts)[:80]))
+        raw_facts = {}
+    for fact, by_key in raw_facts.items():
+        where = jsonpointer.join(base, "facts", str(fact))
+        if not _pointer_ok(fact) or fact == "":
+            problems.append(Problem(source, where, "a JSON pointer into semantic_body (/name)", repr(fact)[:80]))
+            continue
+        if not isinstance(by_key, dict) or not by_key:
+            problems.append(Problem(source, where, "a mapping of projection key to an output path or null", repr(by_key)[:80]))
+            continue
+        facts[fact] = {}
+        for key, path in by_key.items():
+            if path is not None and not _pointer_ok(path):
+                problems.append(
+                    Problem(source, jsonpointer.join(where, str(key)), "an output path (/a/*/b) or null", repr(path)[:80])
+                )
+                continue
+            facts[fact][str(key)] = path
+    containers: dict[str, dict[str, str]] = {}
+    raw_containers = entry.get("containers") or {}
+    if not isinstance(raw_containers, dict):
+        problems.append(Problem(source, jsonpointer.join(base, "containers"), "a mapping of projection key to renames", repr(raw_containers)[:80]))
+        raw_containers = {}
+    for key, renames in raw_containers.items():
+        where = jsonpointer.join(base, "containers", str(key))
+        if not isinstance(renames, dict) or not all(
+            _pointer_ok(a) and a and _pointer_ok(b) and b for a, b in renames.items()
+        ):
+            problems.append(Problem(source, where, "a mapping of output pointer to answer pointer", repr(renames)[:80]))
+            continue
+        containers[str(key)] = dict(renames)
+    return OperationFacts(facts, containers)
+
+
+def parse_facts_map(document: Any, source: str) -> FactsMap:
+    """The map in ``document``; every problem names ``source`` and the JSON pointer, all at once."""
+    if document is None:
+        return FactsMap()
+    if not isinstance(document, dict):
+        raise InputError([Problem(source, "", "a mapping of operation id to its facts", type(document).__name__)])
+    problems: list[Problem] = []
+    operations = {
+        str(name): _parse_operation(entry, source, jsonpointer.join("", str(name)), problems)
+        for name, entry in document.items()
+    }
+    if problems:
+        raise InputError(problems)
+    return FactsMap(operations)
+
+
+@functools.cache
+def default_facts_map() -> FactsMap:
+    """The shipped map (``data/surfaced-facts.yaml``)."""
+    text = resources.files("conformance").joinpath("data/surfaced-facts.yaml").read_text(encoding="utf-8")
+    return parse_facts_map(load_yaml_text(text, FACTS_FILE), FACTS_FILE)
+
+
+def load_facts_map(extra: Path | None = None) -> FactsMap:
+    """The shipped map, extended (entry by entry) by ``extra`` when given."""
+    shipped = default_facts_map()
+    if extra is None:
+        return shipped
+    return shipped.merged(parse_facts_map(load_yaml_file(extra), str(extra)))
+
+
+# ------------------------------------------------------------------ reading paths
+def resolve_path(document: Any, path: str) -> Any:
+    """The value at ``path`` (``*`` walks a list and yields a list), or a sentinel when absent."""
+    tokens = jsonpointer.parse(path)
+    return _walk(document, tokens)
+
+
+def _keyed(token: str) -> str | None:
+    """The member name of a ``{name}`` token (``None`` for any other token)."""
+    return token[1:-1] if len(token) > 2 and token.startswith("{") and token.endswith("}") else None
+
+
+def _walk(node: Any, tokens: list[str]) -> Any:
+    for index, token in enumerate(tokens):
+        key = _keyed(token)
+        if key is not None:
+            if not isinstance(node, list) or not all(isinstance(item, dict) and key in item for item in node):
+                return _MISSING
+            keyed = {str(item[key]): _walk(item, tokens[index + 1 :]) for item in node}
+            return _MISSING if any(value is _MISSING for value in keyed.values()) else keyed
+        if token == WILDCARD:
+            if not isinstance(node, list):
+                return _MISSING
+            items = [_walk(item, tokens[index + 1 :]) for item in node]
+            return [item for item in items if item is not _MISSING] if all(
+                item is not _MISSING for item in items
+            ) else _MISSING
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return _MISSING
+    return node
+
+
+def is_missing(value: Any) -> bool:
+    return value is _MISSING
+
+
+def rename_containers(output: Any, renames: Mapping[str, str]) -> tuple[Any, list[str]]:
+    """``output`` with each renamed container moved to the answer's name; the moves that happened.
+
+    A container the map names but the output does not hold is left alone
+    here: the facts that read it report it missing.
+    """
+    if not isinstance(output, dict) or not renames:
+        return output, []
+    moved: list[str] = []
+    result = dict(output)
+    for source, target in renames.items():
+        source_tokens, target_tokens = jsonpointer.parse(source), jsonpointer.parse(target)
+        if len(source_tokens) != 1 or len(target_tokens) != 1:
+            continue  # only top-level members are renamed; deeper paths are facts' business
+        if source_tokens[0] in result and target_tokens[0] not in result:
+            result[target_tokens[0]] = result.pop(source_tokens[0])
+            moved.append(f"{source} -> {target}")
+    return result, moved
+
+
+# ------------------------------------------------------------------ judging
+@dataclass
+class FactsJudgement:
+    """What :func:`judge_facts` found for one case."""
+
+    asserted: list[str] = field(default_factory=list)
+    not_asserted: list[str] = field(default_factory=list)
+    differences: list[Difference] = field(default_factory=list)
+    #: Output pointers (``*`` for list items) the facts read.
+    read_paths: list[str] = field(default_factory=list)
+
+
+def _same(want: Any, got: Any) -> bool:
+    return json_type(want) == json_type(got) and want == got
+
+
+def _compare_fact(fact: str, path: str, want: Any, got: Any) -> list[Difference]:
+    pointer = jsonpointer.join("/semantic_body", *jsonpointer.parse(fact))
+    where = f"surfaced at /output{path}"
+    if got is _MISSING:
+        return [Difference(pointer, "missing", want, None, "failure", f"{where}: the client's output has nothing there")]
+    if isinstance(want, list) and isinstance(got, list):
+        found: list[Difference] = []
+        if len(want) != len(got):
+            message = f"{where}: the fixture holds {len(want)} items, the client surfaced {len(got)}"
+            found.append(Difference(pointer, "changed", want, got, "failure", message))
+        elif not all(_same(a, b) for a, b in zip(want, got, strict=True)):
+            order = sorted(map(repr, want)) == sorted(map(repr, got))
+            message = f"{where}: " + ("the same items in another order" if order else "other items")
+            found.append(Difference(pointer, "changed", want, got, "failure", message))
+        return found
+    if json_type(want) != json_type(got):
+        message = f"{where}: the fixture holds {json_type(want)}, the client surfaced {json_type(got)}"
+        return [Difference(pointer, "type_changed", want, got, "failure", message)]
+    if want != got:
+        return [Difference(pointer, "changed", want, got, "failure", f"{where}: the client surfaced another value")]
+    return []
+
+
+def judge_facts(entry: OperationFacts, projection_key: str, semantic_body: Any, output: Any) -> FactsJudgement:
+    """Hold one client's ``output`` to the facts of ``semantic_body`` the map places for it."""
+    judgement = FactsJudgement()
+    semantic = decoded_copy(semantic_body)
+    plain = decoded_copy(output)
+    if output is None:
+        if entry.paths_for(projection_key):
+            judgement.not_asserted.append("semantic_body facts (the client surfaced nothing)")
+        return judgement
+    for fact, path in sorted(entry.paths_for(projection_key).items()):
+        want = resolve_path(semantic, fact)
+        if want is _MISSING:
+            continue  # the fixture does not state this fact: nothing to hold the client to
+        if path is None:
+            judgement.not_asserted.append(f"semantic_body{fact} ({projection_key} does not surface it)")
+            continue
+        judgement.read_paths.append(path)
+        found = _compare_fact(fact, path, want, resolve_path(plain, path))
+        judgement.differences.extend(found)
+        if not found:
+            judgement.asserted.append(f"semantic_body{fact} surfaced at /output{path}")
+    return judgement
+
+
+def _leaves(node: Any, pointer: str, depth: int = 0) -> Iterable[str]:
+    if depth > 32:
+        return
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if not str(key).startswith("$"):
+                yield from _leaves(value, jsonpointer.join(pointer, str(key)), depth + 1)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _leaves(value, jsonpointer.join(pointer, index), depth + 1)
+    else:
+        yield pointer
+
+
+def _covered(pointer: str, patterns: Iterable[str]) -> bool:
+    tokens = jsonpointer.parse(pointer)
+    for pattern in patterns:
+        wanted = jsonpointer.parse(pattern)
+        if len(wanted) == len(tokens) and all(
+            w == t or w == WILDCARD or _keyed(w) is not None for w, t in zip(wanted, tokens, strict=True)
+        ):
+            return True
+    return False
+
+
+def unmapped_paths(output: Any, compared: Iterable[str], fact_paths: Iterable[str]) -> list[str]:
+    """Surfaced scalars (``/output/...``) that neither the answer comparison nor a fact reads."""
+    seen = set(compared)
+    patterns = [jsonpointer.join("/output", *jsonpointer.parse(path)) for path in fact_paths]
+    return [
+        pointer
+        for pointer in _leaves(decoded_copy(output), "/output")
+        if pointer not in seen and not _covered(pointer, patterns)
+    ]
