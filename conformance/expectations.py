@@ -55,7 +55,10 @@ against how each reference client's own tests read the same keys):
    parity tests compare it whole).
 3. The projection's ``expected_body``: exact for ``cli``, subset for
    ``sdk_python`` (every listed top-level key must be present and deep-equal;
-   values below a listed key are compared exactly). Any projection may say
+   values below a listed key are compared exactly), except that an
+   ``sdk_python.expected_body`` equal to ``cli.expected_body`` is the
+   operation's one body and is exact for the SDK too (one wire request per
+   operation; the SDK's own tests compare those bodies whole). Any projection may say
    ``"body_match": "exact" | "subset"``; future projections without it are
    exact, the safer default for a new client.
 4. The projection's ``payload_envelope`` (``field``, ``codec``, ``decoded``)
@@ -620,10 +623,29 @@ def _other_reference_query(fixture: Fixture, projection_key: str) -> QueryExpect
     return None
 
 
+def _same_body_pinned_for_both(fixture: Fixture, projection: Projection) -> bool:
+    """Whether the other reference projection pins, exactly, the same ``expected_body`` as ``projection``."""
+    if not projection.has_expected_body:
+        return False
+    for other_key in REFERENCE_PROJECTIONS - {projection.key}:
+        other = fixture.typed_projection(other_key)
+        if (
+            other is not None
+            and other.has_expected_body
+            and other.body_match in (None, "exact")
+            and _DEFAULT_BODY_MODE.get(other_key) == "exact"
+            and other.expected_body == projection.expected_body
+        ):
+            return True
+    return False
+
+
 def _body_mode(fixture: Fixture, projection: Projection) -> BodyMode:
     projection_key = projection.key
     declared = projection.body_match
     if declared is None:
+        if projection_key in REFERENCE_PROJECTIONS and _same_body_pinned_for_both(fixture, projection):
+            return "exact"  # one wire request per operation: the body both reference clients are held to
         return _DEFAULT_BODY_MODE.get(projection_key, "exact")
     if declared not in ("exact", "subset"):
         raise InputError(

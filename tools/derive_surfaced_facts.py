@@ -19,12 +19,17 @@ client's output by value, by these rules (the first that finds it wins):
 a fact found by neither is written ``null`` for that client ("not surfaced":
 the verdict lists it as not asserted). Labelled instances of one adapter
 (``python-sdk@pypi``, ``python-sdk@head``) share a projection key: a path is
-kept only when every instance that surfaced something holds it. Top-level
+kept only when every instance that surfaced something holds it (and an
+answer member, ``answer``, only when every instance was compared with it:
+the members of the answer each client surfaces). Top-level
 output containers absent from the answer are paired with the answer's
 container of the same type, length and item keys (``containers``).
 
-The output is a proposal a person reviews before it is committed; the
-harness only reads the committed data file.
+A path already in the committed data file that these rules cannot find
+(a reviewed, hand-written path using ``[name=value]``, ``{key|label}``,
+``(a,b)``, ``#`` or ``~keys``) is kept, and checked against the run like
+every other. The output is a proposal a person reviews before it is
+committed; the harness only reads the committed data file.
 """
 
 from __future__ import annotations
@@ -39,7 +44,8 @@ import yaml
 
 from conformance import jsonpointer
 from conformance.normalize import decoded_copy
-from conformance.response.facts import is_missing, resolve_path
+from conformance.response.facts import FactsMap, answer_member, default_facts_map, is_missing, rename_containers, resolve_path
+from conformance.response.surfaced import compare_surfaced
 from conformance.textsafe import json_type
 
 PROJECTIONS = {"cli": "cli", "python-sdk": "sdk_python"}
@@ -123,10 +129,11 @@ def containers(output: Any, answer: Any) -> dict[str, str]:
     return renames
 
 
-def derive(document: dict[str, Any]) -> dict[str, Any]:
+def derive(document: dict[str, Any], existing: FactsMap | None = None) -> dict[str, Any]:
     fixtures: dict[str, dict[str, Any]] = {}
     proposals: dict[str, dict[str, dict[str, list[str | None]]]] = {}
     renames: dict[str, dict[str, dict[str, str]]] = {}
+    answers: dict[str, dict[str, set[str]]] = {}
     for case in document["cases"]:
         if case["id"].split("::")[0].endswith(".scenario.yaml") or case["status"] == "error":
             continue
@@ -145,18 +152,29 @@ def derive(document: dict[str, Any]) -> dict[str, Any]:
         moved = containers(plain, decoded_copy(fixture.get("response_body")))
         if moved:
             renames.setdefault(case["operation"], {}).setdefault(projection, {}).update(moved)
+        if "response_body" in fixture:
+            renamed, _moves = rename_containers(plain, moved)
+            compared = compare_surfaced(renamed, fixture["response_body"])
+            members = {answer_member(there, compared.anchor) for _where, there in compared.pairs}
+            seen = answers.setdefault(case["operation"], {})
+            seen[projection] = members if projection not in seen else seen[projection] & members
     result: dict[str, Any] = {}
     for operation in sorted(proposals):
         facts: dict[str, dict[str, str | None]] = {}
         for fact, by_key in sorted(proposals[operation].items()):
             chosen: dict[str, str | None] = {}
+            kept = existing.for_operation(operation).facts.get(fact, {}) if existing is not None else {}
             for key, paths in sorted(by_key.items()):
                 unique = set(paths)
                 chosen[key] = paths[0] if len(unique) == 1 else None
+                if chosen[key] is None and kept.get(key):
+                    chosen[key] = kept[key]  # a reviewed path the rules cannot find; _check verifies it
             facts[fact] = chosen
         entry: dict[str, Any] = {"facts": facts}
         if operation in renames:
             entry["containers"] = renames[operation]
+        if answers.get(operation):
+            entry["answer"] = {key: sorted(members) for key, members in sorted(answers[operation].items()) if members}
         result[operation] = entry
     return result
 
@@ -176,8 +194,10 @@ def _check(document: dict[str, Any], proposal: dict[str, Any]) -> None:
             path = by_key.get(projection)
             if path is None:
                 continue
-            got = resolve_path(decoded_copy(output), path)
-            if is_missing(got) or not _same(got, resolve_path(semantic, fact)):
+            got, want = resolve_path(decoded_copy(output), path), resolve_path(semantic, fact)
+            if path.endswith("/~keys") and isinstance(want, list):
+                want = sorted(want)
+            if is_missing(got) or not _same(got, want):
                 raise SystemExit(f"{case['id']}: {fact} at {path} does not hold in the run")
 
 
@@ -200,7 +220,7 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     document = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
-    proposal = derive(document)
+    proposal = derive(document, default_facts_map())
     _check(document, proposal)
     sys.stdout.write(HEADER + yaml.safe_dump(proposal, sort_keys=False, width=120))
     return 0

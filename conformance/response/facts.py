@@ -13,13 +13,24 @@ the same shape extends it, entry by entry), loaded strictly by
   every item of a list (``/executions/*/workflow_id``) and whose ``{key}``
   segments turn a list of objects into an object keyed by each item's
   member ``key`` (``/namespaces/{name}/retention_days`` reads
-  ``{"orders": 30, ...}``), or ``null`` when the
+  ``{"orders": 30, ...}``; ``{key|label}`` names a null key ``label``),
+  whose ``[name=value]`` / ``[name!=null]`` segments keep the items of a
+  list that match (``/results/[outcome=pruned]/*/run_id``), whose ``(a,b)``
+  segment keeps those members of an object, and whose last segment may be
+  ``#`` (a list's length) or ``~keys`` (an object's member names, compared
+  sorted with the fact: JSON objects have no order); or
+  ``null`` when the
   client does not surface that fact (it is then listed as "not asserted",
   with the reason);
 * ``containers``: per projection key, an output pointer -> the answer
   pointer it is a renamed copy of (``/executions: /workflows``). The
   surfaced-values comparison (:mod:`conformance.response.surfaced`) then
-  compares the renamed container item by item instead of skipping it.
+  compares the renamed container item by item instead of skipping it;
+* ``answer``: per projection key, the members of the answer (pointers, the
+  anchor's member for an anchored output: ``/task/workflow_id``) that client
+  surfaces. The comparison by shared keys cannot see a member a client
+  stops surfacing; with this list, a member that is no longer compared is a
+  ``missing`` failure at ``/response_body/<member>``.
 
 Judging (:func:`judge_facts`), every difference points at the fact
 (``/semantic_body/workflow_ids``) and says where the client surfaced it:
@@ -57,7 +68,9 @@ __all__ = [
     "FactsMap",
     "OperationFacts",
     "default_facts_map",
+    "answer_member",
     "judge_facts",
+    "missing_members",
     "load_facts_map",
     "parse_facts_map",
     "rename_containers",
@@ -67,8 +80,12 @@ __all__ = [
 
 FACTS_FILE = "conformance/data/surfaced-facts.yaml"
 WILDCARD = "*"
+#: A path's last token: the length of the list there.
+COUNT = "#"
+#: A path's last token: the names of the object's members, in order.
+KEYS = "~keys"
 _MISSING = object()
-_OPERATION_KEYS = frozenset({"facts", "containers"})
+_OPERATION_KEYS = frozenset({"facts", "containers", "answer"})
 
 
 @dataclass(frozen=True)
@@ -78,6 +95,8 @@ class OperationFacts:
     facts: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
     #: projection key -> output pointer -> answer pointer.
     containers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: projection key -> the answer members (pointers) that client surfaces.
+    answer: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def paths_for(self, projection_key: str) -> dict[str, str | None]:
         """Fact pointer -> output path, for the facts the map states for ``projection_key``."""
@@ -90,7 +109,7 @@ class OperationFacts:
         containers = {key: dict(value) for key, value in self.containers.items()}
         for key, renames in other.containers.items():
             containers.setdefault(key, {}).update(renames)
-        return OperationFacts(facts, containers)
+        return OperationFacts(facts, containers, {**self.answer, **other.answer})
 
 
 @dataclass(frozen=True)
@@ -152,7 +171,18 @@ def _parse_operation(entry: Any, source: str, base: str, problems: list[Problem]
             problems.append(Problem(source, where, "a mapping of output pointer to answer pointer", repr(renames)[:80]))
             continue
         containers[str(key)] = dict(renames)
-    return OperationFacts(facts, containers)
+    answer: dict[str, tuple[str, ...]] = {}
+    raw_answer = entry.get("answer") or {}
+    if not isinstance(raw_answer, dict):
+        problems.append(Problem(source, jsonpointer.join(base, "answer"), "a mapping of projection key to members", repr(raw_answer)[:80]))
+        raw_answer = {}
+    for key, members in raw_answer.items():
+        where = jsonpointer.join(base, "answer", str(key))
+        if not isinstance(members, list) or not all(_pointer_ok(item) and item for item in members):
+            problems.append(Problem(source, where, "a list of answer pointers (/name)", repr(members)[:80]))
+            continue
+        answer[str(key)] = tuple(members)
+    return OperationFacts(facts, containers, answer)
 
 
 def parse_facts_map(document: Any, source: str) -> FactsMap:
@@ -193,19 +223,65 @@ def resolve_path(document: Any, path: str) -> Any:
     return _walk(document, tokens)
 
 
-def _keyed(token: str) -> str | None:
-    """The member name of a ``{name}`` token (``None`` for any other token)."""
-    return token[1:-1] if len(token) > 2 and token.startswith("{") and token.endswith("}") else None
+def _keyed(token: str) -> tuple[str, str | None] | None:
+    """``{name}`` or ``{name|default}``: the member and the key for a null member (``None``: another token)."""
+    if len(token) > 2 and token.startswith("{") and token.endswith("}"):
+        name, _, default = token[1:-1].partition("|")
+        return name, default or None
+    return None
+
+
+def _filter(token: str) -> tuple[str, str, str] | None:
+    """``[name=value]`` / ``[name!=value]`` (``null`` is JSON null): (name, operator, value), else ``None``."""
+    if len(token) > 2 and token.startswith("[") and token.endswith("]"):
+        inner = token[1:-1]
+        operator = "!=" if "!=" in inner else "="
+        name, _, value = inner.partition(operator)
+        return name, operator, value
+    return None
+
+
+def _matches(item: Any, name: str, operator: str, value: str) -> bool:
+    member = item.get(name) if isinstance(item, dict) else None
+    same = member is None if value == "null" else str(member) == value and member is not None
+    return same if operator == "=" else not same
+
+
+def _picked(token: str) -> list[str] | None:
+    """``(a,b)``: the members to keep of an object (``None``: another token)."""
+    if len(token) > 2 and token.startswith("(") and token.endswith(")"):
+        return [name.strip() for name in token[1:-1].split(",")]
+    return None
 
 
 def _walk(node: Any, tokens: list[str]) -> Any:
     for index, token in enumerate(tokens):
-        key = _keyed(token)
-        if key is not None:
+        keyed = _keyed(token)
+        if keyed is not None:
+            key, default = keyed
             if not isinstance(node, list) or not all(isinstance(item, dict) and key in item for item in node):
                 return _MISSING
-            keyed = {str(item[key]): _walk(item, tokens[index + 1 :]) for item in node}
-            return _MISSING if any(value is _MISSING for value in keyed.values()) else keyed
+            found = {
+                (default if item[key] is None and default else str(item[key])): _walk(item, tokens[index + 1 :])
+                for item in node
+            }
+            return _MISSING if any(value is _MISSING for value in found.values()) else found
+        selection = _filter(token)
+        if selection is not None:
+            if not isinstance(node, list):
+                return _MISSING
+            node = [item for item in node if _matches(item, *selection)]
+            continue
+        picked = _picked(token)
+        if picked is not None:
+            if not isinstance(node, dict):
+                return _MISSING
+            node = {name: node[name] for name in picked if name in node}
+            continue
+        if token == COUNT and index == len(tokens) - 1:
+            return len(node) if isinstance(node, list) else _MISSING
+        if token == KEYS and index == len(tokens) - 1:
+            return sorted(node) if isinstance(node, dict) else _MISSING
         if token == WILDCARD:
             if not isinstance(node, list):
                 return _MISSING
@@ -301,12 +377,38 @@ def judge_facts(entry: OperationFacts, projection_key: str, semantic_body: Any, 
         if path is None:
             judgement.not_asserted.append(f"semantic_body{fact} ({projection_key} does not surface it)")
             continue
+        if path.endswith("/" + KEYS) and isinstance(want, list) and all(isinstance(item, str) for item in want):
+            want = sorted(want)  # an object's members have no order: its names are compared sorted
         judgement.read_paths.append(path)
         found = _compare_fact(fact, path, want, resolve_path(plain, path))
         judgement.differences.extend(found)
         if not found:
             judgement.asserted.append(f"semantic_body{fact} surfaced at /output{path}")
     return judgement
+
+
+def answer_member(there: str, anchor: str) -> str:
+    """The answer member a compared pointer ``there`` belongs to: the anchor plus one token."""
+    tokens, base = jsonpointer.parse(there), jsonpointer.parse(anchor)
+    return jsonpointer.from_tokens(tokens[: len(base) + 1])
+
+
+def missing_members(entry: OperationFacts, projection_key: str, pairs: Iterable[tuple[str, str]], anchor: str) -> list[Difference]:
+    """A ``missing`` failure for every answer member the map says this client surfaces and it did not."""
+    compared = {answer_member(there, anchor) for _where, there in pairs}
+    return [
+        Difference(
+            jsonpointer.join("/response_body", *jsonpointer.parse(member)),
+            "missing",
+            None,
+            None,
+            "failure",
+            f"{projection_key} surfaces this member of the answer (data/surfaced-facts.yaml); "
+            "nothing the client surfaced was compared with it",
+        )
+        for member in entry.answer.get(projection_key, ())
+        if member not in compared
+    ]
 
 
 def _leaves(node: Any, pointer: str, depth: int = 0) -> Iterable[str]:
@@ -326,9 +428,12 @@ def _leaves(node: Any, pointer: str, depth: int = 0) -> Iterable[str]:
 def _covered(pointer: str, patterns: Iterable[str]) -> bool:
     tokens = jsonpointer.parse(pointer)
     for pattern in patterns:
-        wanted = jsonpointer.parse(pattern)
+        wanted = [token for token in jsonpointer.parse(pattern) if _filter(token) is None]
+        if wanted and wanted[-1] in (COUNT, KEYS):
+            wanted = [*wanted[:-1], WILDCARD]
         if len(wanted) == len(tokens) and all(
-            w == t or w == WILDCARD or _keyed(w) is not None for w, t in zip(wanted, tokens, strict=True)
+            w == t or w == WILDCARD or _keyed(w) is not None or _picked(w) is not None
+            for w, t in zip(wanted, tokens, strict=True)
         ):
             return True
     return False

@@ -58,7 +58,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from conformance.findings import Difference
-from conformance.response.facts import OperationFacts, judge_facts, rename_containers, unmapped_paths
+from conformance.response.facts import (
+    OperationFacts,
+    judge_facts,
+    missing_members,
+    rename_containers,
+    unmapped_paths,
+)
 from conformance.response.invented import invented_values
 from conformance.response.surfaced import compare_surfaced
 
@@ -232,6 +238,8 @@ def judge_response(
     else:
         verdict.not_asserted.append("surfaced values (the client surfaced nothing the answer holds)")
     differences = list(surfaced.differences)
+    if outcome.output is not None:
+        differences.extend(missing_members(entry, projection_key, surfaced.pairs, surfaced.anchor))
     judged = judge_facts(entry, projection_key, fixture.semantic_body, outcome.output)
     differences.extend(judged.differences)
     verdict.asserted.extend(judged.asserted)
