@@ -170,6 +170,11 @@ def derive(document: dict[str, Any], existing: FactsMap | None = None) -> dict[s
                 if chosen[key] is None and kept.get(key):
                     chosen[key] = kept[key]  # a reviewed path the rules cannot find; _check verifies it
             facts[fact] = chosen
+        if existing is not None:  # reviewed "printed in the text" entries of clients without JSON output
+            for fact, by_key in existing.for_operation(operation).facts.items():
+                for key, path in by_key.items():
+                    if path == "/~text":
+                        facts.setdefault(fact, {})[key] = path
         entry: dict[str, Any] = {"facts": facts}
         if operation in renames:
             entry["containers"] = renames[operation]

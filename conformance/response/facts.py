@@ -18,7 +18,9 @@ the same shape extends it, entry by entry), loaded strictly by
   list that match (``/results/[outcome=pruned]/*/run_id``), whose ``(a,b)``
   segment keeps those members of an object, and whose last segment may be
   ``#`` (a list's length) or ``~keys`` (an object's member names, compared
-  sorted with the fact: JSON objects have no order); or
+  sorted with the fact: JSON objects have no order); or ``~text`` for a
+  client that prints human text (``dw`` without ``--json``): the fact, a
+  string or a number, must appear in what it printed; or
   ``null`` when the
   client does not surface that fact (it is then listed as "not asserted",
   with the reason);
@@ -82,8 +84,10 @@ FACTS_FILE = "conformance/data/surfaced-facts.yaml"
 WILDCARD = "*"
 #: A path's last token: the length of the list there.
 COUNT = "#"
-#: A path's last token: the names of the object's members, in order.
+#: A path's last token: the names of the object's members, sorted.
 KEYS = "~keys"
+#: A whole path: the fact must appear in the client's printed text (``dw`` without ``--json``).
+TEXT = "~text"
 _MISSING = object()
 _OPERATION_KEYS = frozenset({"facts", "containers", "answer"})
 
@@ -361,17 +365,39 @@ def _compare_fact(fact: str, path: str, want: Any, got: Any) -> list[Difference]
     return []
 
 
-def judge_facts(entry: OperationFacts, projection_key: str, semantic_body: Any, output: Any) -> FactsJudgement:
-    """Hold one client's ``output`` to the facts of ``semantic_body`` the map places for it."""
+def _judge_text(fact: str, want: Any, text: str) -> list[Difference]:
+    pointer = jsonpointer.join("/semantic_body", *jsonpointer.parse(fact))
+    if isinstance(want, bool) or not isinstance(want, str | int):
+        return [Difference(pointer, "type_changed", want, None, "failure", "a ~text fact must be a string or an integer")]
+    if str(want) in text:
+        return []
+    return [Difference(pointer, "missing", want, None, "failure", "the client's printed text does not contain it")]
+
+
+def judge_facts(
+    entry: OperationFacts, projection_key: str, semantic_body: Any, output: Any, text: str = ""
+) -> FactsJudgement:
+    """Hold one client's ``output`` (and, for ``~text`` facts, its printed ``text``) to ``semantic_body``."""
     judgement = FactsJudgement()
     semantic = decoded_copy(semantic_body)
     plain = decoded_copy(output)
+    paths = entry.paths_for(projection_key)
+    for fact, path in sorted(paths.items()):
+        want = resolve_path(semantic, fact)
+        if path != "/" + TEXT or want is _MISSING:
+            continue
+        found = _judge_text(fact, want, text)
+        judgement.differences.extend(found)
+        if not found:
+            judgement.asserted.append(f"semantic_body{fact} printed in the client's text output")
     if output is None:
-        if entry.paths_for(projection_key):
+        if any(path != "/" + TEXT for path in paths.values()):
             judgement.not_asserted.append("semantic_body facts (the client surfaced nothing)")
         return judgement
-    for fact, path in sorted(entry.paths_for(projection_key).items()):
+    for fact, path in sorted(paths.items()):
         want = resolve_path(semantic, fact)
+        if path == "/" + TEXT:
+            continue
         if want is _MISSING:
             continue  # the fixture does not state this fact: nothing to hold the client to
         if path is None:

@@ -240,7 +240,7 @@ def judge_response(
     differences = list(surfaced.differences)
     if outcome.output is not None:
         differences.extend(missing_members(entry, projection_key, surfaced.pairs, surfaced.anchor))
-    judged = judge_facts(entry, projection_key, fixture.semantic_body, outcome.output)
+    judged = judge_facts(entry, projection_key, fixture.semantic_body, outcome.output, outcome.stdout or "")
     differences.extend(judged.differences)
     verdict.asserted.extend(judged.asserted)
     verdict.not_asserted.extend(judged.not_asserted)
