@@ -607,7 +607,7 @@ def query_expectation(fixture: Fixture, projection_key: str) -> QueryExpectation
 
 
 def _other_reference_query(fixture: Fixture, projection_key: str) -> QueryExpectation | None:
-    """One wire request per operation: the other reference client's ``expected_query``, less its own spellings."""
+    """One wire request per operation: the other reference client's ``expected_query``, less its own."""
     for other_key in sorted(REFERENCE_PROJECTIONS - {projection_key}):
         other = fixture.typed_projection(other_key)
         if other is None or not other.has_expected_query:
@@ -616,7 +616,9 @@ def _other_reference_query(fixture: Fixture, projection_key: str) -> QueryExpect
         declared = _query_from(fixture, other.expected_query, pointer, f"{other_key}.expected_query")
         own = own_query_parameters(fixture.operation, other_key)
         params = {name: values for name, values in declared.params.items() if name not in own}
-        source = f"{other_key}.expected_query (pinned for {other_key}; the operation's query for every client)"
+        source = (
+            f"{other_key}.expected_query (pinned for {other_key}; the operation's query for every client)"
+        )
         if own & set(declared.params):
             source += f"; {', '.join(sorted(own & set(declared.params)))} declared {other_key}'s own"
         return QueryExpectation(source, params)

@@ -28,18 +28,32 @@ def parse_own_query(document: Any, source: str) -> OwnQuery:
     if document is None:
         return {}
     if not isinstance(document, dict):
-        raise InputError([Problem(source, "", "a mapping of operation id to projections", type(document).__name__)])
+        raise InputError(
+            [Problem(source, "", "a mapping of operation id to projections", type(document).__name__)]
+        )
     problems: list[Problem] = []
     parsed: OwnQuery = {}
     for operation, projections in document.items():
         if not isinstance(projections, dict):
-            problems.append(Problem(source, jsonpointer.join("", str(operation)), "a mapping of projection key to names", repr(projections)[:80]))
+            problems.append(
+                Problem(
+                    source,
+                    jsonpointer.join("", str(operation)),
+                    "a mapping of projection key to names",
+                    repr(projections)[:80],
+                )
+            )
             continue
         parsed[str(operation)] = {}
         for key, names in projections.items():
             if not isinstance(names, list) or not all(isinstance(name, str) and name for name in names):
                 problems.append(
-                    Problem(source, jsonpointer.join("", str(operation), str(key)), "a list of query parameter names", repr(names)[:80])
+                    Problem(
+                        source,
+                        jsonpointer.join("", str(operation), str(key)),
+                        "a list of query parameter names",
+                        repr(names)[:80],
+                    )
                 )
                 continue
             parsed[str(operation)][str(key)] = frozenset(names)

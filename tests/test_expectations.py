@@ -7,6 +7,7 @@ import json
 import pytest
 
 from conformance.avro_codec import encode_blob, make_envelope
+from conformance.checks.query import compare_query
 from conformance.expectations import (
     CANONICAL,
     JudgeSettings,
@@ -16,7 +17,6 @@ from conformance.expectations import (
     query_expectation,
     values_equal,
 )
-from conformance.checks.query import compare_query
 from conformance.fixture_rules import envelope_problems
 from conformance.normalize import NormalizedRequest
 from conformance.problems import InputError
@@ -331,7 +331,7 @@ def test_a_client_without_a_projection_is_held_to_the_canonical_request() -> Non
 
 
 def test_a_query_pinned_for_one_reference_client_is_the_operations_query() -> None:
-    """One wire request per operation: the SDK is held to ``cli.expected_query``; the source names the side."""
+    """One wire request per operation: the SDK is held to ``cli.expected_query``; the source says so."""
     data = minimal(
         cli={"argv": {}, "expected_query": {"page_size": 25, "status": "running"}}, sdk_python={"args": {}}
     )
@@ -347,7 +347,7 @@ def test_a_query_pinned_for_one_reference_client_is_the_operations_query() -> No
 
 
 def test_a_parameter_declared_one_clients_own_spelling_is_not_held_for_the_other() -> None:
-    """``data/client-own-query.yaml``: the CLI's ``wait_new_event`` on workflow.history is its own spelling."""
+    """``data/client-own-query.yaml``: the CLI's ``wait_new_event`` (workflow.history) is its own."""
     data = minimal(cli={"argv": {}, "expected_query": {"wait_new_event": False}}, sdk_python={"args": {}})
     data["operation"] = "workflow.history"
     query = query_expectation(fixture(data), "sdk_python")
@@ -362,7 +362,9 @@ def test_the_same_expected_body_for_both_reference_clients_is_exact_for_the_sdk(
     same = minimal(cli={"argv": {}, "expected_body": body}, sdk_python={"args": {}, "expected_body": body})
     expectation = build_expectation(fixture(same), "sdk_python", SETTINGS)
     assert expectation.body is not None and expectation.body.mode == "exact"
-    other = minimal(cli={"argv": {}, "expected_body": {**body, "x": 1}}, sdk_python={"args": {}, "expected_body": body})
+    other = minimal(
+        cli={"argv": {}, "expected_body": {**body, "x": 1}}, sdk_python={"args": {}, "expected_body": body}
+    )
     expectation = build_expectation(fixture(other), "sdk_python", SETTINGS)
     assert expectation.body is not None and expectation.body.mode == "subset"
 

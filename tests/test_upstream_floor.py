@@ -1,4 +1,4 @@
-"""The upstream assertions are the floor: no fixture × client row where the clients' own tests assert more.
+"""The upstream assertions are the floor: no fixture-and-client row where the clients' own tests assert more.
 
 Runs ``tools/upstream_floor.py`` on the snapshots in ``../shared/upstream``
 (skips, saying so, where they are absent) and checks ``docs/upstream-floor.md``
@@ -17,14 +17,17 @@ from support.harness_run import ROOT
 from support.real_clients import shared_upstream
 
 sys.path.insert(0, str(ROOT / "tools"))
-import upstream_floor  # noqa: E402
+import upstream_floor
 
 
 @pytest.fixture(scope="module")
 def upstream() -> Path:
     found = shared_upstream()
     if found is None:
-        pytest.skip("no upstream snapshots: ../shared/upstream is absent and $DW_CONFORMANCE_SHARED_UPSTREAM is not set")
+        pytest.skip(
+            "no upstream snapshots: ../shared/upstream is absent "
+            "and $DW_CONFORMANCE_SHARED_UPSTREAM is not set"
+        )
     return found
 
 
@@ -39,7 +42,9 @@ def test_every_fixture_and_client_has_a_row_and_upstream_never_asserts_more(upst
 
 def test_the_floor_table_in_the_docs_is_the_scripts_output(upstream: Path) -> None:
     table = upstream_floor.render(upstream_floor.floor_rows(upstream))
-    assert upstream_floor.documented() == table, "docs/upstream-floor.md is stale: run tools/upstream_floor.py --write"
+    assert upstream_floor.documented() == table, (
+        "docs/upstream-floor.md is stale: run tools/upstream_floor.py --write"
+    )
 
 
 def test_the_reader_finds_what_the_sdk_test_of_workflow_list_asserts(upstream: Path) -> None:

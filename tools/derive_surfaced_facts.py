@@ -44,7 +44,14 @@ import yaml
 
 from conformance import jsonpointer
 from conformance.normalize import decoded_copy
-from conformance.response.facts import FactsMap, answer_member, default_facts_map, is_missing, rename_containers, resolve_path
+from conformance.response.facts import (
+    FactsMap,
+    answer_member,
+    default_facts_map,
+    is_missing,
+    rename_containers,
+    resolve_path,
+)
 from conformance.response.surfaced import compare_surfaced
 from conformance.textsafe import json_type
 
@@ -179,7 +186,9 @@ def derive(document: dict[str, Any], existing: FactsMap | None = None) -> dict[s
         if operation in renames:
             entry["containers"] = renames[operation]
         if answers.get(operation):
-            entry["answer"] = {key: sorted(members) for key, members in sorted(answers[operation].items()) if members}
+            entry["answer"] = {
+                key: sorted(members) for key, members in sorted(answers[operation].items()) if members
+            }
         result[operation] = entry
     return result
 
@@ -194,7 +203,9 @@ def _check(document: dict[str, Any], proposal: dict[str, Any]) -> None:
             continue
         if projection is None or entry is None or output is None or case["status"] == "error":
             continue
-        semantic = decoded_copy(json.loads(Path(case["fixture_path"]).read_text(encoding="utf-8"))["semantic_body"])
+        semantic = decoded_copy(
+            json.loads(Path(case["fixture_path"]).read_text(encoding="utf-8"))["semantic_body"]
+        )
         for fact, by_key in entry["facts"].items():
             path = by_key.get(projection)
             if path is None:

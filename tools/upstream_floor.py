@@ -71,7 +71,10 @@ class UpstreamTest:
 def _blocks(text: str, start: re.Pattern[str]) -> list[tuple[str, str]]:
     found = list(start.finditer(text))
     return [
-        (match.group(1), text[match.end() : found[index + 1].start() if index + 1 < len(found) else len(text)])
+        (
+            match.group(1),
+            text[match.end() : found[index + 1].start() if index + 1 < len(found) else len(text)],
+        )
         for index, match in enumerate(found)
     ]
 
@@ -122,7 +125,9 @@ def _cli_items(body: str) -> set[str]:
             items.add("response_body")
         if "assert" in statement and ("['expected_query']" in statement):
             items.add("query")
-        if "assert" in statement and re.search(r"\['expected_body'\](?!\[)|\['request'\]\['body'\](?!\[)", statement):
+        if "assert" in statement and re.search(
+            r"\['expected_body'\](?!\[)|\['request'\]\['body'\](?!\[)", statement
+        ):
             items.add("body")
     return items
 
@@ -135,7 +140,11 @@ def cli_tests(upstream: Path) -> list[UpstreamTest]:
         default = _FIXTURE_NAME.search(helper.group(1) + helper.group(2)) if helper else None
         for name, body in _blocks(text, re.compile(r"public function (test_\w+)\(")):
             named = re.search(r"self::fixture\(\s*'([\w-]+-parity\.json)'", body)
-            fixture = named.group(1) if named else (default.group(1) if default and "self::fixture()" in body else None)
+            fixture = (
+                named.group(1)
+                if named
+                else (default.group(1) if default and "self::fixture()" in body else None)
+            )
             if fixture is None:
                 inline = _FIXTURE_NAME.search(body)
                 fixture = inline.group(1) if inline and "fixtures/control-plane" in body else None
@@ -227,14 +236,21 @@ def floor_rows(upstream: Path) -> list[FloorRow]:
             mine = [test for test in tests if test.fixture == path.name and test.client == client]
             asserted = set().union(*(test.items for test in mine)) if mine else set()
             rows.append(
-                FloorRow(path.name, client, [test.name for test in mine], asserted, harness_items(fixture, projection_key))
+                FloorRow(
+                    path.name,
+                    client,
+                    [test.name for test in mine],
+                    asserted,
+                    harness_items(fixture, projection_key),
+                )
             )
     return rows
 
 
 def render(rows: list[FloorRow]) -> str:
     lines = [
-        "| fixture | client | upstream tests | upstream asserts | the harness asserts them too | upstream asserts more |",
+        "| fixture | client | upstream tests | upstream asserts | the harness asserts them too "
+        "| upstream asserts more |",
         "|---|---|---|---|---|---|",
     ]
     for row in rows:
@@ -249,7 +265,7 @@ def render(rows: list[FloorRow]) -> str:
     tested = sum(bool(row.tests) for row in rows)
     lines += [
         "",
-        f"{len(rows)} fixture × client rows ({tested} with an upstream test), {items} upstream items; "
+        f"{len(rows)} fixture-and-client rows ({tested} with an upstream test), {items} upstream items; "
         f"rows where upstream asserts more than the harness: **{more}**.",
     ]
     return "\n".join(lines)

@@ -69,11 +69,11 @@ __all__ = [
     "FactsJudgement",
     "FactsMap",
     "OperationFacts",
-    "default_facts_map",
     "answer_member",
+    "default_facts_map",
     "judge_facts",
-    "missing_members",
     "load_facts_map",
+    "missing_members",
     "parse_facts_map",
     "rename_containers",
     "resolve_path",
@@ -104,7 +104,9 @@ class OperationFacts:
 
     def paths_for(self, projection_key: str) -> dict[str, str | None]:
         """Fact pointer -> output path, for the facts the map states for ``projection_key``."""
-        return {fact: by_key[projection_key] for fact, by_key in self.facts.items() if projection_key in by_key}
+        return {
+            fact: by_key[projection_key] for fact, by_key in self.facts.items() if projection_key in by_key
+        }
 
     def merged(self, other: OperationFacts) -> OperationFacts:
         facts = {key: dict(value) for key, value in self.facts.items()}
@@ -140,45 +142,83 @@ def _parse_operation(entry: Any, source: str, base: str, problems: list[Problem]
         problems.append(Problem(source, base, "a mapping with facts and/or containers", repr(entry)[:80]))
         return OperationFacts()
     for unknown in sorted(set(entry) - _OPERATION_KEYS, key=str):
-        problems.append(Problem(source, jsonpointer.join(base, str(unknown)), "only facts and containers", "an unknown key"))
+        problems.append(
+            Problem(
+                source, jsonpointer.join(base, str(unknown)), "only facts and containers", "an unknown key"
+            )
+        )
     facts: dict[str, dict[str, str | None]] = {}
     raw_facts = entry.get("facts") or {}
     if not isinstance(raw_facts, dict):
-        problems.append(Problem(source, jsonpointer.join(base, "facts"), "a mapping of fact pointer to clients", repr(raw_facts)[:80]))
+        problems.append(
+            Problem(
+                source,
+                jsonpointer.join(base, "facts"),
+                "a mapping of fact pointer to clients",
+                repr(raw_facts)[:80],
+            )
+        )
         raw_facts = {}
     for fact, by_key in raw_facts.items():
         where = jsonpointer.join(base, "facts", str(fact))
         if not _pointer_ok(fact) or fact == "":
-            problems.append(Problem(source, where, "a JSON pointer into semantic_body (/name)", repr(fact)[:80]))
+            problems.append(
+                Problem(source, where, "a JSON pointer into semantic_body (/name)", repr(fact)[:80])
+            )
             continue
         if not isinstance(by_key, dict) or not by_key:
-            problems.append(Problem(source, where, "a mapping of projection key to an output path or null", repr(by_key)[:80]))
+            problems.append(
+                Problem(
+                    source, where, "a mapping of projection key to an output path or null", repr(by_key)[:80]
+                )
+            )
             continue
         facts[fact] = {}
         for key, path in by_key.items():
             if path is not None and not _pointer_ok(path):
                 problems.append(
-                    Problem(source, jsonpointer.join(where, str(key)), "an output path (/a/*/b) or null", repr(path)[:80])
+                    Problem(
+                        source,
+                        jsonpointer.join(where, str(key)),
+                        "an output path (/a/*/b) or null",
+                        repr(path)[:80],
+                    )
                 )
                 continue
             facts[fact][str(key)] = path
     containers: dict[str, dict[str, str]] = {}
     raw_containers = entry.get("containers") or {}
     if not isinstance(raw_containers, dict):
-        problems.append(Problem(source, jsonpointer.join(base, "containers"), "a mapping of projection key to renames", repr(raw_containers)[:80]))
+        problems.append(
+            Problem(
+                source,
+                jsonpointer.join(base, "containers"),
+                "a mapping of projection key to renames",
+                repr(raw_containers)[:80],
+            )
+        )
         raw_containers = {}
     for key, renames in raw_containers.items():
         where = jsonpointer.join(base, "containers", str(key))
         if not isinstance(renames, dict) or not all(
             _pointer_ok(a) and a and _pointer_ok(b) and b for a, b in renames.items()
         ):
-            problems.append(Problem(source, where, "a mapping of output pointer to answer pointer", repr(renames)[:80]))
+            problems.append(
+                Problem(source, where, "a mapping of output pointer to answer pointer", repr(renames)[:80])
+            )
             continue
         containers[str(key)] = dict(renames)
     answer: dict[str, tuple[str, ...]] = {}
     raw_answer = entry.get("answer") or {}
     if not isinstance(raw_answer, dict):
-        problems.append(Problem(source, jsonpointer.join(base, "answer"), "a mapping of projection key to members", repr(raw_answer)[:80]))
+        problems.append(
+            Problem(
+                source,
+                jsonpointer.join(base, "answer"),
+                "a mapping of projection key to members",
+                repr(raw_answer)[:80],
+            )
+        )
         raw_answer = {}
     for key, members in raw_answer.items():
         where = jsonpointer.join(base, "answer", str(key))
@@ -194,7 +234,9 @@ def parse_facts_map(document: Any, source: str) -> FactsMap:
     if document is None:
         return FactsMap()
     if not isinstance(document, dict):
-        raise InputError([Problem(source, "", "a mapping of operation id to its facts", type(document).__name__)])
+        raise InputError(
+            [Problem(source, "", "a mapping of operation id to its facts", type(document).__name__)]
+        )
     problems: list[Problem] = []
     operations = {
         str(name): _parse_operation(entry, source, jsonpointer.join("", str(name)), problems)
@@ -228,7 +270,7 @@ def resolve_path(document: Any, path: str) -> Any:
 
 
 def _keyed(token: str) -> tuple[str, str | None] | None:
-    """``{name}`` or ``{name|default}``: the member and the key for a null member (``None``: another token)."""
+    """``{name}`` or ``{name|default}``: the member and the key for a null member (else ``None``)."""
     if len(token) > 2 and token.startswith("{") and token.endswith("}"):
         name, _, default = token[1:-1].partition("|")
         return name, default or None
@@ -236,7 +278,7 @@ def _keyed(token: str) -> tuple[str, str | None] | None:
 
 
 def _filter(token: str) -> tuple[str, str, str] | None:
-    """``[name=value]`` / ``[name!=value]`` (``null`` is JSON null): (name, operator, value), else ``None``."""
+    """``[name=value]`` / ``[name!=value]`` (``null``: JSON null): (name, operator, value), else ``None``."""
     if len(token) > 2 and token.startswith("[") and token.endswith("]"):
         inner = token[1:-1]
         operator = "!=" if "!=" in inner else "="
@@ -266,7 +308,9 @@ def _walk(node: Any, tokens: list[str]) -> Any:
             if not isinstance(node, list) or not all(isinstance(item, dict) and key in item for item in node):
                 return _MISSING
             found = {
-                (default if item[key] is None and default else str(item[key])): _walk(item, tokens[index + 1 :])
+                (default if item[key] is None and default else str(item[key])): _walk(
+                    item, tokens[index + 1 :]
+                )
                 for item in node
             }
             return _MISSING if any(value is _MISSING for value in found.values()) else found
@@ -290,9 +334,11 @@ def _walk(node: Any, tokens: list[str]) -> Any:
             if not isinstance(node, list):
                 return _MISSING
             items = [_walk(item, tokens[index + 1 :]) for item in node]
-            return [item for item in items if item is not _MISSING] if all(
-                item is not _MISSING for item in items
-            ) else _MISSING
+            return (
+                [item for item in items if item is not _MISSING]
+                if all(item is not _MISSING for item in items)
+                else _MISSING
+            )
         if isinstance(node, dict) and token in node:
             node = node[token]
         elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
@@ -346,7 +392,11 @@ def _compare_fact(fact: str, path: str, want: Any, got: Any) -> list[Difference]
     pointer = jsonpointer.join("/semantic_body", *jsonpointer.parse(fact))
     where = f"surfaced at /output{path}"
     if got is _MISSING:
-        return [Difference(pointer, "missing", want, None, "failure", f"{where}: the client's output has nothing there")]
+        return [
+            Difference(
+                pointer, "missing", want, None, "failure", f"{where}: the client's output has nothing there"
+            )
+        ]
     if isinstance(want, list) and isinstance(got, list):
         found: list[Difference] = []
         if len(want) != len(got):
@@ -361,17 +411,27 @@ def _compare_fact(fact: str, path: str, want: Any, got: Any) -> list[Difference]
         message = f"{where}: the fixture holds {json_type(want)}, the client surfaced {json_type(got)}"
         return [Difference(pointer, "type_changed", want, got, "failure", message)]
     if want != got:
-        return [Difference(pointer, "changed", want, got, "failure", f"{where}: the client surfaced another value")]
+        return [
+            Difference(
+                pointer, "changed", want, got, "failure", f"{where}: the client surfaced another value"
+            )
+        ]
     return []
 
 
 def _judge_text(fact: str, want: Any, text: str) -> list[Difference]:
     pointer = jsonpointer.join("/semantic_body", *jsonpointer.parse(fact))
     if isinstance(want, bool) or not isinstance(want, str | int):
-        return [Difference(pointer, "type_changed", want, None, "failure", "a ~text fact must be a string or an integer")]
+        return [
+            Difference(
+                pointer, "type_changed", want, None, "failure", "a ~text fact must be a string or an integer"
+            )
+        ]
     if str(want) in text:
         return []
-    return [Difference(pointer, "missing", want, None, "failure", "the client's printed text does not contain it")]
+    return [
+        Difference(pointer, "missing", want, None, "failure", "the client's printed text does not contain it")
+    ]
 
 
 def judge_facts(
@@ -403,7 +463,11 @@ def judge_facts(
         if path is None:
             judgement.not_asserted.append(f"semantic_body{fact} ({projection_key} does not surface it)")
             continue
-        if path.endswith("/" + KEYS) and isinstance(want, list) and all(isinstance(item, str) for item in want):
+        if (
+            path.endswith("/" + KEYS)
+            and isinstance(want, list)
+            and all(isinstance(item, str) for item in want)
+        ):
             want = sorted(want)  # an object's members have no order: its names are compared sorted
         judgement.read_paths.append(path)
         found = _compare_fact(fact, path, want, resolve_path(plain, path))
@@ -419,7 +483,9 @@ def answer_member(there: str, anchor: str) -> str:
     return jsonpointer.from_tokens(tokens[: len(base) + 1])
 
 
-def missing_members(entry: OperationFacts, projection_key: str, pairs: Iterable[tuple[str, str]], anchor: str) -> list[Difference]:
+def missing_members(
+    entry: OperationFacts, projection_key: str, pairs: Iterable[tuple[str, str]], anchor: str
+) -> list[Difference]:
     """A ``missing`` failure for every answer member the map says this client surfaces and it did not."""
     compared = {answer_member(there, anchor) for _where, there in pairs}
     return [
@@ -458,7 +524,7 @@ def _covered(pointer: str, patterns: Iterable[str]) -> bool:
         if wanted and wanted[-1] in (COUNT, KEYS):
             wanted = [*wanted[:-1], WILDCARD]
         if len(wanted) == len(tokens) and all(
-            w == t or w == WILDCARD or _keyed(w) is not None or _picked(w) is not None
+            w in (t, WILDCARD) or _keyed(w) is not None or _picked(w) is not None
             for w, t in zip(wanted, tokens, strict=True)
         ):
             return True

@@ -291,7 +291,8 @@ def _list_unmapped(
         shown = ", ".join(unmapped[:UNMAPPED_SHOWN])
         more = f" and {len(unmapped) - UNMAPPED_SHOWN} more" if len(unmapped) > UNMAPPED_SHOWN else ""
         verdict.not_asserted.append(
-            f"{len(unmapped)} surfaced value(s) that map to nothing in the answer or semantic_body: {shown}{more}"
+            f"{len(unmapped)} surfaced value(s) that map to nothing in the answer or semantic_body: "
+            f"{shown}{more}"
         )
 
 

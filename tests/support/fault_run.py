@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from support.harness_run import run_command
-from support.planted_faults import SDK_TESTS, Fault, plant
+from support.planted_faults import Fault, plant
 from support.real_clients import (
     _locked,
     _pip,
@@ -43,7 +43,14 @@ from support.real_clients import (
     writable_copy,
 )
 
-__all__ = ["FaultVerdict", "harness_verdict", "phpunit_passes", "planted_cli", "planted_sdk", "sdk_fault_base"]
+__all__ = [
+    "FaultVerdict",
+    "harness_verdict",
+    "phpunit_passes",
+    "planted_cli",
+    "planted_sdk",
+    "sdk_fault_base",
+]
 
 UPSTREAM_TIMEOUT = 300.0
 TESTS_AUTOLOAD = """
@@ -90,7 +97,10 @@ def sdk_fault_base() -> Path:
         writable_copy(checkout, copy, ".git", "build", "*.egg-info", "__pycache__", "docs")
         made = subprocess.run(
             [sys.executable, "-m", "venv", "--without-pip", str(venv)],
-            capture_output=True, text=True, timeout=120, check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
         if made.returncode != 0:
             unavailable(f"cannot create a virtualenv at {venv}: {made.stderr.strip()[-300:]}")
@@ -124,7 +134,10 @@ def planted_sdk(scratch: Path, base: Path, fault: Fault | None) -> tuple[Path, P
     venv = scratch / name / "venv"
     made = subprocess.run(
         [sys.executable, "-m", "venv", "--without-pip", str(venv)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert made.returncode == 0, made.stderr
     (_site_packages(venv) / "planted-fault.pth").write_text(
@@ -133,14 +146,18 @@ def planted_sdk(scratch: Path, base: Path, fault: Fault | None) -> tuple[Path, P
     return venv / "bin" / "python", checkout
 
 
-def sdk_upstream_passes(python: Path, checkout: Path, expression: str) -> bool:
-    """Whether the SDK's own ``tests/test_client.py -k expression`` passes in ``checkout``."""
+def sdk_upstream_passes(python: Path, checkout: Path, test: tuple[str, str]) -> bool:
+    """Whether the SDK's own test (file, ``-k`` expression) passes in ``checkout``."""
     result = subprocess.run(
-        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", SDK_TESTS, "-k", expression],
-        cwd=checkout, capture_output=True, text=True, timeout=UPSTREAM_TIMEOUT, check=False,
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", test[0], "-k", test[1]],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        timeout=UPSTREAM_TIMEOUT,
+        check=False,
     )
     if result.returncode not in (0, 1):
-        raise AssertionError(f"pytest could not run {expression!r}: {result.stdout[-800:]}{result.stderr[-800:]}")
+        raise AssertionError(f"pytest could not run {test}: {result.stdout[-800:]}{result.stderr[-800:]}")
     return result.returncode == 0
 
 
@@ -167,7 +184,11 @@ def phpunit_passes(checkout: Path, test: tuple[str, str]) -> bool:
         unavailable("Debian's phpunit is not installed (apt-get install phpunit)")
     result = subprocess.run(
         [phpunit, "--filter", test[1], test[0]],
-        cwd=checkout, capture_output=True, text=True, timeout=UPSTREAM_TIMEOUT, check=False,
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        timeout=UPSTREAM_TIMEOUT,
+        check=False,
     )
     if result.returncode not in (0, 1, 2) or "No tests executed" in result.stdout:
         raise AssertionError(f"phpunit could not run {test}: {result.stdout[-800:]}{result.stderr[-800:]}")
@@ -180,7 +201,14 @@ def harness_verdict(report_dir: Path, corpus: Path, adapter: str, subject: str) 
     scenario = subject.endswith(".scenario.yaml")
     selector = subject.removesuffix(".scenario.yaml").removesuffix(".json")
     completed = run_command(
-        report_dir, "--fixtures", str(corpus), "--adapter", adapter, "-k", selector, scenarios=scenario,
+        report_dir,
+        "--fixtures",
+        str(corpus),
+        "--adapter",
+        adapter,
+        "-k",
+        selector,
+        scenarios=scenario,
     )
     document = completed.document
     assert document is not None, completed.stderr[-2000:]
