@@ -134,6 +134,7 @@ __all__ = [
     "QueryPart",
     "QueryValue",
     "body_expectation",
+    "body_shared_with",
     "build_expectation",
     "header_expectations",
     "pinned_body",
@@ -625,11 +626,16 @@ def _other_reference_query(fixture: Fixture, projection_key: str) -> QueryExpect
     return None
 
 
-def _same_body_pinned_for_both(fixture: Fixture, projection: Projection) -> bool:
-    """Whether the other reference projection pins, exactly, the same ``expected_body`` as ``projection``."""
-    if not projection.has_expected_body:
-        return False
-    for other_key in REFERENCE_PROJECTIONS - {projection.key}:
+def body_shared_with(fixture: Fixture, projection_key: str) -> str | None:
+    """The other reference projection that pins, exactly, the same ``expected_body`` (else ``None``).
+
+    Such a body is the operation's one body (one wire request per operation): exact for both clients,
+    and the self-test's body mutants edit it on both projections.
+    """
+    projection = fixture.typed_projection(projection_key)
+    if projection_key not in REFERENCE_PROJECTIONS or projection is None or not projection.has_expected_body:
+        return None
+    for other_key in sorted(REFERENCE_PROJECTIONS - {projection_key}):
         other = fixture.typed_projection(other_key)
         if (
             other is not None
@@ -638,15 +644,15 @@ def _same_body_pinned_for_both(fixture: Fixture, projection: Projection) -> bool
             and _DEFAULT_BODY_MODE.get(other_key) == "exact"
             and other.expected_body == projection.expected_body
         ):
-            return True
-    return False
+            return other_key
+    return None
 
 
 def _body_mode(fixture: Fixture, projection: Projection) -> BodyMode:
     projection_key = projection.key
     declared = projection.body_match
     if declared is None:
-        if projection_key in REFERENCE_PROJECTIONS and _same_body_pinned_for_both(fixture, projection):
+        if body_shared_with(fixture, projection_key) is not None:
             return "exact"  # one wire request per operation: the body both reference clients are held to
         return _DEFAULT_BODY_MODE.get(projection_key, "exact")
     if declared not in ("exact", "subset"):
