@@ -210,7 +210,13 @@ def test_the_two_faults_of_issue_21_fail_nonconforming_at_a_pointer_naming_the_f
     dropped, no_page_size = by_id["sdk-list-drops-last"], by_id["sdk-list-no-page-size"]
     assert dropped.status == "fail" and "/semantic_body/workflow_ids" in dropped.pointers, dropped
     assert no_page_size.status == "fail" and "/query/page_size" in no_page_size.pointers, no_page_size
-    assert dropped.exit_code == 1 and no_page_size.exit_code == 1  # level nonconforming
+    assert (dropped.level, no_page_size.level) == ("nonconforming", "nonconforming")
+    assert dropped.exit_code == 1 and no_page_size.exit_code == 1
+    # the verdict says which side the rule came from
+    assert any(
+        line.startswith("/query/page_size:") and "cli.expected_query (pinned for cli" in line
+        for line in no_page_size.messages
+    ), no_page_size.messages
 
 
 def test_the_kill_table_in_the_docs_is_the_run(

@@ -74,6 +74,9 @@ class FaultVerdict:
     status: str
     exit_code: int
     pointers: tuple[str, ...]
+    #: The run's conformance level, and every difference's message (kept out of the kill table).
+    level: str = ""
+    messages: tuple[str, ...] = ()
 
     @property
     def killed(self) -> bool:
@@ -218,4 +221,8 @@ def harness_verdict(report_dir: Path, corpus: Path, adapter: str, subject: str) 
     pointers = tuple(sorted({item["pointer"] for item in case["differences"]}))
     response = case.get("response") or {}
     pointers += tuple(sorted({item["pointer"] for item in response.get("differences", [])} - set(pointers)))
-    return FaultVerdict(case["status"], completed.code, pointers)
+    messages = tuple(
+        f"{item['pointer']}: {item.get('message', '')}"
+        for item in [*case["differences"], *response.get("differences", [])]
+    )
+    return FaultVerdict(case["status"], completed.code, pointers, document["conformance"]["level"], messages)
