@@ -252,7 +252,7 @@ def test_the_har_of_a_walk_holds_every_page(real_run: Completed) -> None:
     assert [entry["response"]["status"] for entry in pages] == [200, 200, 200]
 
 
-# ------------------------------------------------------------------------------------ surfaced facts (issue 21)
+# ------------------------------------------------------------------------------ surfaced facts (issue 21)
 def test_each_client_is_held_to_the_list_facts_where_it_surfaces_them(real_run: Completed) -> None:
     """The SDK's ``executions`` and ``dw``'s ``workflows`` are both compared with ``workflow_ids``."""
     document = real_run.document
