@@ -43,7 +43,7 @@ from conformance.problems import InputError, Problem
 from conformance.proxy.profile import ServerProfile, load_profile
 from conformance.proxy.recorder import DEFAULT_MAX_BODY_BYTES
 from conformance.response.cli_schemas import CliOutputSchemas, load_cli_output_schemas
-from conformance.response.facts import FactsMap, load_facts_map
+from conformance.response.facts_map import FactsMap, load_facts_map
 from conformance.result import ImplementationInfo
 from conformance.scenarios.load import load_scenarios, shipped_scenarios_dir
 from conformance.scenarios.model import Scenario

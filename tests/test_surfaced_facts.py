@@ -17,16 +17,13 @@ import pytest
 from conformance.adapters.base import ClientOutcome
 from conformance.capture import CapturedExchange
 from conformance.problems import InputError
-from conformance.response.facts import (
+from conformance.response.facts import judge_facts, rename_containers, resolve_path, unmapped_paths
+from conformance.response.facts_map import (
     FactsMap,
     OperationFacts,
     default_facts_map,
-    judge_facts,
     load_facts_map,
     parse_facts_map,
-    rename_containers,
-    resolve_path,
-    unmapped_paths,
 )
 from conformance.response.verdict import judge_response
 from support.judging import exchange, fixture, minimal

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.response.facts import FactsMap
+from conformance.response.facts_map import FactsMap
 from support.harness_run import ROOT
 from support.real_clients import shared_upstream
 

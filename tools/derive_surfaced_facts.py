@@ -45,13 +45,12 @@ import yaml
 from conformance import jsonpointer
 from conformance.normalize import decoded_copy
 from conformance.response.facts import (
-    FactsMap,
     answer_member,
-    default_facts_map,
     is_missing,
     rename_containers,
     resolve_path,
 )
+from conformance.response.facts_map import FactsMap, default_facts_map
 from conformance.response.surfaced import compare_surfaced
 from conformance.textsafe import json_type
 

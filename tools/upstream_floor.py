@@ -48,7 +48,7 @@ from typing import Any
 from conformance.expectations import JudgeSettings, build_expectation
 from conformance.fixture import Fixture
 from conformance.normalize import decoded_copy
-from conformance.response.facts import default_facts_map
+from conformance.response.facts_map import default_facts_map
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "upstream-floor.md"

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from conformance import jsonpointer
-from conformance.response.facts import OperationFacts
+from conformance.response.facts_map import OperationFacts
 from conformance.response.surfaced import compare_surfaced
 from conformance.response.verdict import CLI_PROJECTION, ResponseVerdict, judge_response
 from conformance.textsafe import json_type

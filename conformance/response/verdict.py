@@ -58,13 +58,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from conformance.findings import Difference
-from conformance.response.facts import (
-    OperationFacts,
-    judge_facts,
-    missing_members,
-    rename_containers,
-    unmapped_paths,
-)
+from conformance.response.facts import judge_facts, missing_members, rename_containers, unmapped_paths
+from conformance.response.facts_map import OperationFacts
 from conformance.response.invented import invented_values
 from conformance.response.surfaced import compare_surfaced
 
