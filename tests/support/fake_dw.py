@@ -128,6 +128,8 @@ COMMANDS = {
     },
     "namespace:set-storage-driver": {
         "method": "PUT", "path": "/namespaces/{name}/external-storage", "worker": False, "contract": False,
+        # Like the real dw, print the namespace the command is about (its resource context) as `namespace`.
+        "resource_namespace": "name",
         "positionals": [("name", "path", None), ("driver", "body", "driver")],
         "options": {
             "--disable": ("flag", "enabled", "bool-off"),
@@ -434,6 +436,10 @@ def main(argv: list[str]) -> int:
     if defect == "leak-token":
         print(f"debug: token={token} Authorization: Bearer {token}", file=sys.stderr)
         document = {**document, "debug_token": token} if isinstance(document, dict) else document
+    resource = spec.get("resource_namespace")
+    if resource and isinstance(document, dict) and "namespace" not in document:
+        names = [positional[0] for positional in spec["positionals"]]
+        document = {**document, "namespace": split_argv(arguments)[0][names.index(resource)]}
     if as_json:
         print(json.dumps(document, indent=2))
     else:
