@@ -16,8 +16,8 @@
 
 A fault is *killed by the harness* when its subject's case (the fixture or
 scenario it must fail) ends ``fail`` or ``error`` in ``result.json``; the
-exit code is recorded beside it (scenarios are provisional, so a killed
-scenario fault may still exit 0). A fault is *killed by the upstream tests*
+exit code is recorded beside it (a scenario gates like a fixture, so a
+killed scenario fault exits 1 unless its scenario is ``provisional``). A fault is *killed by the upstream tests*
 when the client's own test for that subject fails with the fault and passes
 without it.
 """
