@@ -17,9 +17,9 @@
 A fault is *killed by the harness* when its subject's case (the fixture or
 scenario it must fail) ends ``fail`` or ``error`` in ``result.json``; the
 exit code is recorded beside it (a scenario gates like a fixture, so a
-killed scenario fault exits 1 unless its scenario is ``provisional``). A fault is *killed by the upstream tests*
-when the client's own test for that subject fails with the fault and passes
-without it.
+killed scenario fault exits 1 unless its scenario is ``provisional``). A
+fault is *killed by the upstream tests* when the client's own test for that
+subject fails with the fault and passes without it.
 """
 
 from __future__ import annotations
@@ -199,10 +199,18 @@ def phpunit_passes(checkout: Path, test: tuple[str, str]) -> bool:
 
 
 # ------------------------------------------------------------------ the harness
-def harness_verdict(report_dir: Path, corpus: Path, adapter: str, subject: str) -> FaultVerdict:
-    """Run the harness on ``subject`` alone with ``adapter``; the subject case's status and pointers."""
+def harness_verdict(
+    report_dir: Path, corpus: Path, adapter: str, subject: str, policy: Path | None = None
+) -> FaultVerdict:
+    """Run the harness on ``subject`` alone with ``adapter``; the subject case's status and pointers.
+
+    ``policy`` is passed with ``--policy``: the SDK's faults run under the SDK
+    repository's recipe policy (``docs/recipes/sdk-python-policy.yaml``), as
+    that repository's gate does, so the retry behaviour it declares is held.
+    """
     scenario = subject.endswith(".scenario.yaml")
     selector = subject.removesuffix(".scenario.yaml").removesuffix(".json")
+    extra = ("--policy", str(policy)) if policy is not None else ()
     completed = run_command(
         report_dir,
         "--fixtures",
@@ -211,6 +219,7 @@ def harness_verdict(report_dir: Path, corpus: Path, adapter: str, subject: str) 
         adapter,
         "-k",
         selector,
+        *extra,
         scenarios=scenario,
     )
     document = completed.document

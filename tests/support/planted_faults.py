@@ -51,9 +51,6 @@ class Fault:
     upstream: str | tuple[str, str] | None
     what: str
     after: str | None = None
-    #: Why the harness cannot kill this fault without failing the unmutated clients too: the shared
-    #: contract does not pin the behaviour (shown in the kill table; ``None``: no such gap).
-    gap: str | None = None
 
     @property
     def upstream_test(self) -> tuple[str, str] | None:
@@ -93,9 +90,8 @@ def _sdk(
     *,
     after: str | None = None,
     file: str = SDK_CLIENT,
-    gap: str | None = None,
 ) -> Fault:
-    return Fault(id, "sdk", kind, file, old, new, subject, upstream, what, after, gap)
+    return Fault(id, "sdk", kind, file, old, new, subject, upstream, what, after)
 
 
 def _cli(
@@ -109,17 +105,10 @@ def _cli(
     new: str,
     *,
     after: str | None = None,
-    gap: str | None = None,
 ) -> Fault:
-    return Fault(id, "cli", kind, f"src/{file}", old, new, subject, upstream, what, after, gap)
+    return Fault(id, "cli", kind, f"src/{file}", old, new, subject, upstream, what, after)
 
 
-#: The gaps: behaviour the SDK's own unit tests pin but the shared contract (the scenarios) does not.
-_ERROR_TYPE_GAP = (
-    "the scenario pins that the client reports an error; which exception class the SDK raises is "
-    "language-specific and no language-neutral error category is pinned yet (scenario categories)"
-)
-_RETRY_GAP = "retrying is not part of the shared contract (an open question: dw never retries)"
 _CLI_CLIENT_TESTS = ("tests/Support/ServerClientTest.php", "test_")
 
 
@@ -401,7 +390,6 @@ FAULTS: tuple[Fault, ...] = (
         "if status == 401:",
         "if status == 4010:",
         file=SDK_ERRORS,
-        gap=_ERROR_TYPE_GAP,
     ),
     _sdk(
         "sdk-404-not-found-generic",
@@ -412,7 +400,6 @@ FAULTS: tuple[Fault, ...] = (
         'if reason in ("instance_not_found", "workflow_not_found") or "workflow" in context.lower():',
         "if False:",
         file=SDK_ERRORS,
-        gap=_ERROR_TYPE_GAP,
     ),
     _sdk(
         "sdk-422-errors-dropped",
@@ -423,7 +410,6 @@ FAULTS: tuple[Fault, ...] = (
         "raise InvalidArgument(message, errors)",
         "raise InvalidArgument(message, {})",
         file=SDK_ERRORS,
-        gap=_ERROR_TYPE_GAP,
     ),
     _sdk(
         "sdk-no-retries",
@@ -434,7 +420,6 @@ FAULTS: tuple[Fault, ...] = (
         "max_attempts: int = 3",
         "max_attempts: int = 1",
         file=SDK_RETRY,
-        gap=_RETRY_GAP,
     ),
     _sdk(
         "sdk-429-not-retried",
@@ -445,7 +430,6 @@ FAULTS: tuple[Fault, ...] = (
         "exc.response.status_code >= 500 or exc.response.status_code == 429",
         "exc.response.status_code >= 500",
         file=SDK_RETRY,
-        gap=_RETRY_GAP,
     ),
     # ---------------------------------------------------------------- the dw CLI
     _cli(
