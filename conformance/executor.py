@@ -339,12 +339,16 @@ class CaseExecutor:
             api_prefix=self.inputs.profile.api_prefix,
             profile=self.inputs.profile,
             policy=self.inputs.scenario_policy,
+            projection_key=plan.slot.adapter.projection_key,
         )
         run.scenario_verdict = verdict
         record.scenario = verdict
         record.differences = verdict.failures
         record.diagnostic_diff = [item for item in verdict.differences if not item.is_failure]
-        record.not_asserted = scenario_not_asserted(plan.scenario, plan.slot.adapter.projection_key)
+        record.not_asserted = [
+            *scenario_not_asserted(plan.scenario, plan.slot.adapter.projection_key),
+            *verdict.notes,
+        ]
         record.response = ResponseVerdict("not_asserted", not_asserted=[SCENARIO_RESPONSE_NOTE])
         lines = [f"scenario {plan.scenario.name}: {verdict.status}", *verdict.sequence_diff()]
         record.rendered = "\n".join(run.stabilizer.text(line) if run.stabilizer else line for line in lines)
@@ -417,6 +421,7 @@ class CaseExecutor:
             cli_schemas=self.inputs.cli_schemas,
             policy=self.inputs.policy,
             namespace=self.inputs.settings.namespace,
+            facts=self.inputs.facts.for_operation(fixture.operation),
         )
 
 

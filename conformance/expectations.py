@@ -22,9 +22,16 @@ compared as percent-decoded segments (see :mod:`conformance.normalize`).
 ``request.query``, else ``cli.expected_query``, else the first other
 projection's. A projection that is absent from the fixture, or is not one of
 the two reference projections (``cli``, ``sdk_python``) and states no query,
-is held to the canonical query. The reference projections are not: their
-repositories' own tests never hold the SDK to ``cli.expected_query`` (the
-CLI's explicit ``wait_new_event=false`` is its own spelling of the default).
+is held to the canonical query. A reference projection that states no query
+is held to the other reference projection's ``expected_query``: **one wire
+request per operation** (a query pinned for one client is the operation's,
+so an SDK that drops ``page_size`` fails at ``/query/page_size``). The
+difference's message names the side the rule came from
+(``from cli.expected_query (pinned for cli; ...)``). Parameters that a
+projection pins as its own spelling are declared in
+``data/client-own-query.yaml`` (:mod:`conformance.own_query`) and are left
+out for the other clients (the CLI's explicit ``wait_new_event=false`` is
+its own spelling of the server's default).
 Typed values match their wire strings: an integer matches its
 decimal form, a boolean matches ``true``/``1`` or ``false``/``0``, a string
 matches itself, a list means the parameter repeated once per item, in order.
@@ -48,7 +55,10 @@ against how each reference client's own tests read the same keys):
    parity tests compare it whole).
 3. The projection's ``expected_body``: exact for ``cli``, subset for
    ``sdk_python`` (every listed top-level key must be present and deep-equal;
-   values below a listed key are compared exactly). Any projection may say
+   values below a listed key are compared exactly), except that an
+   ``sdk_python.expected_body`` equal to ``cli.expected_body`` is the
+   operation's one body and is exact for the SDK too (one wire request per
+   operation; the SDK's own tests compare those bodies whole). Any projection may say
    ``"body_match": "exact" | "subset"``; future projections without it are
    exact, the safer default for a new client.
 4. The projection's ``payload_envelope`` (``field``, ``codec``, ``decoded``)
@@ -104,6 +114,7 @@ from conformance.avro_codec import AVRO_CODEC
 from conformance.fixture import ENVELOPE_SUFFIX, Fixture, Projection, parse_projection
 from conformance.fixture_rules import envelope_agreement, payload_envelope_agreement
 from conformance.normalize import decode_envelopes, split_path
+from conformance.own_query import own_query_parameters
 from conformance.problems import InputError, Problem
 
 __all__ = [
@@ -123,6 +134,7 @@ __all__ = [
     "QueryPart",
     "QueryValue",
     "body_expectation",
+    "body_shared_with",
     "build_expectation",
     "header_expectations",
     "pinned_body",
@@ -588,18 +600,60 @@ def query_expectation(fixture: Fixture, projection_key: str) -> QueryExpectation
     if fixture.request_query is not None:
         return _query_from(fixture, fixture.request_query, "/request/query", "request.query")
     if projection_key in REFERENCE_PROJECTIONS:
-        # The reference clients' own test suites never hold them to the other one's query.
-        return None
+        return _other_reference_query(fixture, projection_key)
     canonical = query_expectation(fixture, CANONICAL)
     if canonical is None:
         return None
     return QueryExpectation(f"canonical: {canonical.source}", canonical.params)
 
 
+def _other_reference_query(fixture: Fixture, projection_key: str) -> QueryExpectation | None:
+    """One wire request per operation: the other reference client's ``expected_query``, less its own."""
+    for other_key in sorted(REFERENCE_PROJECTIONS - {projection_key}):
+        other = fixture.typed_projection(other_key)
+        if other is None or not other.has_expected_query:
+            continue
+        pointer = jsonpointer.join("", other_key, "expected_query")
+        declared = _query_from(fixture, other.expected_query, pointer, f"{other_key}.expected_query")
+        own = own_query_parameters(fixture.operation, other_key)
+        params = {name: values for name, values in declared.params.items() if name not in own}
+        source = (
+            f"{other_key}.expected_query (pinned for {other_key}; the operation's query for every client)"
+        )
+        if own & set(declared.params):
+            source += f"; {', '.join(sorted(own & set(declared.params)))} declared {other_key}'s own"
+        return QueryExpectation(source, params)
+    return None
+
+
+def body_shared_with(fixture: Fixture, projection_key: str) -> str | None:
+    """The other reference projection that pins, exactly, the same ``expected_body`` (else ``None``).
+
+    Such a body is the operation's one body (one wire request per operation): exact for both clients,
+    and the self-test's body mutants edit it on both projections.
+    """
+    projection = fixture.typed_projection(projection_key)
+    if projection_key not in REFERENCE_PROJECTIONS or projection is None or not projection.has_expected_body:
+        return None
+    for other_key in sorted(REFERENCE_PROJECTIONS - {projection_key}):
+        other = fixture.typed_projection(other_key)
+        if (
+            other is not None
+            and other.has_expected_body
+            and other.body_match in (None, "exact")
+            and _DEFAULT_BODY_MODE.get(other_key) == "exact"
+            and other.expected_body == projection.expected_body
+        ):
+            return other_key
+    return None
+
+
 def _body_mode(fixture: Fixture, projection: Projection) -> BodyMode:
     projection_key = projection.key
     declared = projection.body_match
     if declared is None:
+        if body_shared_with(fixture, projection_key) is not None:
+            return "exact"  # one wire request per operation: the body both reference clients are held to
         return _DEFAULT_BODY_MODE.get(projection_key, "exact")
     if declared not in ("exact", "subset"):
         raise InputError(

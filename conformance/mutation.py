@@ -68,8 +68,10 @@ from conformance.checks.values import diff_values, is_under
 from conformance.expectations import (
     CANONICAL,
     ENVELOPE_SUFFIX,
+    REFERENCE_PROJECTIONS,
     Expectation,
     JudgeSettings,
+    body_shared_with,
     build_expectation,
 )
 from conformance.fixture import Fixture
@@ -288,7 +290,10 @@ class _Site:
 
 
 def _projections_for(fixture: Fixture, projection_key: str) -> list[str]:
-    return list(fixture.projection_keys) if projection_key == CANONICAL else [projection_key]
+    if projection_key == CANONICAL:
+        return list(fixture.projection_keys)
+    shared = body_shared_with(fixture, projection_key)  # one body for both reference clients: edit both
+    return [projection_key] if shared is None else [projection_key, shared]
 
 
 def _body_sites(fixture: Fixture, projection_key: str) -> list[_Site]:
@@ -379,9 +384,10 @@ def _edit_query(
     fixture: Fixture, projection_key: str, name: str, edit: Edit
 ) -> tuple[dict[str, Any], list[str]]:
     data = copy.deepcopy(fixture.data)
-    sites = [("request", "query")] + [
-        (key, "expected_query") for key in _projections_for(fixture, projection_key)
-    ]
+    keys = _projections_for(fixture, projection_key)
+    if projection_key in REFERENCE_PROJECTIONS:  # its query may be the other reference client's
+        keys += sorted(REFERENCE_PROJECTIONS - {projection_key} - set(keys))
+    sites = [("request", "query")] + [(key, "expected_query") for key in keys]
     edited: list[str] = []
     for tokens in sites:
         if not _has(data, tokens):

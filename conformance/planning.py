@@ -45,6 +45,7 @@ from conformance.problems import InputError, Problem
 from conformance.proxy.profile import ServerProfile, load_profile
 from conformance.proxy.recorder import DEFAULT_MAX_BODY_BYTES
 from conformance.response.cli_schemas import CliOutputSchemas, load_cli_output_schemas
+from conformance.response.facts_map import FactsMap, load_facts_map
 from conformance.result import ImplementationInfo
 from conformance.scenarios.load import load_scenarios, shipped_scenarios_dir
 from conformance.scenarios.model import Scenario
@@ -88,6 +89,8 @@ class RunSettings:
     profile_path: Path | None = None
     policy_path: Path | None = None
     operations_path: Path | None = None
+    #: A YAML file extending the surfaced-facts map (``--surfaced-facts``, :mod:`conformance.response.facts`).
+    surfaced_facts_path: Path | None = None
     namespace: str = DEFAULT_NAMESPACE
     token: str = DEFAULT_TOKEN
     report_dir: Path = Path("reports")
@@ -201,6 +204,8 @@ class RunInputs:
     #: Every scenario loaded (applicable or not) and the ``scenario_differences`` of the policy file.
     scenarios: list[Scenario] = field(default_factory=list)
     scenario_policy: ScenarioPolicy | None = None
+    #: Where each client surfaces each fact of ``semantic_body`` (:mod:`conformance.response.facts`).
+    facts: FactsMap = field(default_factory=FactsMap)
 
     @property
     def scenarios_not_applicable(self) -> list[Scenario]:
@@ -224,6 +229,7 @@ def load_run(settings: RunSettings, *, notify: Callable[[str], None] | None = No
         policy = load_policy(settings.policy_path) if settings.policy_path else None
         scenario_policy = load_scenario_policy(settings.policy_path) if settings.policy_path else None
         tables = load_tables(settings.operations_path)
+        facts = load_facts_map(settings.surfaced_facts_path)
         cli_schemas = (
             load_cli_output_schemas(settings.cli_output_schemas)
             if settings.cli_output_schemas is not None
@@ -277,6 +283,7 @@ def load_run(settings: RunSettings, *, notify: Callable[[str], None] | None = No
         plans,
         scenarios=scenarios,
         scenario_policy=scenario_policy,
+        facts=facts,
     )
 
 

@@ -180,15 +180,16 @@ def parse_policy(document: Any, file: str) -> Policy:
     base = ""
     items = document
     if isinstance(document, dict):
-        # scenario_differences is read by conformance.scenarios.policy (load_scenario_policy)
-        unknown = [key for key in document if key not in ("deliberate_differences", "scenario_differences")]
+        # scenario_differences and declared_retries are read by conformance.scenarios.policy
+        sections = ("deliberate_differences", "scenario_differences", "declared_retries")
+        unknown = [key for key in document if key not in sections]
         if unknown:
             raise InputError(
                 [
                     Problem(
                         file,
                         jsonpointer.join("", str(unknown[0])),
-                        "only deliberate_differences and scenario_differences",
+                        "only deliberate_differences, scenario_differences and declared_retries",
                         f"{unknown[0]!r}",
                     )
                 ]

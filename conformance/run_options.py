@@ -112,6 +112,12 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
         "operations", "operations", "YAML extending the operation tables", {"type": Path, "metavar": "FILE"}
     ),
     RunOption(
+        "surfaced-facts",
+        "surfaced_facts",
+        "YAML extending the map of where each client surfaces each fact (docs/surfaced-facts.md)",
+        {"type": Path, "metavar": "FILE"},
+    ),
+    RunOption(
         "namespace",
         "namespace",
         "namespace the clients use (default: default)",
@@ -220,6 +226,7 @@ def settings_from(value: Callable[[str], Any], report_dir: Path, **overrides: An
         profile_path=value("server_profile"),
         policy_path=value("policy"),
         operations_path=value("operations"),
+        surfaced_facts_path=value("surfaced_facts"),
         namespace=value("namespace") or DEFAULT_NAMESPACE,
         token=value("token") or DEFAULT_TOKEN,
         report_dir=report_dir,

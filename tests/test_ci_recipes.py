@@ -46,6 +46,7 @@ from conformance.gating import RunGates, case_gate
 from conformance.known_failures import PLACEHOLDER_PREFIX, load_known_failures
 from conformance.policy import load_policy
 from conformance.reporting.common import TIMES
+from conformance.scenarios.policy import load_scenario_policy
 from support import real_clients
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -348,6 +349,13 @@ def test_the_starter_policy_declares_only_the_sdk_poll_fields() -> None:
         assert "poll_request_id" in entry.reason and "timeout_seconds" in entry.reason
     run = " ".join(_step(_jobs()["sdk"], "Conformance: run")["run"].split())
     assert f"--policy {POLICY_IN_REPOSITORY}" in run
+
+
+def test_the_starter_policy_declares_the_sdks_own_retries_and_nothing_for_other_clients() -> None:
+    """The SDK's TransportRetryPolicy: 429 and 5xx, 3 attempts in all (its test_retry_policy.py)."""
+    (declared,) = load_scenario_policy(STARTER_POLICY).retries
+    assert (declared.projection, declared.retries, declared.max_attempts) == ("sdk_python", ("429", "5xx"), 3)
+    assert "dropped" not in declared.retries  # SDK 2.12.0 retries a dropped connection, HEAD does not
 
 
 # ------------------------------------------------------------------ hermetic: exit codes with a fake dw

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from conformance.avro_codec import encode_blob, make_envelope
+from conformance.checks.query import compare_query
 from conformance.expectations import (
     CANONICAL,
     JudgeSettings,
@@ -17,6 +18,7 @@ from conformance.expectations import (
     values_equal,
 )
 from conformance.fixture_rules import envelope_problems
+from conformance.normalize import NormalizedRequest
 from conformance.problems import InputError
 from support.judging import SETTINGS, TOKEN, fixture, minimal, shipped
 
@@ -328,14 +330,43 @@ def test_a_client_without_a_projection_is_held_to_the_canonical_request() -> Non
     assert not any(entry.startswith(("body", "query")) for entry in expectation.not_asserted)
 
 
-def test_a_reference_client_is_not_held_to_the_other_ones_query() -> None:
-    """The SDK's own tests never hold it to ``cli.expected_query`` (e.g. the CLI's ``wait_new_event``)."""
-    data = minimal(cli={"argv": {}, "expected_query": {"wait_new_event": False}}, sdk_python={"args": {}})
-    assert query_expectation(fixture(data), "sdk_python") is None
-    assert (
-        "query (no request.query or expected_query)"
-        in build_expectation(fixture(data), "sdk_python", SETTINGS).not_asserted
+def test_a_query_pinned_for_one_reference_client_is_the_operations_query() -> None:
+    """One wire request per operation: the SDK is held to ``cli.expected_query``; the source says so."""
+    data = minimal(
+        cli={"argv": {}, "expected_query": {"page_size": 25, "status": "running"}}, sdk_python={"args": {}}
     )
+    query = query_expectation(fixture(data), "sdk_python")
+    assert query is not None and set(query.params) == {"page_size", "status"}
+    assert query.source.startswith("cli.expected_query (pinned for cli")
+    request = NormalizedRequest("GET", "/workflows", ["workflows"], {"status": ["running"]}, {}, None, False)
+    missing = compare_query(query, request)
+    assert [(item.pointer, item.kind, item.severity) for item in missing] == [
+        ("/query/page_size", "missing", "failure")
+    ]
+    assert "pinned for cli" in missing[0].message
+
+
+def test_a_parameter_declared_one_clients_own_spelling_is_not_held_for_the_other() -> None:
+    """``data/client-own-query.yaml``: the CLI's ``wait_new_event`` (workflow.history) is its own."""
+    data = minimal(cli={"argv": {}, "expected_query": {"wait_new_event": False}}, sdk_python={"args": {}})
+    data["operation"] = "workflow.history"
+    query = query_expectation(fixture(data), "sdk_python")
+    assert query is not None and query.params == {}
+    assert "wait_new_event declared cli's own" in query.source
+    cli_query = query_expectation(fixture(data), "cli")
+    assert cli_query is not None and set(cli_query.params) == {"wait_new_event"}
+
+
+def test_the_same_expected_body_for_both_reference_clients_is_exact_for_the_sdk() -> None:
+    body = {"reason": "operator forced failover"}
+    same = minimal(cli={"argv": {}, "expected_body": body}, sdk_python={"args": {}, "expected_body": body})
+    expectation = build_expectation(fixture(same), "sdk_python", SETTINGS)
+    assert expectation.body is not None and expectation.body.mode == "exact"
+    other = minimal(
+        cli={"argv": {}, "expected_body": {**body, "x": 1}}, sdk_python={"args": {}, "expected_body": body}
+    )
+    expectation = build_expectation(fixture(other), "sdk_python", SETTINGS)
+    assert expectation.body is not None and expectation.body.mode == "subset"
 
 
 def test_a_projection_that_states_no_body_is_held_to_the_pinned_body() -> None:

@@ -250,3 +250,16 @@ def test_the_har_of_a_walk_holds_every_page(real_run: Completed) -> None:
     har = json.loads((real_run.report_dir / case["har"]).read_text(encoding="utf-8"))
     pages = [entry for entry in har["log"]["entries"] if "/history" in entry["request"]["url"]]
     assert [entry["response"]["status"] for entry in pages] == [200, 200, 200]
+
+
+# ------------------------------------------------------------------------------ surfaced facts (issue 21)
+def test_each_client_is_held_to_the_list_facts_where_it_surfaces_them(real_run: Completed) -> None:
+    """The SDK's ``executions`` and ``dw``'s ``workflows`` are both compared with ``workflow_ids``."""
+    document = real_run.document
+    assert document is not None
+    where = {"cli": "/workflows/*/workflow_id", "python-sdk@pypi": "/executions/*/workflow_id"}
+    where["python-sdk@head"] = where["python-sdk@pypi"]
+    for case in document["cases"]:
+        if case["fixture"] == "workflow-list-parity.json" and case["adapter"] in where:
+            line = f"semantic_body/workflow_ids surfaced at /output{where[case['adapter']]}"
+            assert line in case["response"]["asserted"], case["response"]

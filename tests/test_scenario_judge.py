@@ -60,6 +60,12 @@ class DoubleAdapter(Adapter):
         return self.client(case.server_url)
 
 
+class CliDoubleAdapter(DoubleAdapter):
+    """A double standing for ``dw``: its error surfaces have dw's shape (exit code, ``--json`` envelope)."""
+
+    projection = "cli"
+
+
 def call(server_url: str, method: str, target: str) -> tuple[int | None, dict[str, str], Any]:
     parts = urlsplit(server_url)
     connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
@@ -146,8 +152,14 @@ def scenarios() -> dict[str, Scenario]:
     return {scenario.name: scenario for scenario in loaded}
 
 
-def play(proxy: RecordingProxy, scenario: Scenario, client: Client, label: str = "double") -> PlayedScenario:
-    return play_scenario(proxy, scenario, DoubleAdapter(client, label))
+def play(
+    proxy: RecordingProxy,
+    scenario: Scenario,
+    client: Client,
+    label: str = "double",
+    kind: type[DoubleAdapter] = DoubleAdapter,
+) -> PlayedScenario:
+    return play_scenario(proxy, scenario, kind(client, label))
 
 
 def messages(played: PlayedScenario) -> dict[str, str]:
@@ -261,8 +273,8 @@ def test_a_php_class_name_in_error_json_is_caught(
     clean = cancel_with_error_json(
         {"error": "Server error: Workflow not found.", "reason": "instance_not_found"}
     )
-    leaked = play(recording_proxy, scenario, leaky, "leaky")
-    tidy = play(recording_proxy, scenario, clean, "tidy")
+    leaked = play(recording_proxy, scenario, leaky, "leaky", CliDoubleAdapter)
+    tidy = play(recording_proxy, scenario, clean, "tidy", CliDoubleAdapter)
     assert leaked.verdict.status == "fail"
     ((pointer, message),) = messages(leaked).items()
     assert pointer == "/error_surface/json/error"

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from conformance import jsonpointer
+from conformance.response.facts_map import OperationFacts
 from conformance.response.surfaced import compare_surfaced
 from conformance.response.verdict import CLI_PROJECTION, ResponseVerdict, judge_response
 from conformance.textsafe import json_type
@@ -81,6 +82,7 @@ class ResponseCase:
     cli_schemas: CliOutputSchemas | None = None
     policy: Policy | None = None
     namespace: str = ""
+    facts: OperationFacts | None = None
 
     def judge(
         self, fixture: Fixture | None = None, schemas: CliOutputSchemas | None = None
@@ -95,6 +97,7 @@ class ResponseCase:
             cli_schemas=schemas or self.cli_schemas,
             policy=self.policy,
             namespace=self.namespace,
+            facts=self.facts,
         )
 
 

@@ -58,6 +58,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from conformance.findings import Difference
+from conformance.response.facts import judge_facts, missing_members, rename_containers, unmapped_paths
+from conformance.response.facts_map import OperationFacts
 from conformance.response.invented import invented_values
 from conformance.response.surfaced import compare_surfaced
 
@@ -186,6 +188,7 @@ def judge_response(
     cli_schemas: CliOutputSchemas | None = None,
     policy: Policy | None = None,
     namespace: str = "",
+    facts: OperationFacts | None = None,
 ) -> ResponseVerdict:
     """The response verdict of one case (see the module docstring).
 
@@ -213,8 +216,12 @@ def judge_response(
     verdict.asserted.append("the client accepted the answer")
     served = _answer(operation)
     expected = _expected_answer(fixture, served, live)
-    surfaced = compare_surfaced(outcome.output, expected)
+    entry = facts or OperationFacts()
+    renamed, moved = rename_containers(outcome.output, entry.containers.get(projection_key, {}))
+    surfaced = compare_surfaced(renamed, expected)
     verdict.anchor = surfaced.anchor
+    if moved:
+        verdict.asserted.append("renamed containers compared with the answer: " + ", ".join(moved))
     if surfaced.compared:
         where = f" at {surfaced.anchor}" if surfaced.anchor else ""
         basis = (
@@ -227,6 +234,14 @@ def judge_response(
         verdict.not_asserted.append("surfaced values (the client surfaced nothing the answer holds)")
     differences = list(surfaced.differences)
     if outcome.output is not None:
+        differences.extend(missing_members(entry, projection_key, surfaced.pairs, surfaced.anchor))
+    judged = judge_facts(entry, projection_key, fixture.semantic_body, outcome.output, outcome.stdout or "")
+    differences.extend(judged.differences)
+    verdict.asserted.extend(judged.asserted)
+    verdict.not_asserted.extend(judged.not_asserted)
+    if outcome.output is not None:
+        _list_unmapped(verdict, outcome.output, surfaced.pairs, moved, judged.read_paths)
+    if outcome.output is not None:
         invented = invented_values(outcome.output, [served, expected], operation, namespace)
         differences.extend(invented)
         verdict.asserted.append("no surfaced value that neither the answer nor the request held")
@@ -236,9 +251,44 @@ def judge_response(
     verdict.differences, verdict.diagnostics = failures, diagnostics
     if failures:
         verdict.status = "fail"
-    elif surfaced.compared or any(line.startswith("--json output") for line in verdict.asserted):
+    elif (
+        surfaced.compared
+        or judged.asserted
+        or any(line.startswith("--json output") for line in verdict.asserted)
+    ):
         verdict.status = "pass"
     return verdict
+
+
+#: How many unmapped surfaced paths a verdict names (the count is always given).
+UNMAPPED_SHOWN = 8
+
+
+def _list_unmapped(
+    verdict: ResponseVerdict,
+    output: Any,
+    pairs: Sequence[tuple[str, str]],
+    moved: Sequence[str],
+    fact_paths: Sequence[str],
+) -> None:
+    """Name, as "not asserted", the surfaced scalars that map to nothing the verdict compared."""
+    back = [move.split(" -> ") for move in moved]
+    compared = []
+    for pointer, _there in pairs:
+        for source, target in back:
+            prefix = "/output" + target
+            if pointer == prefix or pointer.startswith(prefix + "/"):
+                pointer = "/output" + source + pointer[len(prefix):]
+                break
+        compared.append(pointer)
+    unmapped = unmapped_paths(output, compared, fact_paths)
+    if unmapped:
+        shown = ", ".join(unmapped[:UNMAPPED_SHOWN])
+        more = f" and {len(unmapped) - UNMAPPED_SHOWN} more" if len(unmapped) > UNMAPPED_SHOWN else ""
+        verdict.not_asserted.append(
+            f"{len(unmapped)} surfaced value(s) that map to nothing in the answer or semantic_body: "
+            f"{shown}{more}"
+        )
 
 
 def _cli_schema_check(

@@ -25,6 +25,14 @@
    a language-specific leak in machine-readable output (a PHP class name, a
    file path, a stack trace) is a failure
    (:mod:`conformance.scenarios.error_surface`).
+8. **The error kind**: the kind the last answer implies (a 401, a 404 for a
+   workflow, a 422 with its ``errors``...) against the kind the client's
+   surface names, by the client's entry in ``data/error-kinds.yaml``
+   (:mod:`conformance.scenarios.error_kinds`); what its map does not list is
+   "not asserted" in the verdict's notes.
+9. **Declared retries**: where the policy file declares the client's own
+   retry behaviour (``declared_retries``), the retries it made against that
+   declaration (:mod:`conformance.scenarios.declared_retries`).
 
 Every difference is a :class:`~conformance.findings.Difference` whose
 pointer addresses the sequence (``/requests/2/query/after_sequence``,
@@ -49,7 +57,7 @@ from conformance import jsonpointer
 from conformance.adapters.walks import walk_for
 from conformance.capture import CapturedExchange
 from conformance.findings import Difference
-from conformance.scenarios import error_surface
+from conformance.scenarios import error_kinds, error_surface
 from conformance.scenarios.model import ExpectedRequest, Scenario
 from conformance.scenarios.sequence import SentRequest, operation_sequence, retry_after_seconds
 from conformance.textsafe import json_safe
@@ -85,6 +93,8 @@ SEQUENCE_KINDS: tuple[str, ...] = (
     "outcome",
     "collapsed_result",
     "error_leak",
+    "error_kind",
+    "declared_retry",
 )
 ScenarioStatus = Literal["pass", "fail", "error", "skipped"]
 
@@ -570,8 +580,13 @@ def judge_scenario(
     api_prefix: str = "/api",
     profile: ServerProfile | None = None,
     policy: ScenarioPolicy | None = None,
+    projection_key: str = "",
 ) -> ScenarioVerdict:
-    """The verdict of ``scenario`` for the client whose case recorded ``exchanges``, ended in ``outcome``."""
+    """The verdict of ``scenario`` for the client whose case recorded ``exchanges``, ended in ``outcome``.
+
+    ``projection_key`` names the client in the error-kinds map and in the
+    policy's declared retries (``""``: neither applies).
+    """
     fixture = scenario.fixture
     sequence = (
         operation_sequence(exchanges, fixture, api_prefix=api_prefix, profile=profile)
@@ -644,9 +659,17 @@ def judge_scenario(
     differences.extend(_outcome_differences(scenario, outcome, sequence, exchanges))
     items, item_differences = _items_differences(scenario, outcome)
     differences.extend(item_differences)
-    surface, summary, leak_differences = _error_surface(outcome, _last_answer_body(exchanges, sequence))
+    last_body = _last_answer_body(exchanges, sequence)
+    surface, summary, leak_differences = _error_surface(outcome, last_body)
     differences.extend(leak_differences)
+    last_status = sequence[-1].status if sequence else None
+    if outcome.status == "client_error":
+        differences.extend(error_kinds.kind_differences(last_status, last_body, surface, projection_key))
+        notes = error_kinds.kind_not_asserted(last_status, last_body, projection_key)
+    else:
+        notes = []
     if policy is not None:
+        differences.extend(policy.retry_differences(projection_key, sequence, outcome))
         differences = policy.apply(scenario.name, adapter, differences)
     status: ScenarioStatus = "fail" if any(difference.is_failure for difference in differences) else "pass"
     return verdict(
@@ -655,4 +678,5 @@ def judge_scenario(
         items=items,
         error_surface=surface,
         error_summary=summary,
+        notes=tuple(notes),
     )

@@ -16,6 +16,10 @@ cross-client findings (``/retry/attempts``, ``/items/3/payload``,
 ``/error_surface/...``), where ``adapter`` must name one of the two clients
 compared (or be ``*``). The pointer patterns follow :mod:`conformance.policy`:
 ``/a/**`` matches ``/a`` and everything below it, ``/**`` everything.
+
+The same file's ``declared_retries`` section (a client's own retry
+behaviour, :mod:`conformance.scenarios.declared_retries`) is read here too:
+the scenario side of a policy file is one object.
 """
 
 from __future__ import annotations
@@ -23,13 +27,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance import jsonpointer
 from conformance.findings import Difference
 from conformance.policy import MAX_POLICY_BYTES, check_pointer_pattern, pointer_pattern_matches
 from conformance.problems import InputError, Problem, unknown_key_problems
+from conformance.scenarios.declared_retries import SECTION as RETRIES_SECTION
+from conformance.scenarios.declared_retries import (
+    DeclaredRetries,
+    declared_retry_differences,
+    parse_declared_retries,
+)
+from conformance.scenarios.sequence import SentRequest
 from conformance.strict_yaml import load_yaml_file
+
+if TYPE_CHECKING:
+    from conformance.adapters.base import ClientOutcome
 
 __all__ = [
     "SECTION",
@@ -72,6 +86,17 @@ class ScenarioPolicy:
 
     entries: tuple[ScenarioPolicyEntry, ...] = ()
     source: str = ""
+    #: The clients' own retry behaviour, as declared (``declared_retries``).
+    retries: tuple[DeclaredRetries, ...] = ()
+
+    def retry_differences(
+        self, projection_key: str, sequence: Sequence[SentRequest], outcome: ClientOutcome
+    ) -> list[Difference]:
+        """Where the client's retries depart from what this policy declares of them (none declared: [])."""
+        declared = next((entry for entry in self.retries if entry.projection == projection_key), None)
+        if declared is None or not projection_key:
+            return []
+        return declared_retry_differences(declared, sequence, outcome.status == "client_error")
 
     def matching(self, scenario: str, adapters: Sequence[str], pointer: str) -> ScenarioPolicyEntry | None:
         return next(
@@ -91,7 +116,11 @@ class ScenarioPolicy:
         return result
 
     def to_json(self) -> dict[str, Any]:
-        return {"source": self.source, "entries": [entry.to_json() for entry in self.entries]}
+        return {
+            "source": self.source,
+            "entries": [entry.to_json() for entry in self.entries],
+            "declared_retries": [entry.to_json() for entry in self.retries],
+        }
 
 
 def parse_scenario_policy(items: Any, file: str, where: str = f"/{SECTION}") -> ScenarioPolicy:
@@ -154,7 +183,12 @@ def parse_scenario_policy(items: Any, file: str, where: str = f"/{SECTION}") -> 
 
 
 def load_scenario_policy(path: Path) -> ScenarioPolicy:
-    """The ``scenario_differences`` section of a policy file (the rest is :mod:`conformance.policy`'s)."""
+    """The ``scenario_differences`` and ``declared_retries`` sections of a policy file.
+
+    The rest of the file is :mod:`conformance.policy`'s.
+    """
     document = load_yaml_file(path, max_bytes=MAX_POLICY_BYTES)
     section = document.get(SECTION) if isinstance(document, dict) else None
-    return parse_scenario_policy(section, str(path))
+    retries = document.get(RETRIES_SECTION) if isinstance(document, dict) else None
+    differences = parse_scenario_policy(section, str(path))
+    return ScenarioPolicy(differences.entries, differences.source, parse_declared_retries(retries, str(path)))

@@ -18,6 +18,9 @@ What it does, like the real CLI:
   bearer token, ``X-Namespace``, both version headers and a plain JSON body;
 - checks the response's version header (and, for workflow commands, the
   ``control_plane`` contract object in the body), exits 1 when it is wrong;
+- on an error answer, exits as the real CLI does (4 for 401 and 403, 5 for
+  404, 6 for 5xx, 2 for any other) and prints the answer's ``errors`` as
+  ``validation_errors`` in its JSON error;
 - prints the JSON response with ``--json`` (a short line otherwise);
 - ``schedule:history --all`` walks every page (``after_sequence`` = the
   page's ``next_cursor`` while ``has_more``) and prints one collapsed envelope;
@@ -128,6 +131,8 @@ COMMANDS = {
     },
     "namespace:set-storage-driver": {
         "method": "PUT", "path": "/namespaces/{name}/external-storage", "worker": False, "contract": False,
+        # Like the real dw, print the namespace the command is about (its resource context) as `namespace`.
+        "resource_namespace": "name",
         "positionals": [("name", "path", None), ("driver", "body", "driver")],
         "options": {
             "--disable": ("flag", "enabled", "bool-off"),
@@ -179,6 +184,21 @@ def fail(message: str, code: int, as_json: bool = True, **extra: object) -> int:
     else:
         print(f"error: {message}", file=sys.stderr)
     return code
+
+
+def http_failure(message: str, as_json: bool, status: int, document: object) -> int:
+    """An error answer, reported like the real dw: its exit code says the kind, the envelope the facts."""
+    if status in (401, 403):
+        code = 4
+    elif status == 404:
+        code = 5
+    elif status >= 500:
+        code = 6
+    else:
+        code = 2
+    errors = document.get("errors") if isinstance(document, dict) else None
+    extra = {"validation_errors": errors} if isinstance(errors, dict) else {}
+    return fail(message, code, as_json, status=status, body=document, **extra)
 
 
 # ---------------------------------------------------------------------- argv
@@ -407,7 +427,7 @@ def main(argv: list[str]) -> int:
     for _ in range(2 if defect == "two-requests" else 1):
         status, response_headers, document = http(method, url, headers, data)
     if not 200 <= status < 300:
-        return fail(f"{method} {path} answered {status}", EXIT_FAILURE, as_json, status=status, body=document)
+        return http_failure(f"{method} {path} answered {status}", as_json, status, document)
     header, wanted = (PROTOCOL_HEADER, "1.0") if spec["worker"] else (CONTROL_PLANE_HEADER, "2")
     if response_headers.get(header.lower()) != wanted:
         return fail(f"the response lacks {header}: {wanted}", EXIT_FAILURE, as_json)
@@ -426,14 +446,17 @@ def main(argv: list[str]) -> int:
             query = {**query, "after_sequence": str(document["next_cursor"])}
             status, _, document = http(method, base + path + "?" + urlencode(query), headers, None)
             if not 200 <= status < 300:
-                message = f"{method} {path} answered {status}"
-                return fail(message, EXIT_FAILURE, as_json, status=status, body=document)
+                return http_failure(f"{method} {path} answered {status}", as_json, status, document)
             events.extend(document.get("events") or [] if isinstance(document, dict) else [])
         if isinstance(document, dict):
             document = {**document, "events": events, "has_more": False, "next_cursor": None}
     if defect == "leak-token":
         print(f"debug: token={token} Authorization: Bearer {token}", file=sys.stderr)
         document = {**document, "debug_token": token} if isinstance(document, dict) else document
+    resource = spec.get("resource_namespace")
+    if resource and isinstance(document, dict) and "namespace" not in document:
+        names = [positional[0] for positional in spec["positionals"]]
+        document = {**document, "namespace": split_argv(arguments)[0][names.index(resource)]}
     if as_json:
         print(json.dumps(document, indent=2))
     else:

@@ -88,5 +88,6 @@ def play_scenario(
         api_prefix=proxy.api_prefix,
         profile=proxy.profile,
         policy=policy,
+        projection_key=adapter.projection_key,
     )
     return PlayedScenario(case_id, outcome, exchanges, verdict)

@@ -1,0 +1,202 @@
+"""The surfaced-facts map: its typed model and its strict loader (``data/surfaced-facts.yaml``).
+
+What the map says and how a case is judged against it is
+:mod:`conformance.response.facts`; this module only reads the data: the
+shipped file, extended entry by entry by a user's ``--surfaced-facts FILE``.
+Every problem of a bad file names the file and the JSON pointer, all at once.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from conformance import jsonpointer
+from conformance.problems import InputError, Problem
+from conformance.strict_yaml import load_yaml_file, load_yaml_text
+
+__all__ = [
+    "FACTS_FILE",
+    "FactsMap",
+    "OperationFacts",
+    "default_facts_map",
+    "load_facts_map",
+    "parse_facts_map",
+]
+
+FACTS_FILE = "conformance/data/surfaced-facts.yaml"
+_OPERATION_KEYS = frozenset({"facts", "containers", "answer"})
+
+
+@dataclass(frozen=True)
+class OperationFacts:
+    """One operation's map: fact pointer -> projection key -> output path (None: not surfaced)."""
+
+    facts: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
+    #: projection key -> output pointer -> answer pointer.
+    containers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: projection key -> the answer members (pointers) that client surfaces.
+    answer: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def paths_for(self, projection_key: str) -> dict[str, str | None]:
+        """Fact pointer -> output path, for the facts the map states for ``projection_key``."""
+        return {
+            fact: by_key[projection_key] for fact, by_key in self.facts.items() if projection_key in by_key
+        }
+
+    def merged(self, other: OperationFacts) -> OperationFacts:
+        facts = {key: dict(value) for key, value in self.facts.items()}
+        for fact, by_key in other.facts.items():
+            facts.setdefault(fact, {}).update(by_key)
+        containers = {key: dict(value) for key, value in self.containers.items()}
+        for key, renames in other.containers.items():
+            containers.setdefault(key, {}).update(renames)
+        return OperationFacts(facts, containers, {**self.answer, **other.answer})
+
+
+@dataclass(frozen=True)
+class FactsMap:
+    operations: Mapping[str, OperationFacts] = field(default_factory=dict)
+
+    def for_operation(self, operation: str) -> OperationFacts:
+        return self.operations.get(operation, OperationFacts())
+
+    def merged(self, other: FactsMap) -> FactsMap:
+        operations = dict(self.operations)
+        for name, entry in other.operations.items():
+            operations[name] = operations[name].merged(entry) if name in operations else entry
+        return FactsMap(operations)
+
+
+# ------------------------------------------------------------------ loading
+def _pointer_ok(value: Any) -> bool:
+    return isinstance(value, str) and (value == "" or value.startswith("/"))
+
+
+def _parse_operation(entry: Any, source: str, base: str, problems: list[Problem]) -> OperationFacts:
+    if not isinstance(entry, dict):
+        problems.append(Problem(source, base, "a mapping with facts and/or containers", repr(entry)[:80]))
+        return OperationFacts()
+    for unknown in sorted(set(entry) - _OPERATION_KEYS, key=str):
+        problems.append(
+            Problem(
+                source, jsonpointer.join(base, str(unknown)), "only facts and containers", "an unknown key"
+            )
+        )
+    facts: dict[str, dict[str, str | None]] = {}
+    raw_facts = entry.get("facts") or {}
+    if not isinstance(raw_facts, dict):
+        problems.append(
+            Problem(
+                source,
+                jsonpointer.join(base, "facts"),
+                "a mapping of fact pointer to clients",
+                repr(raw_facts)[:80],
+            )
+        )
+        raw_facts = {}
+    for fact, by_key in raw_facts.items():
+        where = jsonpointer.join(base, "facts", str(fact))
+        if not _pointer_ok(fact) or fact == "":
+            problems.append(
+                Problem(source, where, "a JSON pointer into semantic_body (/name)", repr(fact)[:80])
+            )
+            continue
+        if not isinstance(by_key, dict) or not by_key:
+            problems.append(
+                Problem(
+                    source, where, "a mapping of projection key to an output path or null", repr(by_key)[:80]
+                )
+            )
+            continue
+        facts[fact] = {}
+        for key, path in by_key.items():
+            if path is not None and not _pointer_ok(path):
+                problems.append(
+                    Problem(
+                        source,
+                        jsonpointer.join(where, str(key)),
+                        "an output path (/a/*/b) or null",
+                        repr(path)[:80],
+                    )
+                )
+                continue
+            facts[fact][str(key)] = path
+    containers: dict[str, dict[str, str]] = {}
+    raw_containers = entry.get("containers") or {}
+    if not isinstance(raw_containers, dict):
+        problems.append(
+            Problem(
+                source,
+                jsonpointer.join(base, "containers"),
+                "a mapping of projection key to renames",
+                repr(raw_containers)[:80],
+            )
+        )
+        raw_containers = {}
+    for key, renames in raw_containers.items():
+        where = jsonpointer.join(base, "containers", str(key))
+        if not isinstance(renames, dict) or not all(
+            _pointer_ok(a) and a and _pointer_ok(b) and b for a, b in renames.items()
+        ):
+            problems.append(
+                Problem(source, where, "a mapping of output pointer to answer pointer", repr(renames)[:80])
+            )
+            continue
+        containers[str(key)] = dict(renames)
+    answer: dict[str, tuple[str, ...]] = {}
+    raw_answer = entry.get("answer") or {}
+    if not isinstance(raw_answer, dict):
+        problems.append(
+            Problem(
+                source,
+                jsonpointer.join(base, "answer"),
+                "a mapping of projection key to members",
+                repr(raw_answer)[:80],
+            )
+        )
+        raw_answer = {}
+    for key, members in raw_answer.items():
+        where = jsonpointer.join(base, "answer", str(key))
+        if not isinstance(members, list) or not all(_pointer_ok(item) and item for item in members):
+            problems.append(Problem(source, where, "a list of answer pointers (/name)", repr(members)[:80]))
+            continue
+        answer[str(key)] = tuple(members)
+    return OperationFacts(facts, containers, answer)
+
+
+def parse_facts_map(document: Any, source: str) -> FactsMap:
+    """The map in ``document``; every problem names ``source`` and the JSON pointer, all at once."""
+    if document is None:
+        return FactsMap()
+    if not isinstance(document, dict):
+        raise InputError(
+            [Problem(source, "", "a mapping of operation id to its facts", type(document).__name__)]
+        )
+    problems: list[Problem] = []
+    operations = {
+        str(name): _parse_operation(entry, source, jsonpointer.join("", str(name)), problems)
+        for name, entry in document.items()
+    }
+    if problems:
+        raise InputError(problems)
+    return FactsMap(operations)
+
+
+@functools.cache
+def default_facts_map() -> FactsMap:
+    """The shipped map (``data/surfaced-facts.yaml``)."""
+    text = resources.files("conformance").joinpath("data/surfaced-facts.yaml").read_text(encoding="utf-8")
+    return parse_facts_map(load_yaml_text(text, FACTS_FILE), FACTS_FILE)
+
+
+def load_facts_map(extra: Path | None = None) -> FactsMap:
+    """The shipped map, extended (entry by entry) by ``extra`` when given."""
+    shipped = default_facts_map()
+    if extra is None:
+        return shipped
+    return shipped.merged(parse_facts_map(load_yaml_file(extra), str(extra)))
