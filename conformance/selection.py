@@ -15,7 +15,7 @@ These are the names ``pytest --conformance -k`` matches for the same test
 expression selects the same cases in both. pytest also matches the names of
 the directories between its root and the file, and the ``conformance``
 marker; ``dw-conformance run`` has no root directory and does not. Decisions
-beyond pytest's language, documented in ``README.md``:
+beyond pytest's language, documented in ``docs/reference.md``:
 
 - **Globs.** A name holding ``*`` or ``?`` is a shell-style glob matched
   against a whole name (``-k 'schedule-*'``, ``-k '*::cli'``); pytest's own

@@ -41,7 +41,7 @@ SEED_FILES = {
     "schedule-history-parity.json",
 }
 
-#: Where the shipped files deliberately differ from the client repositories' (README, tools/build_corpus.py).
+#: Where the shipped files deliberately differ from the client repositories' (docs/reference.md, tools/build_corpus.py).
 DELIBERATE_DRIFT = {"/description", "/sdk_python/payload_envelope/blob"}
 
 #: The CLI invocations of the client repositories' fixtures, as the shell would split them (after `dw`).
@@ -299,8 +299,8 @@ def test_the_shipped_corpus_differs_from_the_client_repositories_only_where_docu
             assert difference.actual is None and difference.expected is not None, (drift.name, difference)
 
 
-def test_the_readme_names_every_deliberate_difference() -> None:
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_reference_names_every_deliberate_difference() -> None:
+    readme = (REPO_ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
     for pointer in DELIBERATE_DRIFT:
         assert f"`{pointer}`" in readme, pointer
 
