@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import jsonpointer
-from conformance.problems import InputError, Problem
+from conformance.problems import InputError, Problem, unknown_key_problems
 from conformance.strict_yaml import load_yaml_file, load_yaml_text
 
 __all__ = [
@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 FACTS_FILE = "conformance/data/surfaced-facts.yaml"
-_OPERATION_KEYS = frozenset({"facts", "containers", "answer"})
+_OPERATION_KEYS = ("facts", "containers", "answer")
 
 
 @dataclass(frozen=True)
@@ -81,12 +81,7 @@ def _parse_operation(entry: Any, source: str, base: str, problems: list[Problem]
     if not isinstance(entry, dict):
         problems.append(Problem(source, base, "a mapping with facts and/or containers", repr(entry)[:80]))
         return OperationFacts()
-    for unknown in sorted(set(entry) - _OPERATION_KEYS, key=str):
-        problems.append(
-            Problem(
-                source, jsonpointer.join(base, str(unknown)), "only facts and containers", "an unknown key"
-            )
-        )
+    problems.extend(unknown_key_problems(entry, _OPERATION_KEYS, source, base))
     facts: dict[str, dict[str, str | None]] = {}
     raw_facts = entry.get("facts") or {}
     if not isinstance(raw_facts, dict):
