@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -230,6 +231,9 @@ def test_an_input_problem_fails_a_session_whose_cases_all_pass(pytester: pytest.
     assert document["conformance"]["level"] == "incomplete" and len(document["input_problems"]) == 1
 
 
+_CACHE_STEERING = frozenset({"TOX_ENV_DIR", "PYTEST_ADDOPTS"})
+
+
 def test_the_cache_stays_out_of_a_corpus_named_outside_the_repository() -> None:
     """``--conformance-fixtures DIR`` (a separate word) must not root the session, and its cache, at DIR.
 
@@ -251,12 +255,19 @@ def _check_the_cache_stays_out(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "pytest", "--conformance", "--conformance-fixtures", str(corpus)]
     command += ["--conformance-adapter", "canonical", "--conformance-no-scenarios"]
     command += ["--conformance-report-dir", str(work / "reports")]
-    completed = subprocess.run(command, cwd=work, capture_output=True, text=True, timeout=300, check=False)
+    # Under tox, pytest's default cache directory is $TOX_ENV_DIR/.pytest_cache, and PYTEST_ADDOPTS could
+    # turn the cache off: the session below is a user's plain ``pytest`` in a shell, without either.
+    environment = {key: value for key, value in os.environ.items() if key not in _CACHE_STEERING}
+    completed = subprocess.run(
+        command, cwd=work, env=environment, capture_output=True, text=True, timeout=300, check=False
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert f"rootdir: {work}" in completed.stdout
     assert "2 passed" in completed.stdout
     caches = sorted(path.parent for path in tmp_path.rglob(".pytest_cache"))
     assert caches == [work]  # not in the corpus, nor in the common ancestor of the two
-    rerun = subprocess.run([*command, "--lf"], cwd=work, capture_output=True, text=True, timeout=300)
+    rerun = subprocess.run(
+        [*command, "--lf"], cwd=work, env=environment, capture_output=True, text=True, timeout=300
+    )
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert sorted(path.parent for path in tmp_path.rglob(".pytest_cache")) == [work]
