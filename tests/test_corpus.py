@@ -41,7 +41,8 @@ SEED_FILES = {
     "schedule-history-parity.json",
 }
 
-#: Where the shipped files deliberately differ from the client repositories' (docs/reference.md, tools/build_corpus.py).
+#: Where the shipped files deliberately differ from the client repositories'
+#: (docs/reference.md, tools/build_corpus.py).
 DELIBERATE_DRIFT = {"/description", "/sdk_python/payload_envelope/blob"}
 
 #: The CLI invocations of the client repositories' fixtures, as the shell would split them (after `dw`).
@@ -407,8 +408,8 @@ def test_the_real_sdk_sends_what_the_fixture_states(name: str, recording_server:
         recording_server.reply = document["response_body"]
     else:  # what the stub server answers for a fixture without one
         fixture = next(item for item in discover([CORPUS]).fixtures if item.path.name == name)
-        recording_server.reply = load_profile().default_reply(document["operation"]).render(
-            template_values(fixture)
+        recording_server.reply = (
+            load_profile().default_reply(document["operation"]).render(template_values(fixture))
         )
     url = f"http://127.0.0.1:{recording_server.server_port}"
 
