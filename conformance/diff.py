@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from conformance.capture import CapturedExchange
-from conformance.checks import CHECKS
+from conformance.checks import request_checks
 from conformance.checks.values import diff_values
 from conformance.expectations import Expectation, JudgeSettings
 from conformance.findings import Difference
@@ -157,7 +157,7 @@ def compare(expectation: Expectation, request: NormalizedRequest) -> list[Differ
             differences.append(finding)
         if finding.kind == "envelope_invalid":
             invalid_envelopes.append(finding.pointer)
-    for check in CHECKS:
+    for check in request_checks():
         for difference in check.compare(expectation, request):
             if any(_is_under(difference.pointer, base) for base in invalid_envelopes):
                 continue  # below an envelope that did not decode: the envelope_invalid finding says it

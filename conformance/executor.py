@@ -31,6 +31,7 @@ from typing import Any
 from conformance.adapters.base import CaseInput, ClientOutcome, Drive
 from conformance.capture import CapturedExchange
 from conformance.case_status import UNEXERCISED_OUTCOMES, Interruption, decide_status
+from conformance.checks.subjects import OutcomeSubject, SequenceSubject
 from conformance.diff import CaseVerdict, judge_request
 from conformance.expectations import Expectation, JudgeSettings
 from conformance.findings import Difference
@@ -43,14 +44,14 @@ from conformance.proxy.recorder import RecordingProxy
 from conformance.redact import credential_values, redact_value
 from conformance.render import render_response, render_verdict
 from conformance.reporting.har_folder import HarFolder, case_file_stem
-from conformance.response.mutants import ResponseCase
-from conformance.response.verdict import ResponseVerdict, operation_exchange
+from conformance.response.verdict import ResponseVerdict, judge_outcome, operation_exchange
 from conformance.result import DEFAULT_CATEGORY, PROVISIONAL_SCENARIO_CATEGORY, SCENARIO_CATEGORY, CaseResult
 from conformance.scenarios.judge import (
     SCENARIO_RESPONSE_NOTE,
     ScenarioVerdict,
     judge_scenario,
     scenario_not_asserted,
+    sequence_subject,
 )
 from conformance.scenarios.model import Scenario
 from conformance.sealing import seal
@@ -373,7 +374,7 @@ class CaseExecutor:
         record.rendered = render_verdict(
             verdict, clean=lambda value: stabilizer.value(redact_value(value, run.secrets))
         )
-        response = self.response_case(run, verdict).judge()
+        response = judge_outcome(self.response_case(run, verdict))
         record.response = response
         record.rendered += "\n" + render_response(response)
         if outcome.status not in UNEXERCISED_OUTCOMES:
@@ -404,14 +405,29 @@ class CaseExecutor:
             policy=self.inputs.policy,
         )
 
-    def response_case(self, run: CaseRun, verdict: CaseVerdict) -> ResponseCase:
-        """What the response judge (and the self-test's response mutants) need of a captured case."""
+    def sequence_subject(self, run: CaseRun) -> SequenceSubject:
+        """What the sequence checks (and the self-test's sequence mutants) judge of a scenario case."""
+        plan, scenario = run.plan, run.plan.scenario
+        assert scenario is not None and run.outcome is not None
+        return sequence_subject(
+            scenario,
+            run.exchanges,
+            run.outcome,
+            adapter=plan.slot.label,
+            api_prefix=self.inputs.profile.api_prefix,
+            profile=self.inputs.profile,
+            policy=self.inputs.scenario_policy,
+            projection_key=plan.slot.adapter.projection_key,
+        )
+
+    def response_case(self, run: CaseRun, verdict: CaseVerdict) -> OutcomeSubject:
+        """What the outcome checks (and the self-test's outcome mutants) judge of a captured case."""
         assert run.outcome is not None
         fixture, adapter = run.plan.fixture, run.plan.slot.adapter
         operation = (
             operation_exchange(verdict.operation_candidates, fixture.method) if verdict.request else None
         )
-        return ResponseCase(
+        return OutcomeSubject(
             fixture,
             adapter.projection_key,
             run.outcome,

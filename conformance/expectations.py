@@ -973,17 +973,17 @@ def header_expectations(settings: JudgeSettings, plane: Literal["control", "work
 def build_expectation(fixture: Fixture, projection_key: str, settings: JudgeSettings) -> Expectation:
     """THE builder: the expectation for one projection (``canonical`` for the harness's replay).
 
-    Every registered check (:data:`conformance.checks.CHECKS`, in registry
+    Every registered request check (:data:`conformance.checks.CHECKS`, in registry
     order) builds its part from the fixture; the parts are kept in listing
     order (:func:`conformance.checks.listed`). Raises :class:`InputError`
     (file and pointer named) when the fixture contradicts itself or holds an
     expected-side envelope that does not decode.
     """
-    from conformance.checks import CHECKS, listed
+    from conformance.checks import listed, request_checks
 
     source = ExpectationSource(fixture, projection_key, settings)
     built: dict[int, ExpectationPart] = {}
-    for check in CHECKS:
+    for check in request_checks():
         part = check.expect(source)
         source.parts.append(part)
         built[id(check)] = part

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["PointerError", "escape", "join", "parse", "resolve", "unescape"]
+__all__ = ["PointerError", "escape", "join", "parse", "replace", "resolve", "unescape"]
 
 
 class PointerError(LookupError):
@@ -54,6 +54,19 @@ def resolve(document: Any, pointer: str) -> Any:
         else:
             raise PointerError(f"{pointer}: {token!r} goes below a scalar")
     return node
+
+
+def replace(document: Any, pointer: str, value: Any) -> None:
+    """Put ``value`` at ``pointer``, which must already exist below the root (:class:`PointerError` else)."""
+    tokens = parse(pointer)
+    if not tokens:
+        raise PointerError("the root cannot be replaced in place")
+    resolve(document, pointer)
+    parent = resolve(document, from_tokens(tokens[:-1]))
+    if isinstance(parent, list):
+        parent[int(tokens[-1])] = value
+    else:
+        parent[tokens[-1]] = value
 
 
 def dotted_to_pointer(dotted: str, base: str = "") -> str:

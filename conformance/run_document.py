@@ -23,18 +23,21 @@ from pathlib import Path
 from typing import Any
 
 from conformance import SUITE_VERSION, __version__
+from conformance.checks import parity_check
+from conformance.checks.base import ParityCheck
+from conformance.checks.subjects import OutcomePair, RequestPair, SequencePair
 from conformance.executor import CaseRun
 from conformance.expectations import Expectation
 from conformance.findings import Difference
 from conformance.fixture import Fixture
 from conformance.normalize import NormalizedRequest
-from conformance.parity import ParityFinding, as_differences, compare_requests
+from conformance.parity import ParityFinding, as_differences
 from conformance.planning import CasePlan, RunInputs
 from conformance.policy import Policy
 from conformance.redact import redact_value
-from conformance.response.parity import compare_outputs
+from conformance.response.parity import OutputParityFinding
 from conformance.result import ParityResult, RunInfo, build_document
-from conformance.scenarios.compare import ScenarioFinding, compare_scenario_outcomes
+from conformance.scenarios.compare import ScenarioFinding
 from conformance.scenarios.judge import ScenarioVerdict
 from conformance.scenarios.model import Scenario
 from conformance.scenarios.policy import ScenarioPolicy
@@ -90,6 +93,7 @@ def parity_entries(runs: Sequence[CaseRun], policy: Policy | None, token: str) -
     """Client-vs-client findings per fixture and pair of real clients, redacted."""
     results: list[dict[str, Any]] = []
     sides = _sides(runs)
+    requests_parity: ParityCheck[RequestPair, ParityFinding] = parity_check("request")
     for key in sorted(sides, key=lambda k: (sides[k].fixture.name, k)):
         entry = sides[key]
         requests = dict(sorted(entry.requests.items()))
@@ -99,7 +103,7 @@ def parity_entries(runs: Sequence[CaseRun], policy: Policy | None, token: str) -
         findings = [
             _stable_finding(item, entry.stabilizers.get(item.left), entry.stabilizers.get(item.right))
             for item in [
-                *compare_requests(fixture, requests, policy=policy),
+                *requests_parity.compare(RequestPair(fixture, requests, policy)),
                 *_output_parity(fixture, requests, entry.outputs),
             ]
         ]
@@ -144,7 +148,8 @@ def scenario_parity_entries(
         scenario = played[0][1]
         ran = [run for run, _scenario, _verdict in played]
         verdicts = [verdict for _run, _scenario, verdict in played]
-        findings = compare_scenario_outcomes(scenario, verdicts, policy)
+        sequences: ParityCheck[SequencePair, ScenarioFinding] = parity_check("sequence")
+        findings = sequences.compare(SequencePair(scenario, verdicts, policy))
         stabilizers = {run.plan.slot.label: run.stabilizer for run in ran}
         for index, left in enumerate(ran):
             for right in ran[index + 1 :]:
@@ -197,6 +202,7 @@ def _output_parity(
 ) -> list[ParityFinding]:
     """What two clients surfaced for one ``semantic_body`` fact (:mod:`conformance.response.parity`)."""
     ordered_outputs = {label: outputs[label] for label in requests if label in outputs}
+    outcomes_parity: ParityCheck[OutcomePair, OutputParityFinding] = parity_check("outcome")
     return [
         ParityFinding(
             fixture_name=fixture.name,
@@ -212,7 +218,7 @@ def _output_parity(
             severity="failure",
             message=item.message,
         )
-        for item in compare_outputs(fixture.semantic_body, ordered_outputs)
+        for item in outcomes_parity.compare(OutcomePair(fixture.semantic_body, ordered_outputs))
     ]
 
 

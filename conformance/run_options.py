@@ -10,8 +10,9 @@ run option is one entry of :data:`RUN_OPTIONS`.
 Two options stay out of pytest, which has its own: ``-k`` (pytest's ``-k``
 selects conformance cases by their node ids) and ``--jobs`` (pytest-xdist's
 ``-n`` runs cases in parallel, each worker with its own proxy). The scenario
-options (``--scenarios``, ``--no-scenarios``) are for ``run`` and the pytest
-plugin alone: the self-test and fuzz play no scenarios.
+options (``--scenarios``, ``--no-scenarios``) are for ``run``, ``selftest`` (which
+mutates the sequence checks' expectations) and the pytest plugin: fuzz plays no
+scenarios.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class RunOption:
     short: str | None = None
     #: False for the options pytest has its own of (``-k``, ``--jobs``).
     in_pytest: bool = True
-    #: An option about the scenarios: ``selftest`` and ``fuzz``, which play none, leave it out.
+    #: An option about the scenarios: ``fuzz``, which plays none, leaves it out.
     scenario: bool = False
 
     @property
@@ -165,8 +166,7 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
     RunOption(
         "overlay",
         "overlays",
-        "directory of projection overlays: DIR/<fixture file> adds projections to that fixture "
-        "(repeatable)",
+        "directory of projection overlays: DIR/<fixture file> adds projections to that fixture (repeatable)",
         {"action": "append", "type": Path, "default": [], "metavar": "DIR"},
     ),
     RunOption(

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import executor as _executor
+from conformance.checks.subjects import OutcomeSubject, SequenceSubject
 from conformance.diff import CaseVerdict
 from conformance.executor import CaseExecutor, CaseRun, RunState
 from conformance.expectations import Expectation, JudgeSettings
@@ -63,7 +64,6 @@ from conformance.proxy.profile import ServerProfile
 from conformance.proxy.recorder import RecordingProxy
 from conformance.reporting.har_folder import HarFolder, case_file_stem
 from conformance.response.cli_schemas import CliOutputSchemas
-from conformance.response.mutants import ResponseCase
 from conformance.run_document import now, ordered, result_document, run_info
 from conformance.scenarios.model import Scenario
 
@@ -260,9 +260,13 @@ class Session:
         """
         return self.executor.judge(run.plan, run.exchanges, expectation, settings)
 
-    def response_case(self, run: CaseRun, verdict: CaseVerdict) -> ResponseCase:
-        """What the response judge (and the self-test's response mutants) need of a captured case."""
+    def response_case(self, run: CaseRun, verdict: CaseVerdict) -> OutcomeSubject:
+        """What the outcome checks (and the self-test's outcome mutants) judge of a captured case."""
         return self.executor.response_case(run, verdict)
+
+    def sequence_subject(self, run: CaseRun) -> SequenceSubject:
+        """What the sequence checks (and the self-test's sequence mutants) judge of a scenario case."""
+        return self.executor.sequence_subject(run)
 
     # ----------------------------------------------------------- the results
     def ordered_runs(self) -> list[CaseRun]:

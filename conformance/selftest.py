@@ -43,19 +43,23 @@ that is neither a miss nor a suspicious verdict. A *false alarm* is an
 unmutated failure of a fixture the canonical replay itself fails (or of the
 canonical case): the judge objects to the fixture's own request.
 
-**The response side** is measured the same way: the captured outcome of
-each case is judged again against mutants of what the response verdict relies
-on (:mod:`conformance.response.mutants`): each value of the fixture's
-``response_body`` that the client surfaced, changed and retyped, and, with
+**The outcome and sequence halves** are measured the same way, through the
+same registry (:mod:`conformance.selftest_sides`): the captured outcome of
+each case is judged again against each outcome check's mutants (each value of
+the fixture's ``response_body`` the client surfaced, changed and retyped; each
+``semantic_body`` fact the client surfaces, changed; with
 ``--cli-output-schemas``, the command's output schema with a property retyped
-or a missing property required. Each must fail at its pointer in the
-client's output. An unmutated case whose response side fails is a response
-false alarm.
+or a missing property required), and each scenario case that ran to its end
+against each sequence check's mutants of its scenario (a cursor of the walk,
+the walk one page shorter or longer, the attempts bound, the expected outcome,
+an item of a page). Each must fail at its pointer. An unmutated case whose
+response side fails is a response false alarm; an unmutated scenario the
+client fails is listed as the client's difference.
 
 **Passing** means: at least one mutant ran, every mutant was caught (or sits
 where the client already differs), the unmutated corpus gave no false alarm,
 no case ended in error (a client that could not be exercised proves nothing),
-the mutator had no problem, and every response-side mutant was caught with no
+the mutator had no problem, and every outcome and sequence mutant was caught with no
 response false alarm. Client differences are listed, and do not
 fail the self-test: it measures the judge, ``run`` judges the clients.
 Cases an adapter skips (no projection) and mutants a fixture cannot express
@@ -77,8 +81,8 @@ from conformance.expectations import CANONICAL
 from conformance.mutation import MUTATION_KINDS, Mutant, derive_mutants, is_under, mutant_expectation
 from conformance.problems import InputError
 from conformance.redact import redact_value
-from conformance.response.mutants import RESPONSE_MUTATION_KINDS, ResponseSelftest
 from conformance.runner import CaseRun, Session, run_plans
+from conformance.selftest_sides import SideSelftest, outcome_kinds, sequence_kinds
 from conformance.textsafe import json_safe
 
 __all__ = ["KindCounts", "MutantResult", "SelftestReport", "render_report", "run_selftest"]
@@ -150,8 +154,10 @@ class SelftestReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     cases: int = 0
     input_problems: list[str] = field(default_factory=list)
-    #: The response side's mutants (response_body values and types, CLI output schemas).
-    response: ResponseSelftest = field(default_factory=ResponseSelftest)
+    #: The outcome checks' mutants (response_body values and types, semantic_body facts, CLI output schemas).
+    response: SideSelftest = field(default_factory=lambda: SideSelftest("response"))
+    #: The sequence checks' mutants (the scenarios' walks, attempts, outcomes, items).
+    sequence: SideSelftest = field(default_factory=lambda: SideSelftest("sequence"))
 
     def counts(self) -> dict[str, KindCounts]:
         """Counts per mutation kind, in :data:`MUTATION_KINDS` order, plus ``total``."""
@@ -182,6 +188,7 @@ class SelftestReport:
             and not self.false_alarms
             and not self.errors
             and self.response.passed
+            and self.sequence.passed
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -204,6 +211,7 @@ class SelftestReport:
             ],
             "mutants": [result.to_json() for result in self.results],
             "response": self.response.to_json(),
+            "sequence": self.sequence.to_json(),
         }
 
 
@@ -333,16 +341,22 @@ def run_selftest(
         fixtures=[fixture.name for fixture in session.fixtures],
         input_problems=[problem.render() for problem in session.input_problems],
     )
-    # the self-test mutates request expectations: scenario cases (sequences) are not its subject
-    plans = [plan for plan in session.plans if plan.scenario is None]
+    plans = list(session.plans)
     runs = run_plans(session, plans, jobs=jobs, on_done=on_case)
     order = {plan.case_id: index for index, plan in enumerate(plans)}
-    canonical = _canonical_verdicts(session, runs)
+    fixture_runs = [run for run in runs if run.plan.scenario is None]
+    canonical = _canonical_verdicts(session, fixture_runs)
     for run in sorted(runs, key=lambda item: order.get(item.plan.case_id, len(order))):
+        if run.plan.scenario is not None:
+            # a sequence: the sequence checks' mutants of its scenario (a case that ran to its end)
+            verdict = run.scenario_verdict
+            if verdict is not None and verdict.status in ("pass", "fail") and run.outcome is not None:
+                report.sequence.add_sequence_case(run.plan.case_id, session.sequence_subject(run))
+            continue
         report.cases += 1
         judge_case(session, run, report, canonical_passes=canonical.get(str(run.plan.fixture.path), False))
         if run.verdict is not None and run.outcome is not None:
-            report.response.add_case(run.plan.case_id, session.response_case(run, run.verdict))
+            report.response.add_outcome_case(run.plan.case_id, session.response_case(run, run.verdict))
     redacted: list[str] = redact_value(report.errors, [session.settings.token])
     report.errors = redacted
     return report
@@ -373,22 +387,22 @@ def _percent(part: int, whole: int) -> str:
     return "n/a" if whole == 0 else f"{100.0 * part / whole:.1f} %"
 
 
-def _response_lines(report: SelftestReport) -> list[str]:
-    """The response side's table: mutants of response_body values and types, and of CLI output schemas."""
-    response = report.response
-    if not response.counts and not response.false_alarms:
-        return ["response side: no mutant (no client surfaced a value the fixture's response_body holds)", ""]
-    rows = [("response kind", "run", "caught", "missed")]
-    for kind in RESPONSE_MUTATION_KINDS:
-        caught, total = response.counts.get(kind, [0, 0])
+def _side_lines(side: SideSelftest, kinds: tuple[str, ...], empty: str) -> list[str]:
+    """One half's table (outcome or sequence mutants per kind), then its misses and false alarms."""
+    if not side.counts and not side.false_alarms:
+        return [f"{side.side} side: no mutant ({empty})", ""]
+    rows = [(f"{side.side} kind", "run", "caught", "missed")]
+    for kind in kinds:
+        caught, total = side.counts.get(kind, [0, 0])
         rows.append((kind, str(total), str(caught), str(total - caught)))
     widths = [max(len(row[index]) for row in rows) for index in range(4)]
     lines = [
         "  ".join([row[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True))])
         for row in rows
     ]
-    lines.extend(f"MISSED (response): {item}" for item in response.missed)
-    lines.extend(f"FALSE ALARM (response): {item}" for item in response.false_alarms)
+    lines.extend(f"MISSED ({side.side}): {item}" for item in side.missed)
+    lines.extend(f"FALSE ALARM ({side.side}): {item}" for item in side.false_alarms)
+    lines.extend(f"client already differs here ({side.side}): {item}" for item in side.client_differences)
     lines.append("")
     return lines
 
@@ -428,7 +442,14 @@ def render_report(report: SelftestReport, *, verbose: bool = False) -> str:
         lines.append("  ".join(cells))
     total = counts["total"]
     lines.append("")
-    lines.extend(_response_lines(report))
+    lines.extend(
+        _side_lines(
+            report.response,
+            outcome_kinds(),
+            "no client surfaced a value the fixture's response_body or semantic_body holds",
+        )
+    )
+    lines.extend(_side_lines(report.sequence, sequence_kinds(), "no scenario case ran to its end"))
     for result in report.results:
         if result.outcome == "client_differs":
             lines.append(
@@ -459,11 +480,11 @@ def render_report(report: SelftestReport, *, verbose: bool = False) -> str:
         for fixture, adapter, kind, reason, target in report.not_applicable:
             where = f" {target}" if target else ""
             lines.append(f"n/a: {kind} {fixture} [{adapter}]{where}: {reason}")
-    response = report.response
-    lines.append(
-        f"response side: caught {response.caught} of {response.total} mutants "
-        f"({_percent(response.caught, response.total)}), {len(response.false_alarms)} false alarm(s)"
-    )
+    for side in (report.response, report.sequence):
+        lines.append(
+            f"{side.side} side: caught {side.caught} of {side.total} mutants "
+            f"({_percent(side.caught, side.total)}), {len(side.false_alarms)} false alarm(s)"
+        )
     lines.append(
         f"caught {total.caught} of {total.run} mutants ({_percent(total.caught, total.run)}), "
         + (f"{total.client_differs} where the client already differs, " if total.client_differs else "")

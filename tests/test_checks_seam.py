@@ -72,7 +72,7 @@ def _start_request(content_type: str) -> Any:
 
 
 def test_the_builtin_registry_lists_four_checks_and_the_mutation_kinds() -> None:
-    assert [check.name for check in checks.CHECKS] == ["method_path", "query", "headers", "body"]
+    assert [check.name for check in checks.request_checks()] == ["method_path", "query", "headers", "body"]
     assert [check.name for check in checks.listed()] == ["method_path", "query", "body", "headers"]
     assert checks.mutation_kinds() == mutation.MUTATION_KINDS
     assert checks.mutation_kinds()[:2] == ("method", "path_segment")

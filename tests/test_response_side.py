@@ -301,7 +301,7 @@ def test_the_selftest_catches_every_response_mutant_of_the_real_dw(
     assert main(args) == 0
     response = json.loads(out.read_text(encoding="utf-8"))["response"]
     counts = response["counts"]
-    assert set(counts) == {"response_value", "response_type", "schema_type", "schema_required"}
+    assert set(counts) == {"response_value", "response_type", "fact_value", "schema_type", "schema_required"}
     assert all(row["caught"] == row["total"] > 0 for row in counts.values()), counts
     assert response["false_alarms"] == [] and response["missed"] == []
 
@@ -309,8 +309,8 @@ def test_the_selftest_catches_every_response_mutant_of_the_real_dw(
 def test_a_response_judge_blind_to_surfaced_values_makes_the_selftest_fail(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    from conformance.checks import surfaced_values
     from conformance.cli import main
-    from conformance.response import verdict as verdict_module
     from conformance.response.surfaced import SurfacedComparison
 
     def blind(output: object, answer: object, *, base: str = "/output") -> SurfacedComparison:
@@ -318,7 +318,7 @@ def test_a_response_judge_blind_to_surfaced_values_makes_the_selftest_fail(
         result.differences = []
         return result
 
-    monkeypatch.setattr(verdict_module, "compare_surfaced", blind)
+    monkeypatch.setattr(surfaced_values, "compare_surfaced", blind)
     out = tmp_path / "selftest.json"
     code = main(
         ["selftest", "--json", str(out), "--adapter", "canonical", "-k", "schedule-history,storage-test"]
@@ -331,7 +331,7 @@ def test_a_response_judge_blind_to_surfaced_values_makes_the_selftest_fail(
 def test_a_value_nobody_gave_the_client_fails_even_under_a_key_the_answer_lacks(tmp_path: Path) -> None:
     """Reshaping may add keys, never values: an invented field is caught, with its pointer."""
     from conformance.capture import CapturedExchange
-    from conformance.response.invented import invented_values
+    from conformance.checks.invented_values import invented_values
 
     exchange = CapturedExchange(
         case_id="x",

@@ -23,13 +23,10 @@ import pytest
 from conformance.adapters.base import Adapter, CaseInput, ClientIdentity, ClientOutcome
 from conformance.fixture import discover
 from conformance.proxy.recorder import RecordingProxy
-from conformance.scenarios import (
-    Scenario,
-    compare_scenario_outcomes,
-    load_scenarios,
-    parse_scenario_policy,
-    shipped_scenarios_dir,
-)
+from conformance.scenarios.compare import compare_scenario_outcomes
+from conformance.scenarios.load import load_scenarios, shipped_scenarios_dir
+from conformance.scenarios.model import Scenario
+from conformance.scenarios.policy import parse_scenario_policy
 from support.scenario_play import PlayedScenario, play_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

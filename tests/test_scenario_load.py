@@ -9,8 +9,7 @@ from jsonschema import Draft202012Validator
 
 from conformance.fixture import discover
 from conformance.problems import Problem
-from conformance.scenarios import load_scenarios, shipped_scenarios_dir
-from conformance.scenarios.load import scenario_schema
+from conformance.scenarios.load import load_scenarios, scenario_schema, shipped_scenarios_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CORPUS = ROOT / "fixtures" / "control-plane"

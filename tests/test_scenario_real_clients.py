@@ -26,13 +26,10 @@ from conformance.adapters.python_sdk import PythonSdkAdapter
 from conformance.fixture import discover
 from conformance.proxy.profile import load_profile
 from conformance.proxy.recorder import RecordingProxy
-from conformance.scenarios import (
-    Scenario,
-    ScenarioVerdict,
-    compare_scenario_outcomes,
-    load_scenarios,
-    shipped_scenarios_dir,
-)
+from conformance.scenarios.compare import compare_scenario_outcomes
+from conformance.scenarios.judge import ScenarioVerdict
+from conformance.scenarios.load import load_scenarios, shipped_scenarios_dir
+from conformance.scenarios.model import Scenario
 from support.real_clients import upstream_corpus
 from support.scenario_play import play_scenario
 

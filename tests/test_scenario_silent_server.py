@@ -26,7 +26,7 @@ from conformance.fixture import discover
 from conformance.proxy.profile import load_profile
 from conformance.proxy.recorder import RecordingProxy
 from conformance.proxy.script import HELD_BY_CLIENT
-from conformance.scenarios import load_scenarios, shipped_scenarios_dir
+from conformance.scenarios.load import load_scenarios, shipped_scenarios_dir
 from support.real_clients import upstream_corpus
 from support.scenario_play import play_scenario
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from conformance import jsonpointer
+from conformance.checks.base import Subject
 from conformance.checks.values import diff_values
 from conformance.expectations import (
     BodyExpectation,
@@ -79,6 +80,7 @@ class BodyCheck:
     """The decoded body (exact or subset) and its envelope requirements."""
 
     name: ClassVar[str] = "body"
+    subject: ClassVar[Subject] = "request"
     mutation_kinds: ClassVar[tuple[str, ...]] = (*_BODY_KINDS, "envelope_decoded")
     listing_rank: ClassVar[int] = 30
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from conformance import jsonpointer
+from conformance.checks.base import Subject
 from conformance.expectations import (
     Expectation,
     ExpectationSource,
@@ -93,6 +94,7 @@ class HeadersCheck:
     """The headers that carry identity and protocol versions (others are not asserted)."""
 
     name: ClassVar[str] = "headers"
+    subject: ClassVar[Subject] = "request"
     mutation_kinds: ClassVar[tuple[str, ...]] = ("namespace", "token")
     listing_rank: ClassVar[int] = 40
 

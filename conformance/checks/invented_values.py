@@ -1,4 +1,4 @@
-"""Values a client surfaces that nobody gave it.
+"""Outcome check: values a client surfaces that nobody gave it.
 
 A client may reshape an answer (typed objects, renamed fields, defaults for
 what is absent), so a key of its output that the answer lacks is not wrong by
@@ -14,25 +14,29 @@ namespace. Values too common to carry meaning are never flagged: ``null``,
 booleans, ``0``, ``1`` and ``""``. Keys of the output that start with ``$``
 (an adapter's type markers) are skipped. At most :data:`MAX_FINDINGS` are
 reported.
+
+It has no mutants: its sources are the captured exchange, not an expectation
+of the fixture.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote
 
 from conformance import jsonpointer
 from conformance.capture import CapturedExchange
+from conformance.checks.base import Subject
+from conformance.checks.subjects import OutcomeJudgement, OutcomeMutant, OutcomeSubject
 from conformance.findings import Difference
 from conformance.normalize import decoded_copy
 
-__all__ = ["MAX_FINDINGS", "invented_values"]
+__all__ = ["MAX_FINDINGS", "InventedValuesCheck", "invented_values"]
 
 MAX_FINDINGS = 20
 _MEANINGLESS = (None, 0, 1, "")
-
 
 
 def _leaves(value: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
@@ -101,3 +105,23 @@ def invented_values(
             if len(found) == MAX_FINDINGS:
                 break
     return found
+
+
+class InventedValuesCheck:
+    """No surfaced value that neither the answer nor the client's own request held."""
+
+    name: ClassVar[str] = "invented_values"
+    subject: ClassVar[Subject] = "outcome"
+    mutation_kinds: ClassVar[tuple[str, ...]] = ()
+    listing_rank: ClassVar[int] = 100
+
+    def judge(self, subject: OutcomeSubject, judgement: OutcomeJudgement) -> None:
+        output, operation = subject.outcome.output, subject.operation
+        if output is None or operation is None:
+            return
+        answers = [judgement.served, judgement.expected]
+        judgement.differences.extend(invented_values(output, answers, operation, subject.namespace))
+        judgement.asserted.append("no surfaced value that neither the answer nor the request held")
+
+    def mutants(self, subject: OutcomeSubject, judgement: OutcomeJudgement) -> list[OutcomeMutant]:
+        return []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, ClassVar
 
+from conformance.checks.base import Subject
 from conformance.expectations import Expectation, ExpectationSource, MethodPathPart, method_path_part
 from conformance.findings import Difference
 from conformance.normalize import NormalizedRequest
@@ -50,6 +51,7 @@ class MethodPathCheck:
     """The request's method and path segments."""
 
     name: ClassVar[str] = "method_path"
+    subject: ClassVar[Subject] = "request"
     mutation_kinds: ClassVar[tuple[str, ...]] = ("method", "path_segment")
     listing_rank: ClassVar[int] = 10
 

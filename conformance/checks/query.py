@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from conformance import jsonpointer
+from conformance.checks.base import Subject
 from conformance.expectations import (
     Expectation,
     ExpectationSource,
@@ -76,6 +77,7 @@ class QueryCheck:
     """The query multi-map against ``request.query`` / ``expected_query``."""
 
     name: ClassVar[str] = "query"
+    subject: ClassVar[Subject] = "request"
     mutation_kinds: ClassVar[tuple[str, ...]] = ("query_value", "query_removed")
     listing_rank: ClassVar[int] = 20
 

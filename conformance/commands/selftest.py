@@ -36,13 +36,14 @@ def register(subparsers: Any) -> None:
         "selftest",
         help="mutation self-test of the judge (drift detection, false alarms)",
         description=(
-            "Run each client once per fixture, then judge every mutant of every expectation against the "
-            "captured traffic. Passes when every mutant is caught and the unmutated corpus has no "
-            "false alarm; where a real client already fails a fixture the canonical replay passes, the "
-            "difference is listed as 'client already differs here'."
+            "Run each client once per fixture and scenario, then judge every mutant of every check "
+            "(requests, surfaced outcomes, sequences) against the captured traffic. Passes when every "
+            "mutant is caught and the unmutated corpus has no false alarm; where a real client already "
+            "fails a fixture the canonical replay passes, or a scenario, the difference is listed as "
+            "'client already differs here'."
         ),
     )
-    add_run_options(parser, scenarios=False)
+    add_run_options(parser)
     parser.add_argument(
         "--json", type=Path, metavar="FILE", dest="json_path", help="also write the report as JSON"
     )
@@ -57,7 +58,6 @@ def handle(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args, Path(tempfile.gettempdir()))
     settings.write_har = False
-    settings.run_scenarios = False  # sequences of answers are not what this command mutates or fuzzes
     session = Session(settings, notify=lambda message: print(printable_lines(message), file=sys.stderr))
     try:  # ConfigurationError: exit 2 (conformance.cli)
         session.prepare()

@@ -54,6 +54,7 @@ __all__ = [
     "AnswerScript",
     "ScriptCursor",
     "ScriptedAnswer",
+    "retry_after_seconds",
 ]
 
 DropMode = Literal["after_headers", "before_response"]
@@ -72,6 +73,17 @@ HELD_BY_CLIENT = "the scenario held the answer; the client closed the connection
 HELD_TO_THE_END = "the scenario held the answer"
 #: How the error of a held exchange ends when the hold ran out with the client still waiting.
 HOLD_RAN_OUT = "the client was still waiting"
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` in seconds when it is a number of seconds (HTTP dates are not judged)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
 
 
 @dataclass(frozen=True)

@@ -57,11 +57,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from conformance.checks import outcome_checks
+from conformance.checks.cli_output_schema import CLI_PROJECTION
+from conformance.checks.subjects import OutcomeJudgement, OutcomeSubject
 from conformance.findings import Difference
-from conformance.response.facts import judge_facts, missing_members, rename_containers, unmapped_paths
-from conformance.response.facts_map import OperationFacts
-from conformance.response.invented import invented_values
-from conformance.response.surfaced import compare_surfaced
 
 if TYPE_CHECKING:
     from conformance.adapters.base import ClientOutcome
@@ -69,12 +68,19 @@ if TYPE_CHECKING:
     from conformance.fixture import Fixture
     from conformance.policy import Policy
     from conformance.response.cli_schemas import CliOutputSchemas
+    from conformance.response.facts_map import OperationFacts
 
-__all__ = ["ResponseVerdict", "client_words", "judge_response", "operation_exchange"]
+__all__ = [
+    "CLI_PROJECTION",
+    "ResponseVerdict",
+    "accepted_judgement",
+    "client_words",
+    "judge_outcome",
+    "judge_response",
+    "operation_exchange",
+]
 
 ResponseStatus = Literal["pass", "fail", "error", "not_asserted", "not_reached"]
-#: Projection key whose client prints a ``--json`` document the CLI's schemas describe.
-CLI_PROJECTION = "cli"
 #: Answer sources that are the stub's invention, not a contract-valid answer from the fixture.
 _INVENTED = "profile default reply"
 #: The proxy answered itself (502: the upstream could not be reached): the harness's answer, not a server's.
@@ -195,7 +201,32 @@ def judge_response(
     ``operation`` is the captured operation exchange (``None`` when none was
     captured); its answer body is what the client was given.
     """
-    source = _source(fixture, operation, live)
+    subject = OutcomeSubject(
+        fixture,
+        projection_key,
+        outcome,
+        operation,
+        live=live,
+        cli_command=cli_command,
+        cli_schemas=cli_schemas,
+        policy=policy,
+        namespace=namespace,
+        facts=facts,
+    )
+    return judge_outcome(subject)
+
+
+def judge_outcome(subject: OutcomeSubject) -> ResponseVerdict:
+    """The response verdict of ``subject``: was the answer reached and accepted, then every outcome check.
+
+    Whether the answer was reached and accepted is the verdict's own status rule
+    (a refusal of a contract-valid answer fails, of the harness's own answer is
+    an error); what the accepted answer's surfaced values must satisfy is the
+    registry's outcome checks (:func:`conformance.checks.outcome_checks`), in
+    registry order.
+    """
+    fixture, outcome, operation = subject.fixture, subject.outcome, subject.operation
+    source = _source(fixture, operation, subject.live)
     if (
         operation is None
         or source == _NOT_FOUND
@@ -213,104 +244,29 @@ def judge_response(
             verdict.status = "fail"
             verdict.asserted.append(f"the client refused a contract-valid answer ({source})")
         return verdict
-    verdict.asserted.append("the client accepted the answer")
-    served = _answer(operation)
-    expected = _expected_answer(fixture, served, live)
-    entry = facts or OperationFacts()
-    renamed, moved = rename_containers(outcome.output, entry.containers.get(projection_key, {}))
-    surfaced = compare_surfaced(renamed, expected)
-    verdict.anchor = surfaced.anchor
-    if moved:
-        verdict.asserted.append("renamed containers compared with the answer: " + ", ".join(moved))
-    if surfaced.compared:
-        where = f" at {surfaced.anchor}" if surfaced.anchor else ""
-        basis = (
-            "the answer (response_body as the server dresses it)"
-            if fixture.has_response_body and not live
-            else "the answer served"
-        )
-        verdict.asserted.append(f"{surfaced.compared} surfaced values agree with {basis}{where}")
-    else:
-        verdict.not_asserted.append("surfaced values (the client surfaced nothing the answer holds)")
-    differences = list(surfaced.differences)
-    if outcome.output is not None:
-        differences.extend(missing_members(entry, projection_key, surfaced.pairs, surfaced.anchor))
-    judged = judge_facts(entry, projection_key, fixture.semantic_body, outcome.output, outcome.stdout or "")
-    differences.extend(judged.differences)
-    verdict.asserted.extend(judged.asserted)
-    verdict.not_asserted.extend(judged.not_asserted)
-    if outcome.output is not None:
-        _list_unmapped(verdict, outcome.output, surfaced.pairs, moved, judged.read_paths)
-    if outcome.output is not None:
-        invented = invented_values(outcome.output, [served, expected], operation, namespace)
-        differences.extend(invented)
-        verdict.asserted.append("no surfaced value that neither the answer nor the request held")
-    if projection_key == CLI_PROJECTION:
-        differences.extend(_cli_schema_check(fixture, outcome, verdict, cli_command, cli_schemas))
-    failures, diagnostics = _with_policy(differences, fixture, projection_key, policy)
+    judgement = accepted_judgement(subject)
+    verdict.anchor = judgement.anchor
+    verdict.asserted.extend(judgement.asserted)
+    verdict.not_asserted.extend(judgement.not_asserted)
+    failures, diagnostics = _with_policy(
+        judgement.differences, fixture, subject.projection_key, subject.policy
+    )
     verdict.differences, verdict.diagnostics = failures, diagnostics
     if failures:
         verdict.status = "fail"
-    elif (
-        surfaced.compared
-        or judged.asserted
-        or any(line.startswith("--json output") for line in verdict.asserted)
-    ):
+    elif judgement.evidence:
         verdict.status = "pass"
     return verdict
 
 
-#: How many unmapped surfaced paths a verdict names (the count is always given).
-UNMAPPED_SHOWN = 8
-
-
-def _list_unmapped(
-    verdict: ResponseVerdict,
-    output: Any,
-    pairs: Sequence[tuple[str, str]],
-    moved: Sequence[str],
-    fact_paths: Sequence[str],
-) -> None:
-    """Name, as "not asserted", the surfaced scalars that map to nothing the verdict compared."""
-    back = [move.split(" -> ") for move in moved]
-    compared = []
-    for pointer, _there in pairs:
-        for source, target in back:
-            prefix = "/output" + target
-            if pointer == prefix or pointer.startswith(prefix + "/"):
-                pointer = "/output" + source + pointer[len(prefix):]
-                break
-        compared.append(pointer)
-    unmapped = unmapped_paths(output, compared, fact_paths)
-    if unmapped:
-        shown = ", ".join(unmapped[:UNMAPPED_SHOWN])
-        more = f" and {len(unmapped) - UNMAPPED_SHOWN} more" if len(unmapped) > UNMAPPED_SHOWN else ""
-        verdict.not_asserted.append(
-            f"{len(unmapped)} surfaced value(s) that map to nothing in the answer or semantic_body: "
-            f"{shown}{more}"
-        )
-
-
-def _cli_schema_check(
-    fixture: Fixture,
-    outcome: ClientOutcome,
-    verdict: ResponseVerdict,
-    command: str | None,
-    schemas: CliOutputSchemas | None,
-) -> list[Difference]:
-    argv = (fixture.projection(CLI_PROJECTION) or {}).get("argv")
-    if schemas is None:
-        verdict.not_asserted.append("--json output schema (no --cli-output-schemas manifest given)")
-        return []
-    if command is None or schemas.schema_for(command) is None:
-        verdict.not_asserted.append(f"--json output schema (the manifest has no schema for {command})")
-        return []
-    if not schemas.prints_json(command, argv):
-        verdict.not_asserted.append("--json output schema (the fixture's argv does not ask for --json)")
-        return []
-    found = schemas.check(command, outcome.output) or []
-    verdict.asserted.append(f"--json output against {schemas.schema_for(command)}")
-    return found
+def accepted_judgement(subject: OutcomeSubject) -> OutcomeJudgement:
+    """What every outcome check finds for an answer the client accepted (before the policy)."""
+    served = _answer(subject.operation)
+    judgement = OutcomeJudgement(served, _expected_answer(subject.fixture, served, subject.live))
+    judgement.asserted.append("the client accepted the answer")
+    for check in outcome_checks():
+        check.judge(subject, judgement)
+    return judgement
 
 
 def _with_policy(

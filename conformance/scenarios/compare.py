@@ -35,11 +35,11 @@ from typing import TYPE_CHECKING, Any
 from conformance import jsonpointer
 from conformance.findings import Difference
 from conformance.scenarios import error_surface
-from conformance.scenarios.judge import ScenarioVerdict
 from conformance.scenarios.model import Scenario
 from conformance.textsafe import json_safe
 
 if TYPE_CHECKING:
+    from conformance.scenarios.judge import ScenarioVerdict
     from conformance.scenarios.policy import ScenarioPolicy
 
 __all__ = ["ScenarioFinding", "compare_scenario_outcomes"]

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 from conformance.capture import CapturedExchange
 from conformance.proxy.dressing import parse_body
 from conformance.proxy.paths import split_target, strip_prefix
-from conformance.proxy.script import HELD_TO_THE_END, HOLD_RAN_OUT
+from conformance.proxy.script import HELD_TO_THE_END, HOLD_RAN_OUT, retry_after_seconds
 from conformance.proxy.stub import is_operation_request
 
 if TYPE_CHECKING:
@@ -93,18 +93,6 @@ class SentRequest:
 def _header(headers: list[tuple[str, str]], name: str) -> str | None:
     wanted = name.lower()
     return next((value for key, value in headers if key.lower() == wanted), None)
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """``Retry-After`` in seconds when it is a number of seconds (HTTP dates are not judged)."""
-    if value is None:
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        return None
-    return seconds if seconds >= 0 else None
-
 
 
 def operation_sequence(
