@@ -65,6 +65,9 @@ class AttemptsCheck:
     def judge(self, subject: SequenceSubject, judgement: SequenceJudgement) -> None:
         judgement.differences.extend(_attempt_differences(list(subject.requests), subject.scenario))
 
+    def not_asserted(self, scenario: Scenario, projection_key: str) -> list[str]:
+        return []
+
     def mutants(self, subject: SequenceSubject) -> list[SequenceMutant]:
         scenario, count = subject.scenario, len(subject.requests)
         expect = scenario.expect

@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from conformance.findings import Difference
     from conformance.mutation import MutantDeriver
     from conformance.normalize import NormalizedRequest
+    from conformance.scenarios.model import Scenario
 
 __all__ = [
     "DEFAULT_LISTING_RANK",
@@ -125,6 +126,10 @@ class SequenceCheck(Check, Protocol):
 
     def judge(self, subject: SequenceSubject, judgement: SequenceJudgement) -> None:
         """Add this check's differences (and recorded facts, notes) to ``judgement``."""
+        ...
+
+    def not_asserted(self, scenario: Scenario, projection_key: str) -> list[str]:
+        """What this check leaves unjudged for ``scenario`` and this client, whatever the client did."""
         ...
 
     def mutants(self, subject: SequenceSubject) -> list[SequenceMutant]:

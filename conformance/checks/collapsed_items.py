@@ -155,6 +155,9 @@ class CollapsedItemsCheck:
         judgement.items = items
         judgement.differences.extend(differences)
 
+    def not_asserted(self, scenario: Scenario, projection_key: str) -> list[str]:
+        return []
+
     def mutants(self, subject: SequenceSubject) -> list[SequenceMutant]:
         if subject.outcome.status != "completed":
             return []

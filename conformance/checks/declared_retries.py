@@ -9,10 +9,13 @@ self-test runs without one unless ``--policy`` gives it.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from conformance.checks.base import Subject
 from conformance.checks.subjects import SequenceJudgement, SequenceMutant, SequenceSubject
+
+if TYPE_CHECKING:
+    from conformance.scenarios.model import Scenario
 
 __all__ = ["DeclaredRetriesCheck"]
 
@@ -30,6 +33,9 @@ class DeclaredRetriesCheck:
             judgement.differences.extend(
                 subject.policy.retry_differences(subject.projection_key, subject.requests, subject.outcome)
             )
+
+    def not_asserted(self, scenario: Scenario, projection_key: str) -> list[str]:
+        return []
 
     def mutants(self, subject: SequenceSubject) -> list[SequenceMutant]:
         return []

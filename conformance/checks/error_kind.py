@@ -9,11 +9,14 @@ the verdict's notes. No mutants: the kinds are the data's, not the scenario's.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from conformance.checks.base import Subject
 from conformance.checks.subjects import SequenceJudgement, SequenceMutant, SequenceSubject
 from conformance.scenarios import error_kinds
+
+if TYPE_CHECKING:
+    from conformance.scenarios.model import Scenario
 
 __all__ = ["ErrorKindCheck"]
 
@@ -38,6 +41,9 @@ class ErrorKindCheck:
         judgement.notes.extend(
             error_kinds.kind_not_asserted(last_status, subject.last_body, subject.projection_key)
         )
+
+    def not_asserted(self, scenario: Scenario, projection_key: str) -> list[str]:
+        return []
 
     def mutants(self, subject: SequenceSubject) -> list[SequenceMutant]:
         return []

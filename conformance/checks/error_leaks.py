@@ -10,7 +10,7 @@ a stack trace in machine-readable output is an ``error_leak`` failure at
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from conformance import jsonpointer
 from conformance.adapters.base import ClientOutcome
@@ -19,7 +19,15 @@ from conformance.checks.subjects import SequenceJudgement, SequenceMutant, Seque
 from conformance.findings import Difference
 from conformance.scenarios import error_surface
 
-__all__ = ["ErrorLeaksCheck"]
+if TYPE_CHECKING:
+    from conformance.scenarios.model import Scenario
+
+__all__ = ["ERROR_FACTS_ALONE", "ErrorLeaksCheck"]
+
+#: An error scenario checks what the client did and leaks; its error facts are compared across clients.
+ERROR_FACTS_ALONE = (
+    "error facts of one client alone (status, code, errors: compared between clients, see parity)"
+)
 
 
 def _error_surface(
@@ -59,6 +67,9 @@ class ErrorLeaksCheck:
         surface, summary, differences = _error_surface(subject.outcome, subject.last_body)
         judgement.error_surface, judgement.error_summary = surface, summary
         judgement.differences.extend(differences)
+
+    def not_asserted(self, scenario: Scenario, projection_key: str) -> list[str]:
+        return [] if scenario.walk else [ERROR_FACTS_ALONE]
 
     def mutants(self, subject: SequenceSubject) -> list[SequenceMutant]:
         return []

@@ -17,6 +17,7 @@ from conformance.findings import Difference
 from conformance.proxy.script import retry_after_seconds
 
 if TYPE_CHECKING:
+    from conformance.scenarios.model import Scenario
     from conformance.scenarios.sequence import SentRequest
 
 __all__ = ["RETRY_AFTER_ALLOWANCE", "RetryAfterCheck"]
@@ -61,6 +62,9 @@ class RetryAfterCheck:
     def judge(self, subject: SequenceSubject, judgement: SequenceJudgement) -> None:
         if subject.scenario.expect.retry_after == "honour":
             judgement.differences.extend(_retry_after_differences(list(subject.requests)))
+
+    def not_asserted(self, scenario: Scenario, projection_key: str) -> list[str]:
+        return []
 
     def mutants(self, subject: SequenceSubject) -> list[SequenceMutant]:
         return []

@@ -100,6 +100,9 @@ class ScenarioOutcomeCheck:
             _outcome_differences(subject.scenario, subject.outcome, list(subject.requests), subject.exchanges)
         )
 
+    def not_asserted(self, scenario: Scenario, projection_key: str) -> list[str]:
+        return []
+
     def mutants(self, subject: SequenceSubject) -> list[SequenceMutant]:
         status, wanted = subject.outcome.status, subject.scenario.expect.outcome
         if status not in ("completed", "client_error") or wanted not in ("any", status):

@@ -9,11 +9,14 @@ the wait. No mutants: both come from the captured sequence.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from conformance.checks.base import Subject
 from conformance.checks.subjects import SequenceJudgement, SequenceMutant, SequenceSubject
 from conformance.findings import Difference
+
+if TYPE_CHECKING:
+    from conformance.scenarios.model import Scenario
 
 __all__ = ["SequenceEndCheck"]
 
@@ -54,6 +57,9 @@ class SequenceEndCheck:
             for request in sequence
             if request.hold_ran_out
         )
+
+    def not_asserted(self, scenario: Scenario, projection_key: str) -> list[str]:
+        return []
 
     def mutants(self, subject: SequenceSubject) -> list[SequenceMutant]:
         return []

@@ -19,6 +19,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from conformance import jsonpointer
+from conformance.adapters.walks import walk_for
 from conformance.checks.base import Subject
 from conformance.checks.subjects import SequenceJudgement, SequenceMutant, SequenceSubject
 from conformance.findings import Difference
@@ -28,7 +29,12 @@ from conformance.textsafe import json_safe
 if TYPE_CHECKING:
     from conformance.scenarios.sequence import SentRequest
 
-__all__ = ["WalkCheck"]
+__all__ = ["ADAPTER_PAGED", "WALK_NOT_ASSERTED", "WalkCheck"]
+
+#: What a scenario case does not judge (the fixture's own single-request case judges each request).
+WALK_NOT_ASSERTED = "scenario requests beyond their paging parameters and attempts"
+#: A walk the adapter drives page by page itself (the SDK has no iterator for it).
+ADAPTER_PAGED = "the client's own paging loop (the adapter paged a one-page method; no iterator)"
 
 
 def _describe(params: dict[str, Any]) -> str:
@@ -177,6 +183,16 @@ class WalkCheck:
         expected = subject.scenario.expect.requests
         if expected is not None:
             judgement.differences.extend(_walk_differences(list(subject.requests), expected))
+
+    def not_asserted(self, scenario: Scenario, projection_key: str) -> list[str]:
+        notes = [WALK_NOT_ASSERTED]
+        if not scenario.walk or scenario.fixture is None:
+            return notes
+        walk = walk_for(scenario.fixture.operation)
+        sdk = walk.sdk_python if walk is not None else None
+        if sdk is not None and sdk.pages is not None and projection_key == "sdk_python":
+            notes.append(ADAPTER_PAGED)
+        return notes
 
     def mutants(self, subject: SequenceSubject) -> list[SequenceMutant]:
         expected = subject.scenario.expect.requests

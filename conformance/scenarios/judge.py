@@ -53,7 +53,6 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Literal
 
-from conformance.adapters.walks import walk_for
 from conformance.capture import CapturedExchange
 from conformance.checks import sequence_checks
 from conformance.checks.retry_after import RETRY_AFTER_ALLOWANCE
@@ -70,7 +69,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RETRY_AFTER_ALLOWANCE",
-    "SCENARIO_NOT_ASSERTED",
     "SCENARIO_RESPONSE_NOTE",
     "SEQUENCE_KINDS",
     "RetryBehaviour",
@@ -99,14 +97,6 @@ SEQUENCE_KINDS: tuple[str, ...] = (
 )
 ScenarioStatus = Literal["pass", "fail", "error", "skipped"]
 
-#: What a scenario case does not judge (the fixture's own single-request case judges each request).
-SCENARIO_NOT_ASSERTED = ("scenario requests beyond their paging parameters and attempts",)
-#: An error scenario checks what the client did and leaks; its error facts are compared across clients.
-SCENARIO_ERROR_FACTS = (
-    "error facts of one client alone (status, code, errors: compared between clients, see parity)"
-)
-#: A walk the adapter drives page by page itself (the SDK has no iterator for it).
-SCENARIO_ADAPTER_PAGED = "the client's own paging loop (the adapter paged a one-page method; no iterator)"
 #: The response side of a scenario case: its verdict covers what the client did with the answers.
 SCENARIO_RESPONSE_NOTE = (
     "a scenario's answers are judged by its scenario verdict (outcome, collapsed items, error surface)"
@@ -114,16 +104,8 @@ SCENARIO_RESPONSE_NOTE = (
 
 
 def scenario_not_asserted(scenario: Scenario, projection_key: str) -> list[str]:
-    """What a scenario case leaves unchecked: the rest of each request; error facts alone; adapter paging."""
-    notes = list(SCENARIO_NOT_ASSERTED)
-    if not scenario.walk:
-        notes.append(SCENARIO_ERROR_FACTS)
-        return notes
-    walk = walk_for(scenario.fixture.operation) if scenario.fixture is not None else None
-    sdk = walk.sdk_python if walk is not None else None
-    if sdk is not None and sdk.pages is not None and projection_key == "sdk_python":
-        notes.append(SCENARIO_ADAPTER_PAGED)
-    return notes
+    """What a scenario case leaves unchecked for this client: each sequence check's words, in order."""
+    return [line for check in sequence_checks() for line in check.not_asserted(scenario, projection_key)]
 
 
 @dataclass(frozen=True)
