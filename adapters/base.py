@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from conformance.fixture import Fixture
 from conformance.operations import OperationTables, default_tables
+from conformance.response.facts_map import ClientFacts
 
 
 class AdapterError(Exception):
@@ -221,6 +222,15 @@ class Adapter(ABC):
 
     @abstractmethod
     def identity(self) -> ClientIdentity: ...
+
+    def surfaced_facts(self) -> ClientFacts | None:
+        """The client's own surfaced-facts map, over the run's for its projection key (``None``: none).
+
+        The ``exec`` adapter reads it from its manifest (``surfaced_facts``);
+        the planner checks it against the run and lists its problems as input
+        problems (:mod:`conformance.planning`).
+        """
+        return None
 
     def skip_reason(self, fixture: Fixture) -> str | None:
         """Why this adapter cannot run ``fixture`` (``None`` when it can)."""

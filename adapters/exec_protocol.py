@@ -38,6 +38,14 @@ Design decisions:
   :class:`~conformance.adapters.base.AdapterError` whose message lists every
   problem with the file and the JSON pointer, like fixture problems. A
   command whose program cannot be found makes the adapter *unavailable*.
+- **The client's own surfaced-facts map.** ``surfaced_facts`` declares where
+  the client surfaces each fact of ``semantic_body``, in the shape of
+  ``data/surfaced-facts.yaml`` and for the manifest's projection key only:
+  inline (a mapping) or in a YAML file beside the manifest (a path relative
+  to it). Both go through :func:`~conformance.response.facts_map.parse_client_facts`.
+  Its problems do not stop the run: they concern this client's cases of one
+  operation, so they are input problems (file and pointer), and those cases
+  do not run (:mod:`conformance.planning`).
 """
 
 from __future__ import annotations
@@ -68,6 +76,7 @@ from conformance.canonical_request import canonical_request
 from conformance.fixture import KNOWN_TOP_LEVEL_KEYS, Fixture
 from conformance.problems import InputError, Problem
 from conformance.processes import ProcessResult, run_process
+from conformance.response.facts_map import ClientFacts, parse_client_facts
 from conformance.schema_files import checked_validator
 from conformance.strict_yaml import load_yaml_file
 
@@ -185,6 +194,8 @@ class Manifest:
     client: ClientIdentity
     #: Drives the program declares it understands (``drives: [walk]``); a walk is skipped without it.
     drives: frozenset[str] = frozenset()
+    #: The client's own surfaced-facts map (``surfaced_facts``), when the manifest declares one.
+    surfaced_facts: ClientFacts | None = None
 
 
 def _kind(value: Any) -> str:
@@ -296,7 +307,15 @@ def load_manifest(path: Path) -> Manifest:
                 expected = f"one of {', '.join(KNOWN_DRIVES)}"
                 problems.append(Problem(file, f"/drives/{index}", expected, _kind(item)))
     known = {
-        "adapter_protocol", "name", "projection", "target", "command", "working_directory", "client", "drives"
+        "adapter_protocol",
+        "name",
+        "projection",
+        "target",
+        "command",
+        "working_directory",
+        "client",
+        "drives",
+        "surfaced_facts",
     }
     problems.extend(
         Problem(file, jsonpointer.join("", str(key)), "only " + ", ".join(sorted(known)), f"key {key!r}")
@@ -306,8 +325,35 @@ def load_manifest(path: Path) -> Manifest:
     if problems:
         raise AdapterError("\n".join(problem.render() for problem in problems))
     return Manifest(
-        path.resolve(), name, projection, target, tuple(command), working, client, frozenset(drives)
+        path.resolve(),
+        name,
+        projection,
+        target,
+        tuple(command),
+        working,
+        client,
+        frozenset(drives),
+        _client_facts(document, path, projection),
     )
+
+
+def _client_facts(document: dict[str, Any], path: Path, projection: str) -> ClientFacts | None:
+    """The manifest's ``surfaced_facts``: inline, or the YAML file it names (relative to the manifest)."""
+    if "surfaced_facts" not in document:
+        return None
+    declared = document["surfaced_facts"]
+    if isinstance(declared, str) and declared:
+        file = path.parent / declared
+        try:
+            loaded = load_yaml_file(file)
+        except InputError as error:
+            return ClientFacts(projection, str(file), "", problems=tuple(error.problems), unreadable=True)
+        return parse_client_facts(loaded, str(file), "", projection)
+    if declared is not None and not isinstance(declared, dict):
+        expected = "a mapping of operation id to its facts, or a YAML file of one beside the manifest"
+        problem = Problem(str(path), "/surfaced_facts", expected, _kind(declared))
+        return ClientFacts(projection, str(path), "/surfaced_facts", problems=(problem,), unreadable=True)
+    return parse_client_facts(declared, str(path), "/surfaced_facts", projection)
 
 
 def build_request(case: CaseInput, manifest: Manifest) -> dict[str, Any]:
@@ -428,6 +474,9 @@ class ExecAdapter(Adapter):
 
     def identity(self) -> ClientIdentity:
         return self.manifest.client
+
+    def surfaced_facts(self) -> ClientFacts | None:
+        return self.manifest.surfaced_facts
 
     def skip_reason(self, fixture: Fixture) -> str | None:
         """Never for a missing projection: such a fixture is judged against its canonical request.

@@ -437,7 +437,7 @@ class CaseExecutor:
             cli_schemas=self.inputs.cli_schemas,
             policy=self.inputs.policy,
             namespace=self.inputs.settings.namespace,
-            facts=self.inputs.facts.for_operation(fixture.operation),
+            facts=self.inputs.facts_for(run.plan.slot).for_operation(fixture.operation),
         )
 
 

@@ -22,6 +22,14 @@ Decisions written down here:
   adapter runs and the unavailable ones are listed once.
 - Two fixture files of one name (from two directories) are a configuration
   error: case ids (``<fixture file>::<adapter>``) must be unique.
+- A client's own surfaced-facts map (an exec manifest's ``surfaced_facts``,
+  :class:`~conformance.response.facts_map.ClientFacts`) is merged over the
+  run's map for that client alone (:meth:`RunInputs.facts_for`). Each of its
+  problems is an input problem (file and pointer): a broken entry, an
+  operation the run does not know (no fixture, operation table or map entry
+  names it), a fact nobody names (no fixture of the operation holds it in
+  ``semantic_body``, the run's map does not list it). That client's cases of
+  the operation do not run; every other case does.
 """
 
 from __future__ import annotations
@@ -31,7 +39,9 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from conformance import jsonpointer
 from conformance.adapters.base import Adapter, AdapterError
 from conformance.adapters.registry import BUILTIN, available_names, create
 from conformance.errors import UsageError
@@ -45,7 +55,7 @@ from conformance.problems import InputError, Problem
 from conformance.proxy.profile import ServerProfile, load_profile
 from conformance.proxy.recorder import DEFAULT_MAX_BODY_BYTES
 from conformance.response.cli_schemas import CliOutputSchemas, load_cli_output_schemas
-from conformance.response.facts_map import FactsMap, load_facts_map
+from conformance.response.facts_map import ClientFacts, FactsMap, load_facts_map
 from conformance.result import ImplementationInfo
 from conformance.scenarios.load import load_scenarios, shipped_scenarios_dir
 from conformance.scenarios.model import Scenario
@@ -206,6 +216,12 @@ class RunInputs:
     scenario_policy: ScenarioPolicy | None = None
     #: Where each client surfaces each fact of ``semantic_body`` (:mod:`conformance.response.facts`).
     facts: FactsMap = field(default_factory=FactsMap)
+    #: Adapter label -> the run's map with that client's own map merged over it (a manifest's map).
+    client_facts: dict[str, FactsMap] = field(default_factory=dict)
+
+    def facts_for(self, slot: AdapterSlot) -> FactsMap:
+        """The map ``slot``'s client is judged by: the run's, with the client's own map over it."""
+        return self.client_facts.get(slot.label, self.facts)
 
     @property
     def scenarios_not_applicable(self) -> list[Scenario]:
@@ -249,6 +265,8 @@ def load_run(settings: RunSettings, *, notify: Callable[[str], None] | None = No
         refused = {problem.file for problem in unknown}
         fixtures = [fixture for fixture in fixtures if str(fixture.path) not in refused]
         problems.extend(unknown)
+    declared = _client_maps(slots, facts, fixtures, tables, profile)
+    problems.extend(problem for client in declared.values() for problem in client.problems)
     selection = Selection.parse(settings.select)
     plans: list[CasePlan] = []
     expectations = judge_settings(settings, profile)
@@ -256,7 +274,9 @@ def load_run(settings: RunSettings, *, notify: Callable[[str], None] | None = No
         chosen = [
             slot
             for slot in slots
-            if slot.available and _selected(selection, fixture.name, fixture, f"{fixture.name}::{slot.label}")
+            if slot.available
+            and not (slot.label in declared and declared[slot.label].refuses(fixture.operation))
+            and _selected(selection, fixture.name, fixture, f"{fixture.name}::{slot.label}")
         ]
         try:
             plans.extend(plan_case(fixture, slot, expectations) for slot in chosen)
@@ -284,7 +304,51 @@ def load_run(settings: RunSettings, *, notify: Callable[[str], None] | None = No
         scenarios=scenarios,
         scenario_policy=scenario_policy,
         facts=facts,
+        client_facts={label: facts.merged(client.facts) for label, client in declared.items()},
     )
+
+
+def _client_maps(
+    slots: list[AdapterSlot],
+    facts: FactsMap,
+    fixtures: list[Fixture],
+    tables: OperationTables,
+    profile: ServerProfile,
+) -> dict[str, ClientFacts]:
+    """Each available client's own map (by adapter label), checked against what the run knows."""
+    declared = {
+        slot.label: client
+        for slot in slots
+        if slot.available and (client := slot.adapter.surfaced_facts()) is not None
+    }
+    if not declared:
+        return {}
+    operations = {
+        *facts.operations,
+        *tables.cli_commands,
+        *tables.sdk_methods,
+        *profile.operation_defaults,
+        *(fixture.operation for fixture in fixtures),
+    }
+    bodies: dict[str, list[Any]] = {}
+    for fixture in fixtures:
+        if "semantic_body" in fixture.data:
+            bodies.setdefault(fixture.operation, []).append(fixture.data["semantic_body"])
+
+    def knows_fact(operation: str, fact: str) -> bool:
+        return fact in facts.for_operation(operation).facts or any(
+            _holds(body, fact) for body in bodies.get(operation, [])
+        )
+
+    return {label: client.checked(operations, knows_fact) for label, client in declared.items()}
+
+
+def _holds(document: Any, pointer: str) -> bool:
+    try:
+        jsonpointer.resolve(document, pointer)
+    except jsonpointer.PointerError:
+        return False
+    return True
 
 
 def _scenario_plans(

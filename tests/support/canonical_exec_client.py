@@ -12,7 +12,13 @@ harness catches each with a pointer:
 - ``wrong-output``: the request is right, but the output it reports holds
   another value than the answer for the answer's first string member;
 - ``refuse``: the request is right, then it reports a client error (as a
-  client that rejects the server's answer would).
+  client that rejects the server's answer would);
+- ``drop-item``: the output it reports lacks the last item of its first list
+  (a client that loses a workflow of a page).
+
+``CANONICAL_CLIENT_RENAME=ANSWER_KEY:OWN_KEY`` makes it surface the answer's
+member ``ANSWER_KEY`` under a name of its own (``workflows:runs``), as a
+client in another language names its own fields.
 """
 
 from __future__ import annotations
@@ -100,6 +106,14 @@ def main() -> int:
         for key, value in output.items():
             if isinstance(value, str):
                 output[key] = value + "-not-what-the-server-said"
+                break
+    answer_key, _, own_key = os.environ.get("CANONICAL_CLIENT_RENAME", "").partition(":")
+    if answer_key and own_key and isinstance(output, dict) and answer_key in output:
+        output = {own_key if key == answer_key else key: value for key, value in output.items()}
+    if defect == "drop-item" and isinstance(output, dict):
+        for key, value in output.items():
+            if isinstance(value, list) and value:
+                output[key] = value[:-1]
                 break
     print(json.dumps({"protocol_version": 1, "status": "completed", "output": output}))
     return 0
