@@ -185,6 +185,20 @@ def test_the_verdict_compares_the_renamed_container_and_fails_a_dropped_workflow
     assert "/semantic_body/workflow_ids" in {item.pointer for item in verdict.differences}
 
 
+def test_a_wrong_value_inside_a_renamed_container_points_where_the_client_put_it() -> None:
+    swapped = ClientOutcome(status="completed", output=sdk_output(["wf-1", "wf-9"]))
+    verdict = judge_response(_list_fixture(), "sdk_python", swapped, _exchange(ANSWER), facts=LIST)
+    assert verdict.status == "fail"
+    surfaced = {
+        (item.pointer, item.kind) for item in verdict.differences if item.pointer.startswith("/output")
+    }
+    # the client's name for the container, not the answer's; the invented-value check agrees on it
+    assert surfaced == {
+        ("/output/executions/1/workflow_id", "changed"),
+        ("/output/executions/1/workflow_id", "unexpected"),
+    }
+
+
 def test_an_answer_member_the_client_stops_surfacing_is_missing() -> None:
     no_token = ClientOutcome(
         status="completed", output={"executions": sdk_output(["wf-1", "wf-2"])["executions"]}

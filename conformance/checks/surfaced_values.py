@@ -25,7 +25,7 @@ from conformance import jsonpointer
 from conformance.checks.base import Subject
 from conformance.checks.mutant_values import changed_json_value, other_type_value
 from conformance.checks.subjects import OutcomeJudgement, OutcomeMutant, OutcomeSubject
-from conformance.response.facts import missing_members, rename_containers
+from conformance.response.facts import client_pointer, missing_members, rename_containers
 from conformance.response.facts_map import OperationFacts
 from conformance.response.surfaced import compare_surfaced
 
@@ -59,7 +59,11 @@ class SurfacedValuesCheck:
             judgement.evidence = True
         else:
             judgement.not_asserted.append("surfaced values (the client surfaced nothing the answer holds)")
-        judgement.differences.extend(surfaced.differences)
+        # a difference inside a renamed container points where the client put the value
+        judgement.differences.extend(
+            dataclasses.replace(item, pointer=client_pointer(item.pointer, moved))
+            for item in surfaced.differences
+        )
         if output is not None:
             judgement.differences.extend(
                 missing_members(entry, subject.projection_key, surfaced.pairs, surfaced.anchor)

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from conformance.checks.base import Subject
 from conformance.checks.subjects import OutcomeJudgement, OutcomeMutant, OutcomeSubject
-from conformance.response.facts import unmapped_paths
+from conformance.response.facts import client_pointer, unmapped_paths
 
 __all__ = ["UNMAPPED_SHOWN", "UnmappedValuesCheck"]
 
@@ -32,15 +32,7 @@ class UnmappedValuesCheck:
         output = subject.outcome.output
         if output is None:
             return
-        back = [move.split(" -> ") for move in judgement.moved]
-        compared = []
-        for pointer, _there in judgement.pairs:
-            for source, target in back:
-                prefix = "/output" + target
-                if pointer == prefix or pointer.startswith(prefix + "/"):
-                    pointer = "/output" + source + pointer[len(prefix) :]
-                    break
-            compared.append(pointer)
+        compared = [client_pointer(pointer, judgement.moved) for pointer, _there in judgement.pairs]
         unmapped = unmapped_paths(output, compared, judgement.read_paths)
         if unmapped:
             shown = ", ".join(unmapped[:UNMAPPED_SHOWN])

@@ -67,6 +67,7 @@ __all__ = [
     "WILDCARD",
     "FactsJudgement",
     "answer_member",
+    "client_pointer",
     "is_missing",
     "judge_facts",
     "missing_members",
@@ -193,6 +194,17 @@ def rename_containers(output: Any, renames: Mapping[str, str]) -> tuple[Any, lis
             result[target_tokens[0]] = result.pop(source_tokens[0])
             moved.append(f"{source} -> {target}")
     return result, moved
+
+
+def client_pointer(pointer: str, moved: Iterable[str], base: str = "/output") -> str:
+    """``pointer`` (into the renamed output) as it reads in the client's own output: a renamed
+    container's answer name (``/output/workflows/1``) back to the client's (``/output/runs/1``)."""
+    for move in moved:
+        source, target = move.split(" -> ")
+        prefix = base + target
+        if pointer == prefix or pointer.startswith(prefix + "/"):
+            return base + source + pointer[len(prefix) :]
+    return pointer
 
 
 # ------------------------------------------------------------------ judging
