@@ -202,32 +202,20 @@ class WalkCheck:
         for index, wanted in enumerate(expected):
             if index >= len(subject.requests):
                 break  # never sent: a changed expectation there is caught as the missing request already is
-            for name, value in wanted.query:
-                changed = dataclasses.replace(
-                    wanted,
-                    query=tuple((n, _changed_param(v) if n == name else v) for n, v in wanted.query),
-                )
-                mutants.append(
-                    SequenceMutant(
-                        "paging_value",
-                        jsonpointer.join(f"/requests/{index}/query", name),
-                        f"request {index + 1}: {name}={value} -> {_changed_param(value)}",
-                        _with_requests(scenario, (*expected[:index], changed, *expected[index + 1 :])),
+            for part in ("query", "body"):
+                pinned: tuple[tuple[str, Any], ...] = getattr(wanted, part)
+                for name, value in pinned:
+                    edited = tuple((n, _changed_param(v) if n == name else v) for n, v in pinned)
+                    changed = dataclasses.replace(wanted, **{part: edited})
+                    spelled = f"{name}={value}" if part == "query" else f"body {name}={value!r}"
+                    mutants.append(
+                        SequenceMutant(
+                            "paging_value",
+                            jsonpointer.join(f"/requests/{index}/{part}", name),
+                            f"request {index + 1}: {spelled} -> {_changed_param(value)!r}",
+                            _with_requests(scenario, (*expected[:index], changed, *expected[index + 1 :])),
+                        )
                     )
-                )
-            for name, value in wanted.body:
-                changed = dataclasses.replace(
-                    wanted,
-                    body=tuple((n, _changed_param(v) if n == name else v) for n, v in wanted.body),
-                )
-                mutants.append(
-                    SequenceMutant(
-                        "paging_value",
-                        jsonpointer.join(f"/requests/{index}/body", name),
-                        f"request {index + 1}: body {name}={value!r} -> {_changed_param(value)!r}",
-                        _with_requests(scenario, (*expected[:index], changed, *expected[index + 1 :])),
-                    )
-                )
         if len(subject.requests) == len(expected):
             last = len(expected) - 1
             mutants.append(
