@@ -82,23 +82,24 @@ def _pointer_ok(value: Any) -> bool:
     return isinstance(value, str) and (value == "" or value.startswith("/"))
 
 
+def _section(
+    entry: dict[str, Any], name: str, expected: str, source: str, base: str, problems: list[Problem]
+) -> dict[Any, Any]:
+    """The mapping under ``name`` ({} when absent); a problem, and {}, when it is not a mapping."""
+    raw = entry.get(name) or {}
+    if isinstance(raw, dict):
+        return raw
+    problems.append(Problem(source, jsonpointer.join(base, name), expected, repr(raw)[:80]))
+    return {}
+
+
 def _parse_operation(entry: Any, source: str, base: str, problems: list[Problem]) -> OperationFacts:
     if not isinstance(entry, dict):
         problems.append(Problem(source, base, "a mapping with facts and/or containers", repr(entry)[:80]))
         return OperationFacts()
     problems.extend(unknown_key_problems(entry, _OPERATION_KEYS, source, base))
     facts: dict[str, dict[str, str | None]] = {}
-    raw_facts = entry.get("facts") or {}
-    if not isinstance(raw_facts, dict):
-        problems.append(
-            Problem(
-                source,
-                jsonpointer.join(base, "facts"),
-                "a mapping of fact pointer to clients",
-                repr(raw_facts)[:80],
-            )
-        )
-        raw_facts = {}
+    raw_facts = _section(entry, "facts", "a mapping of fact pointer to clients", source, base, problems)
     for fact, by_key in raw_facts.items():
         where = jsonpointer.join(base, "facts", str(fact))
         if not _pointer_ok(fact) or fact == "":
@@ -127,17 +128,8 @@ def _parse_operation(entry: Any, source: str, base: str, problems: list[Problem]
                 continue
             facts[fact][str(key)] = path
     containers: dict[str, dict[str, str]] = {}
-    raw_containers = entry.get("containers") or {}
-    if not isinstance(raw_containers, dict):
-        problems.append(
-            Problem(
-                source,
-                jsonpointer.join(base, "containers"),
-                "a mapping of projection key to renames",
-                repr(raw_containers)[:80],
-            )
-        )
-        raw_containers = {}
+    expected = "a mapping of projection key to renames"
+    raw_containers = _section(entry, "containers", expected, source, base, problems)
     for key, renames in raw_containers.items():
         where = jsonpointer.join(base, "containers", str(key))
         if not isinstance(renames, dict) or not all(
@@ -149,17 +141,7 @@ def _parse_operation(entry: Any, source: str, base: str, problems: list[Problem]
             continue
         containers[str(key)] = dict(renames)
     answer: dict[str, tuple[str, ...]] = {}
-    raw_answer = entry.get("answer") or {}
-    if not isinstance(raw_answer, dict):
-        problems.append(
-            Problem(
-                source,
-                jsonpointer.join(base, "answer"),
-                "a mapping of projection key to members",
-                repr(raw_answer)[:80],
-            )
-        )
-        raw_answer = {}
+    raw_answer = _section(entry, "answer", "a mapping of projection key to members", source, base, problems)
     for key, members in raw_answer.items():
         where = jsonpointer.join(base, "answer", str(key))
         if not isinstance(members, list) or not all(_pointer_ok(item) and item for item in members):
