@@ -29,6 +29,7 @@ from conformance.scenarios.judge import judge_sequence
 from conformance.scenarios.load import load_scenarios, shipped_scenarios_dir
 from conformance.scenarios.sequence import SentRequest
 from support.judging import CORPUS, REPO, exchange, shipped
+from support.registry import registered_check
 
 DOC = REPO / "docs" / "architecture.md"
 KINDS = ("request", "outcome", "sequence")
@@ -58,24 +59,16 @@ def _load(tmp_path: Path, heading: str, name: str) -> ModuleType:
 
 @pytest.fixture
 def registered_outcome(tmp_path: Path) -> Iterator[Any]:
-    check = _load(tmp_path, "An outcome check", "workflow_id_echo_example").WorkflowIdEchoCheck()
-    checks.CHECKS.append(check)
-    try:
+    name = "workflow_id_echo_example"
+    with registered_check(_load(tmp_path, "An outcome check", name).WorkflowIdEchoCheck(), name) as check:
         yield check
-    finally:
-        checks.CHECKS.remove(check)
-        sys.modules.pop("workflow_id_echo_example", None)
 
 
 @pytest.fixture
 def registered_sequence(tmp_path: Path) -> Iterator[Any]:
-    check = _load(tmp_path, "A sequence check", "steady_page_size_example").SteadyPageSizeCheck()
-    checks.CHECKS.append(check)
-    try:
+    name = "steady_page_size_example"
+    with registered_check(_load(tmp_path, "A sequence check", name).SteadyPageSizeCheck(), name) as check:
         yield check
-    finally:
-        checks.CHECKS.remove(check)
-        sys.modules.pop("steady_page_size_example", None)
 
 
 def _selftest(tmp_path: Path, *arguments: str) -> tuple[int, dict[str, Any]]:

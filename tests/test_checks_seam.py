@@ -20,6 +20,7 @@ from conformance.expectations import CANONICAL, build_expectation
 from conformance.fixture import load_fixture
 from conformance.mutation import derive_mutants, mutant_expectation
 from support.judging import CORPUS, REPO, SETTINGS, StubProfile, exchange, headers
+from support.registry import registered_check
 
 DOC = REPO / "docs" / "architecture.md"
 
@@ -49,13 +50,8 @@ def example(tmp_path: Path) -> ModuleType:
 @pytest.fixture
 def registered(example: ModuleType) -> Iterator[Any]:
     """The example check appended to THE registry (as the page says), removed afterwards."""
-    check = example.ContentTypeCheck()
-    checks.CHECKS.append(check)
-    try:
+    with registered_check(example.ContentTypeCheck(), "content_type_example") as check:
         yield check
-    finally:
-        checks.CHECKS.remove(check)
-        sys.modules.pop("content_type_example", None)
 
 
 def _start_request(content_type: str) -> Any:
