@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 if TYPE_CHECKING:
-    from conformance.expectations import Expectation, ExpectationPart, ExpectationSource
+    from conformance.expectation_parts import Expectation, ExpectationPart, ExpectationSource
     from conformance.findings import Difference
     from conformance.mutation import MutantDeriver
     from conformance.normalize import NormalizedRequest

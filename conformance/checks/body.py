@@ -6,13 +6,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from conformance import jsonpointer
 from conformance.checks.values import diff_values
-from conformance.expectations import (
-    BodyExpectation,
-    BodyPart,
-    Expectation,
-    ExpectationSource,
-    body_expectation,
-)
+from conformance.expectation_parts import BodyExpectation, BodyPart, Expectation, ExpectationSource
+from conformance.expectation_rules import body_expectation
 from conformance.findings import Difference
 from conformance.normalize import NormalizedRequest
 

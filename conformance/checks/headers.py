@@ -6,15 +6,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from conformance import jsonpointer
-from conformance.expectations import (
+from conformance.expectation_parts import (
     Expectation,
     ExpectationSource,
     HeaderExpectation,
     HeadersPart,
     MethodPathPart,
-    header_expectations,
-    major_version,
 )
+from conformance.expectation_rules import header_expectations, major_version
 from conformance.findings import Difference
 from conformance.normalize import NormalizedRequest
 

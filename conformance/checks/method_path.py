@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, ClassVar
 
-from conformance.expectations import Expectation, ExpectationSource, MethodPathPart, method_path_part
+from conformance.expectation_parts import Expectation, ExpectationSource, MethodPathPart
+from conformance.expectation_rules import method_path_part
 from conformance.findings import Difference
 from conformance.normalize import NormalizedRequest
 

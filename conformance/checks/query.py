@@ -5,13 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from conformance import jsonpointer
-from conformance.expectations import (
-    Expectation,
-    ExpectationSource,
-    QueryExpectation,
-    QueryPart,
-    query_expectation,
-)
+from conformance.expectation_parts import Expectation, ExpectationSource, QueryExpectation, QueryPart
+from conformance.expectation_rules import query_expectation
 from conformance.findings import Difference
 from conformance.normalize import NormalizedRequest
 
