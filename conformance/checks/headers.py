@@ -15,6 +15,7 @@ from conformance.expectation_parts import (
 )
 from conformance.expectation_rules import header_expectations, major_version
 from conformance.findings import Difference
+from conformance.mutant_edits import SUFFIX, Mutant
 from conformance.normalize import NormalizedRequest
 
 if TYPE_CHECKING:
@@ -105,8 +106,6 @@ class HeadersCheck:
         return differences
 
     def mutants(self, deriver: MutantDeriver) -> None:
-        from conformance.mutation import SUFFIX, Mutant
-
         settings = deriver.settings
         namespace = settings.namespace + SUFFIX
         deriver.result.mutants.append(
