@@ -8,7 +8,7 @@ typed fixture model (:class:`conformance.fixture.Projection`).
 :func:`conformance.expectations.build_expectation`, THE builder, asks every
 registered check for its part; this module imports neither the checks nor the
 builder. The rule "an envelope decodes to the plain value stated beside it" is
-:func:`conformance.fixture_rules.envelope_agreement`, shared with ``validate``
+:func:`conformance.fixture_envelopes.envelope_agreement`, shared with ``validate``
 (same problem, same pointer).
 
 Design decisions (where the fixture format is silent, the choice is written here):
@@ -122,7 +122,7 @@ from conformance.expectation_parts import (
     QueryValue,
 )
 from conformance.fixture import Fixture, Projection, parse_projection
-from conformance.fixture_rules import envelope_agreement, payload_envelope_agreement
+from conformance.fixture_envelopes import envelope_agreement, payload_envelope_agreement
 from conformance.normalize import decode_envelopes, split_path
 from conformance.own_query import own_query_parameters
 from conformance.problems import InputError, Problem
@@ -378,7 +378,7 @@ def _interpret_request_body(
     envelope the client sends **beside** the plain value (the SDK sends both;
     its own tests compare the whole body). It stays in the expected body,
     decoded, and adds an envelope requirement at its own pointer; the fixture
-    must agree with itself (:func:`conformance.fixture_rules.envelope_agreement`).
+    must agree with itself (:func:`conformance.fixture_envelopes.envelope_agreement`).
     Returns the decoded body, the requirements and the companions' pointers.
     """
     base = jsonpointer.join("", projection.key, "request_body")
