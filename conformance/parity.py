@@ -86,8 +86,6 @@ class ParityFinding:
         return self.severity == "failure"
 
     def to_json(self) -> dict[str, Any]:
-        from conformance.textsafe import json_safe
-
         return {
             "fixture": self.fixture_name,
             "operation": self.operation,

@@ -92,8 +92,7 @@ def handle(args: argparse.Namespace) -> int:
         import hypothesis  # noqa: F401
     except ImportError as error:
         raise UsageError("fuzz needs hypothesis (pip install hypothesis)") from error
-    from conformance.fuzz import Fuzzer, FuzzSettings, render_report
-    from conformance.variants import load_field_map
+    from conformance.fuzz import Fuzzer, FuzzSettings, load_field_map, render_report
 
     settings = settings_from_args(args, args.report_dir)
     settings.write_har = False

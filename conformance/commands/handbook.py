@@ -53,8 +53,7 @@ def register(subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     # Imported here, not at the top: every `dw-conformance run` builds this command's parser too.
-    from conformance.handbook import Sources, build_handbook
-    from conformance.handbook.measured import load_measurements, load_policies
+    from conformance.handbook import Sources, build_handbook, load_measurements, load_policies
 
     directories: list[Path] = list(args.fixtures or []) or [shipped_corpus_dir()]
     missing = [directory for directory in directories if not directory.is_dir()]
