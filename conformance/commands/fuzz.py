@@ -88,6 +88,7 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    # Lazy loads (docs/architecture.md, "Imports"): every command's parser is built at start-up.
     try:
         import hypothesis  # noqa: F401
     except ImportError as error:

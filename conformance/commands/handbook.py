@@ -52,7 +52,8 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    # Imported here, not at the top: every `dw-conformance run` builds this command's parser too.
+    # Imported here, not at the top: every `dw-conformance run` builds this command's parser too
+    # (a lazy load listed in docs/architecture.md, "Imports").
     from conformance.handbook import Sources, build_handbook, load_measurements, load_policies
 
     directories: list[Path] = list(args.fixtures or []) or [shipped_corpus_dir()]
