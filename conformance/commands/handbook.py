@@ -14,8 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.cli import EXIT_FAILED, EXIT_OK
-from conformance.errors import UsageError
+from conformance.errors import EXIT_FAILED, EXIT_OK, UsageError
 from conformance.fixture import shipped_corpus_dir
 from conformance.operations import load_tables
 from conformance.problems import InputError

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Import", "ImportGraph", "read_package"]
+__all__ = ["Import", "ImportGraph", "circles_of", "read_package"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class ImportGraph:
 
     def circles(self) -> list[list[str]]:
         """The strongly connected components of more than one module (each sorted), sorted."""
-        return sorted(sorted(component) for component in _components(self.edges()) if len(component) > 1)
+        return circles_of(self.edges())
 
     def floors(self) -> dict[str, int]:
         """Module -> its floor: 0 for a module importing no module of the package, else one above
@@ -174,6 +174,11 @@ def _resolve(name: str, modules: dict[str, Path]) -> str | None:
             return name
         name = name.rpartition(".")[0]
     return None
+
+
+def circles_of(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The circles of a graph: its strongly connected components of more than one node (sorted)."""
+    return sorted(sorted(component) for component in _components(edges) if len(component) > 1)
 
 
 def _components(edges: dict[str, set[str]]) -> list[list[str]]:
