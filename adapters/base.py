@@ -9,7 +9,9 @@ from typing import Any, ClassVar
 
 from conformance.fixture import Fixture
 from conformance.operations import OperationTables, default_tables
+from conformance.redact import redact_value
 from conformance.response.facts_map import ClientFacts
+from conformance.textsafe import json_safe
 
 
 class AdapterError(Exception):
@@ -130,8 +132,6 @@ class ClientOutcome:
         Adapters return redacted outcomes so that a client echoing its token
         (an error message, a verbose log) never carries it into a report.
         """
-        from conformance.redact import redact_value
-
         wanted = [secret for secret in secrets if secret]
         if not wanted:
             return self
@@ -154,8 +154,6 @@ class ClientOutcome:
         )
 
     def to_json(self) -> dict[str, Any]:
-        from conformance.textsafe import json_safe
-
         document: dict[str, Any] = {
             "status": self.status,
             "duration_seconds": round(self.duration, 6),

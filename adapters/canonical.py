@@ -44,6 +44,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance import __version__
 from conformance.adapters.base import Adapter, CaseInput, ClientIdentity, ClientOutcome
 from conformance.canonical_request import CanonicalRequest, canonical_request
 from conformance.fixture import Fixture
@@ -90,8 +91,6 @@ class CanonicalAdapter(Adapter):
     target = "canonical_replay"
 
     def identity(self) -> ClientIdentity:
-        from conformance import __version__
-
         return ClientIdentity("dw-conformance canonical replay", __version__, "built in")
 
     def skip_reason(self, fixture: Fixture) -> str | None:

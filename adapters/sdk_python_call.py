@@ -58,7 +58,9 @@ import time
 import types
 import typing
 from collections.abc import Callable, Coroutine, Mapping, Sequence
+from importlib.metadata import PackageNotFoundError, distribution, version
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 DISTRIBUTION = "durable-workflow"
 CLIENT_PATH = "durable_workflow.Client"
@@ -69,8 +71,6 @@ _MISSING = object()
 # ------------------------------------------------------------------ identity
 def sdk_version() -> str | None:
     """The installed ``durable-workflow`` version, ``None`` when not installed."""
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version(DISTRIBUTION)
     except PackageNotFoundError:
@@ -78,8 +78,6 @@ def sdk_version() -> str | None:
 
 
 def _without_credentials(url: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
     parts = urlsplit(url)
     if parts.username is None and parts.password is None:
         return url
@@ -97,8 +95,6 @@ def install_kind() -> str:
     directory; ``archive_info`` a local or remote archive; ``vcs_info`` a
     version-control URL. Credentials in a URL are dropped.
     """
-    from importlib.metadata import PackageNotFoundError, distribution
-
     try:
         dist = distribution(DISTRIBUTION)
     except PackageNotFoundError:

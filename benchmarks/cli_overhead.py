@@ -162,7 +162,7 @@ def floor(corpus: Path, dw: Path) -> int:
     """Child role: every fixture's ``dw`` call, sequentially, against the bare stub; prints JSON figures."""
     from conformance.adapters.child_env import client_environment
     from conformance.adapters.cli_argv import build_argv
-    from conformance.fixture import discover
+    from conformance.fixture_discovery import discover
     from conformance.operations import load_tables
 
     tables = load_tables(None)

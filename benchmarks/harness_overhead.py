@@ -154,7 +154,7 @@ def floor(corpus: Path, dw: Path) -> int:
     from conformance.adapters.base import CaseInput
     from conformance.adapters.dw_cli import DwCliAdapter
     from conformance.adapters.python_sdk import PythonSdkAdapter
-    from conformance.fixture import discover
+    from conformance.fixture_discovery import discover
 
     fixtures = sorted(discover([corpus]).fixtures, key=lambda fixture: fixture.name)
     adapters = [PythonSdkAdapter(), DwCliAdapter(str(dw))]

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from conformance.textsafe import body_to_json
+
 
 @dataclass
 class CapturedExchange:
@@ -65,8 +67,6 @@ class CapturedExchange:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe description (bodies as text when UTF-8, else base64)."""
-        from conformance.textsafe import body_to_json
-
         return {
             "sequence": self.sequence,
             "method": self.method,

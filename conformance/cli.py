@@ -16,11 +16,9 @@ from collections.abc import Sequence
 from importlib import import_module
 
 from conformance import __version__
-from conformance.errors import EXIT_USAGE, UsageError
+from conformance.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from conformance.textsafe import printable_lines
 
-EXIT_OK = 0
-EXIT_FAILED = 1
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 #: Sub-command modules under ``conformance.commands``, in help order.

@@ -1,4 +1,4 @@
-"""The one base class of usage errors, and the exit code they map to.
+"""The one base class of usage errors, and the exit codes every sub-command shares.
 
 A usage error means the command cannot do its job with what it was given: an
 unknown adapter, an unreadable fixtures directory, a bad server profile,
@@ -12,6 +12,10 @@ reported as input problems and the other inputs go on.)
 
 from __future__ import annotations
 
+#: The command did its job and found nothing wrong.
+EXIT_OK = 0
+#: The thing checked is wrong (invalid fixtures, drift, nonconforming clients).
+EXIT_FAILED = 1
 #: The exit code of every usage or configuration error.
 EXIT_USAGE = 2
 

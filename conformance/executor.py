@@ -24,6 +24,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from conformance.capture import CapturedExchange
 from conformance.case_status import UNEXERCISED_OUTCOMES, Interruption, decide_status
 from conformance.checks.subjects import OutcomeSubject, SequenceSubject
 from conformance.diff import CaseVerdict, judge_request
-from conformance.expectations import Expectation, JudgeSettings
+from conformance.expectations import Expectation, JudgeSettings, build_expectation
 from conformance.findings import Difference
 from conformance.fixture import Fixture
 from conformance.normalize import NormalizedRequest
@@ -385,8 +386,6 @@ class CaseExecutor:
         """The plan's expectation (built at planning; a plan made without one has it built now)."""
         if plan.expectation is not None:
             return plan.expectation
-        from conformance.expectations import build_expectation
-
         return build_expectation(plan.fixture, plan.slot.adapter.projection_key, self.judge_settings)
 
     def judge(
@@ -460,8 +459,6 @@ def run_plans(
     (``should_stop``, or the run interrupted) never starts and is not
     reported, like the cases that were never submitted.
     """
-    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-
     def stopping() -> bool:
         return executor.state.interrupted or bool(should_stop and should_stop())
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.textsafe import json_safe
+
 
 @dataclass(frozen=True)
 class Difference:
@@ -40,8 +42,6 @@ class Difference:
         return Difference(self.pointer, self.kind, self.expected, self.actual, "diagnostic", message)
 
     def to_json(self) -> dict[str, Any]:
-        from conformance.textsafe import json_safe
-
         document: dict[str, Any] = {
             "pointer": self.pointer,
             "kind": self.kind,

@@ -6,25 +6,26 @@ found. Everything a hostile or broken file can do (bytes that are not UTF-8,
 invalid JSON, duplicate keys, nesting deeper than :data:`MAX_JSON_DEPTH`, a size far
 beyond any real fixture, a symlink out of its directory, a FIFO or device in
 place of a file, an integer too long for Python to convert, NaN or infinity,
-a lone surrogate in a string) becomes such a problem.
+a lone surrogate in a string) becomes such a problem; the JSON itself is
+parsed by :mod:`conformance.strict_json`. Loading a directory for a run, with
+the semantic rules, is :func:`conformance.fixture_discovery.discover`.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from conformance import jsonpointer
+from conformance.fixture_schema import schema_problems
 from conformance.input_file import read_input_bytes
-from conformance.input_values import bounded_int, value_problems
-from conformance.problems import InputError, Problem, decode_utf8
+from conformance.problems import InputError, Problem
 from conformance.shipped import shipped_dir
-from conformance.textsafe import map_tree
+from conformance.strict_json import MAX_JSON_DEPTH, parse_json_bytes
 
 FIXTURE_SCHEMA_ID = "durable-workflow.polyglot.control-plane-request-fixture"
 SUPPORTED_VERSIONS = (1,)
@@ -36,105 +37,8 @@ KNOWN_TOP_LEVEL_KEYS = frozenset(
 #: A ``request_body`` key ending so, holding an envelope beside a plain key of the same stem,
 #: is the Avro envelope a client sends *beside* that plain value (a "companion").
 ENVELOPE_SUFFIX = "_envelope"
-#: Upper bound on the nesting of a parsed document (fixture or captured body). Real
-#: fixtures nest fewer than ten levels; the bound keeps every recursive consumer
-#: downstream (schema validation, copies, the diff) far from Python's recursion limit,
-#: which a document just under the parser's own limit would otherwise reach.
-MAX_JSON_DEPTH = 128
 #: Upper bound on a fixture file; real fixtures are a few kilobytes.
 MAX_FIXTURE_BYTES = 8 * 1024 * 1024
-
-
-class _PairsDict(dict[str, Any]):
-    """A dict that remembers keys that appeared more than once in the source."""
-
-    duplicates: list[str]
-
-
-def _pairs_hook(pairs: list[tuple[str, Any]]) -> _PairsDict:
-    result = _PairsDict()
-    duplicates: list[str] = []
-    for key, value in pairs:
-        if key in result:
-            duplicates.append(key)
-        result[key] = value
-    result.duplicates = duplicates
-    return result
-
-
-def _duplicate_key_problems(node: Any, pointer: str, file: str) -> Iterator[Problem]:
-    stack: list[tuple[Any, str]] = [(node, pointer)]
-    while stack:
-        current, where = stack.pop()
-        if isinstance(current, dict):
-            for key in getattr(current, "duplicates", []):
-                yield Problem(
-                    file, jsonpointer.join(where, key), "each key once per object", f"key {key!r} repeated"
-                )
-            stack.extend((value, jsonpointer.join(where, key)) for key, value in current.items())
-        elif isinstance(current, list):
-            stack.extend((value, jsonpointer.join(where, i)) for i, value in enumerate(current))
-
-
-def parse_json_bytes(
-    raw: bytes, file: str, *, max_depth: int | None = None, lone_surrogates: bool = False
-) -> Any:
-    """Strict JSON parsing of a file's bytes; problems become :class:`InputError`.
-
-    Values are checked by :func:`conformance.input_values.value_problems`
-    (integer length, finite numbers, and, unless ``lone_surrogates``, text).
-
-    The parser itself copes with any nesting below its own limit (the tree is
-    rebuilt iteratively); ``max_depth`` additionally refuses documents nested
-    deeper than that, for consumers that recurse (see :data:`MAX_JSON_DEPTH`).
-    """
-    text = decode_utf8(raw, file)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if not text.strip():
-        raise InputError([Problem(file, "", "a JSON document", "an empty file")])
-    try:
-        document = json.loads(
-            text, object_pairs_hook=_pairs_hook, parse_int=bounded_int, parse_constant=float
-        )
-    except json.JSONDecodeError as error:
-        raise InputError(
-            [Problem(file, "", "valid JSON", f"{error.msg} at line {error.lineno} column {error.colno}")]
-        ) from None
-    except RecursionError:
-        raise InputError(
-            [
-                Problem(
-                    file, "", "JSON nested less deeply than the parser's limit", "nesting too deep to parse"
-                )
-            ]
-        ) from None
-    if max_depth is not None:
-        too_deep = _nesting_problem(document, file, max_depth)
-        if too_deep is not None:
-            raise InputError([too_deep])
-    duplicates = list(_duplicate_key_problems(document, "", file))
-    if duplicates:
-        raise InputError(duplicates)
-    # integers too long, NaN or infinity, lone surrogates
-    values = value_problems(document, file, text=not lone_surrogates)
-    if values:
-        raise InputError(values)
-    return map_tree(document, lambda leaf: leaf)
-
-
-def _nesting_problem(document: Any, file: str, max_depth: int = MAX_JSON_DEPTH) -> Problem | None:
-    """A problem at the first value nested deeper than ``max_depth`` (iterative), else None."""
-    stack: list[tuple[Any, str, int]] = [(document, "", 0)]
-    while stack:
-        node, where, depth = stack.pop()
-        if not isinstance(node, dict | list):
-            continue
-        if depth >= max_depth:
-            return Problem(file, where, f"JSON nested at most {max_depth} levels deep", "deeper nesting")
-        items = node.items() if isinstance(node, dict) else enumerate(node)
-        stack.extend((value, jsonpointer.join(where, key), depth + 1) for key, value in items)
-    return None
 
 
 def read_json_file(path: Path, *, max_bytes: int = MAX_FIXTURE_BYTES, max_depth: int | None = None) -> Any:
@@ -273,9 +177,10 @@ class Fixture:
 
     :attr:`projections` is the typed view of its projections, parsed on first
     use (a malformed one raises :class:`InputError`). A fixture that
-    :func:`discover` returns has passed the schema and the semantic rules of
-    :mod:`conformance.fixture_rules`; one made by :meth:`with_data` (mutants,
-    variants) has not, and the expectation builder checks it as it goes.
+    :func:`conformance.fixture_discovery.discover` returns has passed the
+    schema and the semantic rules of :mod:`conformance.fixture_rules`; one made
+    by :meth:`with_data` (mutants, variants) has not, and the expectation
+    builder checks it as it goes.
     """
 
     path: Path
@@ -365,20 +270,10 @@ def load_fixture(path: Path, *, check_schema: bool = True) -> Fixture:
     if not isinstance(document, dict):
         raise InputError([Problem(file, "", "a JSON object", type(document).__name__)])
     if check_schema:
-        from conformance.fixture_schema import schema_problems
-
         problems = schema_problems(document, file)
         if problems:
             raise InputError(problems)
     return Fixture(path, document)
-
-
-@dataclass
-class DiscoveredFixtures:
-    """The fixture files of some directories, and the problems met on the way."""
-
-    fixtures: list[Fixture] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
 
 
 def fixture_paths(directory: Path) -> tuple[list[Path], list[Problem]]:
@@ -424,36 +319,6 @@ def fixture_paths(directory: Path) -> tuple[list[Path], list[Problem]]:
     if not paths and not problems:
         problems.append(Problem(str(directory), "", "at least one *.json fixture", "none"))
     return paths, problems
-
-
-def discover(directories: list[Path], *, check_schema: bool = True) -> DiscoveredFixtures:
-    """Load every fixture of ``directories``; bad files become problems, the rest loads.
-
-    With ``check_schema`` (the default) a fixture must also pass the semantic
-    rules (:func:`conformance.fixture_rules.semantic_problems`: envelopes decode
-    to their stated values, path ids agree with ``semantic_body``, every
-    projection's expectation can be built). One that fails is listed under
-    ``problems`` (file, pointer, expected, found) and not under ``fixtures``, so
-    no case runs for it and no client is blamed for it; the rest loads.
-    """
-    from conformance.fixture_rules import semantic_problems
-
-    found = DiscoveredFixtures()
-    for directory in directories:
-        paths, problems = fixture_paths(directory)
-        found.problems.extend(problems)
-        for path in paths:
-            try:
-                fixture = load_fixture(path, check_schema=check_schema)
-            except InputError as error:
-                found.problems.extend(error.problems)
-                continue
-            semantic = semantic_problems(fixture) if check_schema else []
-            if semantic:
-                found.problems.extend(semantic)
-            else:
-                found.fixtures.append(fixture)
-    return found
 
 
 def shipped_corpus_dir() -> Path:

@@ -72,14 +72,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hypothesis import HealthCheck, Phase, Verbosity, given
+from hypothesis import seed as hypothesis_seed
+from hypothesis import settings as hypothesis_settings
+from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
+
 from conformance import jsonpointer
 from conformance.canonical_check import canonical_slot, replay
-from conformance.expectations import CANONICAL, JudgeSettings, build_expectation
+from conformance.expectations import CANONICAL, JudgeSettings, build_expectation, values_equal
 from conformance.fixture import Fixture
 from conformance.operations import fixture_file_name, operation_slug
 from conformance.parity import compare_requests
 from conformance.problems import InputError
 from conformance.runner import AdapterSlot, CaseRun, Session, run_plans
+from conformance.strategies import variant_values
 from conformance.textsafe import json_safe
 from conformance.variants import (
     FieldMap,
@@ -92,7 +98,16 @@ from conformance.variants import (
     variant_document,
 )
 
-__all__ = ["ExampleCheck", "Finding", "FuzzReport", "FuzzSettings", "Fuzzer", "SeedResult", "render_report"]
+__all__ = [
+    "ExampleCheck",
+    "Finding",
+    "FuzzReport",
+    "FuzzSettings",
+    "Fuzzer",
+    "SeedResult",
+    "load_field_map",
+    "render_report",
+]
 
 
 @dataclass
@@ -252,8 +267,6 @@ class _VariantFailed(AssertionError):
 def _private_hypothesis_home() -> Iterator[None]:
     """Hypothesis caches data in ``./.hypothesis`` even without an example database; send it to a
     temporary directory for the run, so fuzzing writes nothing into the working directory."""
-    from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
-
     previous = storage_directory(intent_to_write=False).home_directory
     with tempfile.TemporaryDirectory(prefix="dw-conformance-hypothesis-") as directory:
         set_hypothesis_home_dir(directory)
@@ -287,8 +300,6 @@ def _declared_query(fixture: Fixture, settings: JudgeSettings) -> frozenset[str]
 
 
 def _same(left: Any, right: Any) -> bool:
-    from conformance.expectations import values_equal
-
     return values_equal(left, right)
 
 
@@ -392,11 +403,6 @@ class Fuzzer:
 
     # ------------------------------------------------------------ one seed fixture
     def fuzz_seed(self, fixture: Fixture, deadline: float | None) -> SeedResult:
-        from hypothesis import HealthCheck, Phase, Verbosity, given, settings
-        from hypothesis import seed as hypothesis_seed
-
-        from conformance.strategies import variant_values
-
         result = SeedResult(fixture.name, fixture.operation)
         plan = plan_seed(fixture, self.field_map)
         result.notes.extend(plan.notes)
@@ -413,7 +419,7 @@ class Fuzzer:
             state: dict[str, Any] = {"failing": False, "generated": 0, "shrinks": 0, "last": None}
 
             probe = self._probe(plan, result, known, deadline, state)
-            test = settings(
+            test = hypothesis_settings(
                 max_examples=self.settings.max_examples - result.examples,
                 deadline=None,
                 database=None,

@@ -48,6 +48,7 @@ Decisions:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -308,8 +309,6 @@ def known_outcome(case: Mapping[str, Any]) -> str | None:
 # ------------------------------------------------------------------ writing
 def _yaml_string(text: str) -> str:
     """A double-quoted YAML scalar (JSON string syntax is valid YAML)."""
-    import json
-
     return json.dumps(text, ensure_ascii=False)
 
 

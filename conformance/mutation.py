@@ -13,7 +13,9 @@ Design decisions:
   registered check (:data:`conformance.checks.CHECKS`, in listing order) to
   add its mutants to a :class:`MutantDeriver`; this module holds the
   machinery they share (editing fixture data at every site, checking each
-  mutant) and :data:`MUTATION_KINDS` is the registry's list of kinds.
+  mutant) and :data:`MUTATION_KINDS` is the registry's list of kinds. What a
+  mutant is made of (:class:`Mutant`, :class:`Edit`, :func:`changed_value`...)
+  is :mod:`conformance.mutant_edits`, below the checks, re-exported here.
 * **What is mutated is derived from the expectation, where it lands in the
   fixture is data.** The candidates come from
   :func:`conformance.expectations.build_expectation` of the *unmutated*
@@ -57,7 +59,6 @@ Design decisions:
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +76,17 @@ from conformance.expectations import (
     build_expectation,
 )
 from conformance.fixture import Fixture
+from conformance.mutant_edits import (
+    ADDED_KEY,
+    SUFFIX,
+    Edit,
+    Mutant,
+    changed_payload,
+    changed_value,
+    is_integer,
+    is_leaf,
+    walk,
+)
 from conformance.normalize import decoded_copy
 from conformance.problems import InputError
 
@@ -101,34 +113,6 @@ __all__ = [
 #: (:func:`conformance.checks.mutation_kinds`) when this module was imported.
 MUTATION_KINDS: tuple[str, ...] = mutation_kinds()
 
-SUFFIX = "-dw-mutant"
-ADDED_KEY = "dw_mutant_added"
-_INT64_MAX = 2**63 - 1
-
-
-@dataclass(frozen=True)
-class Mutant:
-    """One mutant of one projection's expectation.
-
-    ``target`` is the pointer of the normalized request where the judge must
-    report a failure; ``fixture`` / ``settings`` are what to judge with
-    (``None``: the unmutated one). ``expectation``, when set, is the mutated
-    expectation itself (a check whose part no fixture field spells); judge with
-    :func:`mutant_expectation`, which covers all three.
-    """
-
-    kind: str
-    target: str
-    description: str
-    fixture: Fixture | None = None
-    settings: JudgeSettings | None = None
-    #: Fixture pointers the mutant edited.
-    sites: tuple[str, ...] = ()
-    #: Other pointers where the expectation changes as a direct consequence (see ``path_segment``).
-    consequences: tuple[str, ...] = ()
-    #: The mutated expectation, for a mutant made on the expectation rather than the fixture.
-    expectation: Expectation | None = None
-
 
 def mutant_expectation(
     mutant: Mutant, fixture: Fixture, projection_key: str, settings: JudgeSettings
@@ -154,70 +138,11 @@ class MutantSet:
     problems: list[str] = field(default_factory=list)
 
 
-# --------------------------------------------------------------------------- values
-
-
-def changed_value(value: Any) -> Any:
-    """A different value, of the same type where the type allows it (see the module docstring)."""
-    if value is None:
-        return "dw-mutant"
-    if isinstance(value, bool):
-        return not value
-    if isinstance(value, int):
-        return value - 1 if value >= _INT64_MAX else value + 1
-    if isinstance(value, float):
-        return value + 1.5 if abs(value) < 1e15 else value * 2
-    if isinstance(value, str):
-        return value + SUFFIX
-    if isinstance(value, bytes):
-        return value + b"\x00"
-    if isinstance(value, list):
-        return [*value, "dw-mutant"]
-    if isinstance(value, dict):
-        return [] if not value else {**value, ADDED_KEY: "dw-mutant"}
-    return "dw-mutant"
-
-
-def changed_payload(value: Any) -> Any:
-    """A changed envelope payload: an object gains a key, anything else changes like a scalar."""
-    if isinstance(value, dict):
-        return {**value, ADDED_KEY: "dw-mutant"}
-    return changed_value(value)
-
-
-def is_integer(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def walk(value: Any, tokens: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
-    """Every node of ``value`` with its tokens, in document order (iterative)."""
-    stack: list[tuple[tuple[str, ...], Any]] = [(tokens, value)]
-    while stack:
-        where, node = stack.pop()
-        yield where, node
-        if isinstance(node, dict):
-            stack.extend(reversed([((*where, str(key)), item) for key, item in node.items()]))
-        elif isinstance(node, list):
-            stack.extend(reversed([((*where, str(index)), item) for index, item in enumerate(node)]))
-
-
-def is_leaf(node: Any) -> bool:
-    return not isinstance(node, dict | list) or not node
-
-
 # --------------------------------------------------------------------------- editing fixture data
 
 
 class _NoPlace(Exception):
     """The edit does not apply to this site (the place does not exist there)."""
-
-
-@dataclass(frozen=True)
-class Edit:
-    """One edit of fixture data at a place: ``replace`` (with ``value``), ``remove`` or ``add``."""
-
-    action: str  # "replace", "remove" or "add"
-    value: Any = None
 
 
 def _edit(node: Any, tokens: tuple[str, ...], edit: Edit, companions: bool = False) -> Any:

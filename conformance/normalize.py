@@ -49,6 +49,7 @@ from conformance.capture import CapturedExchange
 from conformance.findings import Difference
 from conformance.problems import InputError
 from conformance.redact import is_credential_header, redact_header_value
+from conformance.strict_json import MAX_JSON_DEPTH, parse_json_bytes
 from conformance.textsafe import body_to_json, json_safe
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "split_path",
     "strip_prefix",
 ]
+
 
 def normalize_prefix(api_prefix: str) -> str:
     """``"/api/"`` -> ``"/api"``; ``""`` and ``"/"`` mean no prefix."""
@@ -275,8 +277,6 @@ def _parse_body(exchange: CapturedExchange) -> tuple[Any, bool, bytes, list[Diff
     if not raw:
         return None, False, b"", []
     try:
-        from conformance.fixture import MAX_JSON_DEPTH, parse_json_bytes
-
         value = parse_json_bytes(raw, "request body", max_depth=MAX_JSON_DEPTH, lone_surrogates=True)
     except InputError as error:
         problem = error.problems[0]

@@ -38,9 +38,10 @@ from pathlib import Path
 from typing import Any
 
 from conformance import jsonpointer
-from conformance.fixture import KNOWN_TOP_LEVEL_KEYS, MAX_JSON_DEPTH, Fixture, fixture_paths, read_json_file
+from conformance.fixture import KNOWN_TOP_LEVEL_KEYS, Fixture, fixture_paths, read_json_file
 from conformance.fixture_rules import semantic_problems
 from conformance.problems import InputError, Problem
+from conformance.strict_json import MAX_JSON_DEPTH
 
 __all__ = ["Overlay", "OverlaysApplied", "apply_overlays", "load_overlays"]
 

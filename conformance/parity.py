@@ -46,10 +46,8 @@ from typing import TYPE_CHECKING, Any
 
 from conformance import jsonpointer
 from conformance.checks.values import diff_values
-from conformance.expectations import (
-    Expectation,
-    values_equal,
-)
+from conformance.expectation_parts import Expectation
+from conformance.expectation_rules import values_equal
 from conformance.findings import Difference
 from conformance.fixture import Fixture
 from conformance.normalize import NormalizedRequest
@@ -86,8 +84,6 @@ class ParityFinding:
         return self.severity == "failure"
 
     def to_json(self) -> dict[str, Any]:
-        from conformance.textsafe import json_safe
-
         return {
             "fixture": self.fixture_name,
             "operation": self.operation,

@@ -14,9 +14,9 @@ Decisions written down here:
   envelope that does not decode to its stated value) is an input problem: it
   is listed with file, pointer, expected and found, no case runs for it, no
   client is blamed, and every other fixture runs. Loading applies the rules
-  (:func:`conformance.fixture.discover`); a fixture whose expectation still
-  cannot be built for one of the run's projections is dropped here the same
-  way.
+  (:func:`conformance.fixture_discovery.discover`); a fixture whose
+  expectation still cannot be built for one of the run's projections is
+  dropped here the same way.
 - An adapter named explicitly with ``--adapter`` that is not available is a
   configuration error (exit 2); with no ``--adapter``, every available
   adapter runs and the unavailable ones are listed once.
@@ -46,7 +46,8 @@ from conformance.adapters.base import Adapter, AdapterError
 from conformance.adapters.registry import BUILTIN, available_names, create
 from conformance.errors import UsageError
 from conformance.expectations import Expectation, JudgeSettings, build_expectation
-from conformance.fixture import Fixture, discover, shipped_corpus_dir
+from conformance.fixture import Fixture, shipped_corpus_dir
+from conformance.fixture_discovery import discover
 from conformance.known_operations import unknown_operation_problems
 from conformance.operations import OperationTables, load_tables
 from conformance.overlay import apply_overlays, load_overlays

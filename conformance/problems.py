@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance import jsonpointer
 from conformance.textsafe import printable
 
 
@@ -55,8 +56,6 @@ def unknown_key_problems(
     mapping: dict[str, Any], allowed: Sequence[str], file: str, where: str
 ) -> list[Problem]:
     """One problem per key of ``mapping`` not in ``allowed`` (a typo must never silently disable an entry)."""
-    from conformance import jsonpointer
-
     return [
         Problem(file, jsonpointer.join(where, str(key)), "only " + ", ".join(allowed), f"key {key!r}")
         for key in mapping

@@ -74,6 +74,10 @@ from typing import Any
 
 import pytest
 
+from conformance.merge import ShardResult, merge_documents
+from conformance.reporting import write_reports
+from conformance.reporting.common import known_failure_note, response_lines, short_value
+from conformance.result import rebuild_document
 from conformance.run_options import PYTEST_PREFIX, RUN_OPTIONS, add_to_pytest, settings_from
 from conformance.runner import (
     CasePlan,
@@ -82,6 +86,7 @@ from conformance.runner import (
     Session,
 )
 from conformance.scenarios.model import SCENARIO_SUFFIXES
+from conformance.sharding import corpus_identity
 
 _SESSION_KEY = pytest.StashKey[Session]()
 _STARTED_KEY = pytest.StashKey[bool]()
@@ -124,15 +129,11 @@ class ConformanceFailure(Exception):
 
 
 def _short(value: Any) -> str:
-    from conformance.reporting.common import short_value
-
     return short_value(value, 200)
 
 
 def failure_text(result: dict[str, Any]) -> str:
     """A case's failure as an assertion-style diff (see the module docstring)."""
-    from conformance.reporting.common import known_failure_note, response_lines
-
     differences = list(result.get("differences") or [])
     status = result.get("status")
     head = f"{result.get('id', '')}: {status}"
@@ -382,9 +383,6 @@ def pytest_testnodedown(node: Any, error: object) -> None:
 
 
 def _document_of(conformance_session: Session, complete: bool) -> dict[str, Any]:
-    from conformance.result import rebuild_document
-    from conformance.sharding import corpus_identity
-
     document = conformance_session.document(complete=complete)
     scenario_files = [scenario.path for scenario in conformance_session.scenarios]
     run = {**document["run"], "corpus": corpus_identity(conformance_session.fixtures, scenario_files)}
@@ -404,8 +402,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         document["run"]["selected"] = selected  # the controller checks completeness against these
         config.workeroutput[WORKER_OUTPUT_KEY] = document  # type: ignore[attr-defined]
         return
-    from conformance.reporting import write_reports
-
     workers = config.stash.get(_WORKER_RESULTS_KEY, [])
     if workers:
         document = _merged_worker_results(workers, interrupted)
@@ -422,9 +418,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def _merged_worker_results(workers: list[tuple[str, dict[str, Any]]], interrupted: bool) -> dict[str, Any]:
     """The workers' documents joined (:mod:`conformance.merge`); complete iff every selected case ran."""
-    from conformance.merge import ShardResult, merge_documents
-    from conformance.result import rebuild_document
-
     selected: set[str] = set()
     results = []
     for worker, document in sorted(workers):

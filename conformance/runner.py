@@ -60,6 +60,7 @@ from conformance.planning import (
 )
 from conformance.policy import Policy
 from conformance.problems import Problem
+from conformance.processes import terminate_all_children
 from conformance.proxy.profile import ServerProfile
 from conformance.proxy.recorder import RecordingProxy
 from conformance.reporting.har_folder import HarFolder, case_file_stem
@@ -192,8 +193,6 @@ class Session:
         self._executor = CaseExecutor(inputs, self.proxy, self._work_root, state=self.state, har=har)
 
     def close(self) -> None:
-        from conformance.processes import terminate_all_children
-
         terminate_all_children()  # whatever a client left behind dies with the run
         if self.proxy is not None:
             self.proxy.stop()

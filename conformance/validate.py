@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import UsageError
-from conformance.fixture import MAX_JSON_DEPTH, Fixture, fixture_paths, read_json_file
+from conformance.fixture import Fixture, fixture_paths, read_json_file
 from conformance.fixture_rules import (
     ACTION_SEGMENTS,
     PATH_ID_KEYS,
@@ -60,6 +60,7 @@ from conformance.fixture_rules import (
 from conformance.fixture_schema import schema_problems
 from conformance.operations import OPERATION_PATTERN, fixture_file_name
 from conformance.problems import InputError, Problem
+from conformance.strict_json import MAX_JSON_DEPTH
 
 __all__ = [
     "ACTION_SEGMENTS",

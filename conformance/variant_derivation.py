@@ -66,7 +66,7 @@ from conformance import jsonpointer
 from conformance.avro_codec import is_envelope
 from conformance.fixture import KNOWN_TOP_LEVEL_KEYS, Fixture
 from conformance.textsafe import json_safe
-from conformance.variants import DEFAULT_MAX, FieldSpec, Place, VariableField
+from conformance.variant_fields import DEFAULT_MAX, FieldSpec, Place, VariableField, plain_value
 
 __all__ = ["Derivation", "derive_fields"]
 
@@ -175,10 +175,8 @@ class _Scanner:
                 self.keys.extend((str(key), where) for key in node)
         if role != "follower":
             for envelope in _inline_envelopes(value):
-                from conformance.variants import _plain
-
                 try:
-                    self.sealed.append(_plain(envelope))
+                    self.sealed.append(plain_value(envelope))
                 except ValueError:
                     continue
 

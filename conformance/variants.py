@@ -69,11 +69,21 @@ from conformance import jsonpointer
 from conformance.avro_codec import encode_blob, make_envelope
 from conformance.expectations import values_equal
 from conformance.fixture import KNOWN_TOP_LEVEL_KEYS, Fixture
-from conformance.normalize import decode_envelopes
 from conformance.operations import operation_slug
 from conformance.problems import InputError, Problem
 from conformance.strict_yaml import load_yaml_file
 from conformance.textsafe import json_safe
+from conformance.variant_derivation import derive_fields
+from conformance.variant_fields import (
+    DEFAULT_MAX,
+    DEFAULT_MIN,
+    KINDS,
+    RENDERINGS,
+    FieldSpec,
+    Place,
+    VariableField,
+    plain_value,
+)
 
 __all__ = [
     "KINDS",
@@ -90,37 +100,6 @@ __all__ = [
     "variant_document",
 ]
 
-KINDS = (
-    "identifier",
-    "name",
-    "payload",
-    "json_map",
-    "search_attributes",
-    "text",
-    "count",
-    "choice",
-    "boolean",
-    "number",
-    "strings",
-    "flag",
-)
-RENDERINGS = (
-    "value",
-    "body",
-    "json",
-    "option",
-    "positional",
-    "decimal",
-    "search_attributes",
-    "path_segment",
-    "envelope",
-    "kv",
-    "option_list",
-    "flag",
-)
-DEFAULT_MIN = 1
-DEFAULT_MAX = 2**31 - 1
-
 
 class Inexpressible(Exception):
     """A value this place cannot hold (its projection is dropped from the variant)."""
@@ -129,58 +108,6 @@ class Inexpressible(Exception):
 class Inconsistent(ValueError):
     """A variant that cannot be made consistent: a place outside every client projection (the
     request, ``semantic_body``...) cannot hold the value. Such a variant is not generated."""
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a value lives (a pointer into the fixture) and how it is written there."""
-
-    at: str
-    render: str = "value"
-    segment: int | None = None
-    #: Inside the node at ``at``: a pointer into the parsed JSON text (``json``), or the key of a
-    #: ``KEY=VALUE`` item (``kv``); ``""`` is the whole node.
-    inner: str = ""
-
-    @property
-    def tokens(self) -> tuple[str, ...]:
-        return tuple(jsonpointer.parse(self.at))
-
-    @property
-    def location(self) -> tuple[str, ...]:
-        """Where the value sits, as a path of tokens: a place *under* another one extends it."""
-        if self.render == "path_segment":
-            return (*self.tokens, "#segment", str(self.segment))
-        if self.render == "json":
-            return (*self.tokens, "#json", *jsonpointer.parse(self.inner))
-        if self.render == "kv":
-            return (*self.tokens, "#kv", self.inner)
-        return self.tokens
-
-    @property
-    def projection(self) -> str | None:
-        """The projection this place belongs to (``None`` for ``request``, ``semantic_body``...)."""
-        head = self.tokens[0] if self.tokens else ""
-        return None if head in KNOWN_TOP_LEVEL_KEYS else head
-
-    def describe(self) -> str:
-        if self.render == "path_segment":
-            return f"{self.at} (segment {self.segment})"
-        if self.render == "json" and self.inner:
-            return f"{self.at} (JSON text, at {self.inner})"
-        if self.render == "kv":
-            return f"{self.at} (the value of {self.inner}=...)"
-        return self.at
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    name: str
-    kind: str
-    places: tuple[Place, ...]
-    choices: tuple[Any, ...] = ()
-    minimum: int = DEFAULT_MIN
-    maximum: int = DEFAULT_MAX
 
 
 @dataclass(frozen=True)
@@ -283,13 +210,6 @@ def _contains_bytes(value: Any) -> bool:
     return False
 
 
-def _plain(value: Any) -> Any:
-    decoded, _records, findings = decode_envelopes(copy.deepcopy(value), "")
-    if findings:
-        raise ValueError("an envelope that does not decode")
-    return decoded
-
-
 def _segments(path: str) -> list[str]:
     trimmed = path[1:] if path.startswith("/") else path
     return trimmed.split("/") if trimmed else []
@@ -322,9 +242,9 @@ def read_place(data: dict[str, Any], place: Place) -> Any:
             items = raw if isinstance(raw, list) else [raw]
             return dict(str(item).partition("=")[::2] for item in items)
         if place.render == "envelope":
-            return _plain(raw["decoded"])
+            return plain_value(raw["decoded"])
         if place.render == "body":
-            return _plain(raw)
+            return plain_value(raw)
     except (ValueError, TypeError, KeyError, jsonpointer.PointerError) as error:
         raise KeyError(place.describe()) from error
     return raw
@@ -431,14 +351,6 @@ def _set(data: Any, tokens: tuple[str, ...], value: Any) -> None:
 # --------------------------------------------------------------------------- seeds and variants
 
 
-@dataclass(frozen=True)
-class VariableField:
-    spec: FieldSpec
-    seed_value: Any
-    #: The places of the map that the seed has.
-    places: tuple[Place, ...]
-
-
 @dataclass
 class SeedPlan:
     fixture: Fixture
@@ -497,8 +409,6 @@ def plan_seed(fixture: Fixture, field_map: FieldMap) -> SeedPlan:
     a field of its own, varied when every place the seed has holds the same value and none of its
     places is already a derived field's.
     """
-    from conformance.variant_derivation import derive_fields
-
     plan = SeedPlan(fixture)
     derivation = derive_fields(fixture)
     plan.refused.extend(derivation.refused)
@@ -620,7 +530,7 @@ def reseal_envelopes(data: dict[str, Any]) -> None:
         envelope = projection.get("payload_envelope")
         if isinstance(envelope, dict) and "blob" in envelope and "decoded" in envelope:
             try:
-                decoded = _plain(envelope["decoded"])
+                decoded = plain_value(envelope["decoded"])
                 if _contains_bytes(decoded):
                     envelope["decoded"] = make_envelope(decoded)
                     envelope.pop("blob", None)
@@ -646,7 +556,7 @@ def reseal_envelopes(data: dict[str, Any]) -> None:
                 and "blob" in item
             ):
                 try:
-                    item["blob"] = encode_blob(_plain(node[name]))
+                    item["blob"] = encode_blob(plain_value(node[name]))
                 except ValueError as error:
                     raise Inconsistent(f"{key}: no Avro blob for the value of {name}: {error}") from error
             elif isinstance(item, dict | list):

@@ -13,7 +13,8 @@ from conformance import avro_codec
 from conformance.adapters.base import CaseInput
 from conformance.adapters.canonical import CanonicalAdapter
 from conformance.canonical_request import CanonicalRequest, canonical_request
-from conformance.fixture import Fixture, discover, shipped_corpus_dir
+from conformance.fixture import Fixture, shipped_corpus_dir
+from conformance.fixture_discovery import discover
 from support.adapter_http import Received, local_server
 
 TOKEN = "canonical-test-token-42"

@@ -14,7 +14,8 @@ import pytest
 from conformance.adapters.base import CaseInput
 from conformance.adapters.dw_cli import DwCliAdapter, parse_json_output, version_from_banner
 from conformance.adapters.registry import create
-from conformance.fixture import Fixture, discover, shipped_corpus_dir
+from conformance.fixture import Fixture, shipped_corpus_dir
+from conformance.fixture_discovery import discover
 from conformance.operations import OperationTables
 from conformance.proxy.recorder import RecordingProxy
 from support.adapter_e2e import TOKEN, run_through_proxy

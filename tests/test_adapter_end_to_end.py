@@ -13,7 +13,8 @@ import pytest
 
 from conformance.adapters.canonical import CanonicalAdapter
 from conformance.adapters.python_sdk import PythonSdkAdapter
-from conformance.fixture import Fixture, discover, shipped_corpus_dir
+from conformance.fixture import Fixture, shipped_corpus_dir
+from conformance.fixture_discovery import discover
 from conformance.proxy.recorder import RecordingProxy
 from support.adapter_e2e import TOKEN, CaseRun, run_through_proxy
 

@@ -24,7 +24,8 @@ from conformance.adapters.exec_protocol import (
     load_manifest,
 )
 from conformance.adapters.registry import create
-from conformance.fixture import Fixture, discover, shipped_corpus_dir
+from conformance.fixture import Fixture, shipped_corpus_dir
+from conformance.fixture_discovery import discover
 from conformance.proxy.recorder import RecordingProxy
 from support.adapter_e2e import TOKEN, run_through_proxy
 from support.adapter_http import local_server

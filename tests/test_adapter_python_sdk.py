@@ -350,10 +350,8 @@ def test_install_kind_reads_direct_url(monkeypatch: pytest.MonkeyPatch) -> None:
             "git https://git.example/sdk.git@abc"
         ),
     }
-    import importlib.metadata
-
     for text, expected in cases.items():
-        monkeypatch.setattr(importlib.metadata, "distribution", lambda name, t=text: FakeDist(t))
+        monkeypatch.setattr(sdk_python_call, "distribution", lambda name, t=text: FakeDist(t))
         assert sdk_python_call.install_kind() == expected
 
 

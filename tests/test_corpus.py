@@ -18,7 +18,8 @@ import pytest
 
 from conformance.avro_codec import decode_blob, encode_blob
 from conformance.drift import compare_corpora
-from conformance.fixture import discover, shipped_corpus_dir
+from conformance.fixture import shipped_corpus_dir
+from conformance.fixture_discovery import discover
 from conformance.operations import default_tables
 from conformance.proxy.profile import load_profile
 from conformance.proxy.stub import template_values

@@ -12,13 +12,13 @@ import pytest
 from conformance.fixture import (
     MAX_FIXTURE_BYTES,
     Fixture,
-    discover,
     fixture_paths,
     load_fixture,
     parse_json_bytes,
     read_json_file,
     shipped_corpus_dir,
 )
+from conformance.fixture_discovery import discover
 from conformance.problems import InputError, Problem
 
 GOOD: dict[str, Any] = {

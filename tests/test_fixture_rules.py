@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from conformance.avro_codec import encode_blob, make_envelope
-from conformance.fixture import EnvelopeCompanion, Fixture, PayloadEnvelope, discover
+from conformance.fixture import EnvelopeCompanion, Fixture, PayloadEnvelope
+from conformance.fixture_discovery import discover
 from conformance.fixture_rules import semantic_problems
 from conformance.overlay import apply_overlays, load_overlays
 from conformance.problems import InputError

@@ -21,7 +21,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from conformance.adapters.base import Adapter, CaseInput, ClientIdentity, ClientOutcome
-from conformance.fixture import discover
+from conformance.fixture_discovery import discover
 from conformance.proxy.recorder import RecordingProxy
 from conformance.scenarios.compare import compare_scenario_outcomes
 from conformance.scenarios.load import load_scenarios, shipped_scenarios_dir

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from conformance.fixture import discover
+from conformance.fixture_discovery import discover
 from conformance.problems import Problem
 from conformance.scenarios.load import load_scenarios, scenario_schema, shipped_scenarios_dir
 

@@ -23,7 +23,7 @@ import pytest
 
 from conformance.adapters.dw_cli import DwCliAdapter
 from conformance.adapters.python_sdk import PythonSdkAdapter
-from conformance.fixture import discover
+from conformance.fixture_discovery import discover
 from conformance.proxy.profile import load_profile
 from conformance.proxy.recorder import RecordingProxy
 from conformance.scenarios.compare import compare_scenario_outcomes

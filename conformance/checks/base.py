@@ -57,7 +57,7 @@ if TYPE_CHECKING:
         SequenceMutant,
         SequenceSubject,
     )
-    from conformance.expectations import Expectation, ExpectationPart, ExpectationSource
+    from conformance.expectation_parts import Expectation, ExpectationPart, ExpectationSource
     from conformance.findings import Difference
     from conformance.mutation import MutantDeriver
     from conformance.normalize import NormalizedRequest

@@ -7,14 +7,18 @@ from typing import TYPE_CHECKING, ClassVar
 from conformance import jsonpointer
 from conformance.checks.base import Subject
 from conformance.checks.values import diff_values
-from conformance.expectations import (
-    BodyExpectation,
-    BodyPart,
-    Expectation,
-    ExpectationSource,
-    body_expectation,
-)
+from conformance.expectation_parts import BodyExpectation, BodyPart, Expectation, ExpectationSource
+from conformance.expectation_rules import body_expectation
 from conformance.findings import Difference
+from conformance.mutant_edits import (
+    ADDED_KEY,
+    Edit,
+    changed_payload,
+    changed_value,
+    is_integer,
+    is_leaf,
+    walk,
+)
 from conformance.normalize import NormalizedRequest
 
 if TYPE_CHECKING:
@@ -96,8 +100,6 @@ class BodyCheck:
 
     @staticmethod
     def _value_mutants(deriver: MutantDeriver) -> None:
-        from conformance.mutation import ADDED_KEY, Edit, changed_value, is_integer, is_leaf, walk
-
         body = deriver.base.body
         if body is None:
             for kind in _BODY_KINDS:
@@ -159,8 +161,6 @@ class BodyCheck:
 
     @staticmethod
     def _envelope_mutants(deriver: MutantDeriver) -> None:
-        from conformance.mutation import Edit, changed_payload
-
         body = deriver.base.body
         requirements = body.envelopes if body is not None else ()
         if body is None or not requirements:

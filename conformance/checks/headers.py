@@ -7,16 +7,16 @@ from typing import TYPE_CHECKING, ClassVar
 
 from conformance import jsonpointer
 from conformance.checks.base import Subject
-from conformance.expectations import (
+from conformance.expectation_parts import (
     Expectation,
     ExpectationSource,
     HeaderExpectation,
     HeadersPart,
     MethodPathPart,
-    header_expectations,
-    major_version,
 )
+from conformance.expectation_rules import header_expectations, major_version
 from conformance.findings import Difference
+from conformance.mutant_edits import SUFFIX, Mutant
 from conformance.normalize import NormalizedRequest
 
 if TYPE_CHECKING:
@@ -108,8 +108,6 @@ class HeadersCheck:
         return differences
 
     def mutants(self, deriver: MutantDeriver) -> None:
-        from conformance.mutation import SUFFIX, Mutant
-
         settings = deriver.settings
         namespace = settings.namespace + SUFFIX
         deriver.result.mutants.append(

@@ -6,8 +6,10 @@ import copy
 from typing import TYPE_CHECKING, ClassVar
 
 from conformance.checks.base import Subject
-from conformance.expectations import Expectation, ExpectationSource, MethodPathPart, method_path_part
+from conformance.expectation_parts import Expectation, ExpectationSource, MethodPathPart
+from conformance.expectation_rules import method_path_part
 from conformance.findings import Difference
+from conformance.mutant_edits import SUFFIX
 from conformance.normalize import NormalizedRequest
 
 if TYPE_CHECKING:
@@ -62,8 +64,6 @@ class MethodPathCheck:
         return compare_method_path(expectation, request)
 
     def mutants(self, deriver: MutantDeriver) -> None:
-        from conformance.mutation import SUFFIX
-
         method = deriver.base.method
         other = _OTHER_METHOD.get(method, "POST" if method != "POST" else "GET")
         data = copy.deepcopy(deriver.fixture.data)

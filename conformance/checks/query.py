@@ -6,14 +6,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from conformance import jsonpointer
 from conformance.checks.base import Subject
-from conformance.expectations import (
-    Expectation,
-    ExpectationSource,
-    QueryExpectation,
-    QueryPart,
-    query_expectation,
-)
+from conformance.expectation_parts import Expectation, ExpectationSource, QueryExpectation, QueryPart
+from conformance.expectation_rules import query_expectation
 from conformance.findings import Difference
+from conformance.mutant_edits import Edit, changed_value
 from conformance.normalize import NormalizedRequest
 
 if TYPE_CHECKING:
@@ -88,8 +84,6 @@ class QueryCheck:
         return compare_query(expectation.query, request)
 
     def mutants(self, deriver: MutantDeriver) -> None:
-        from conformance.mutation import Edit, changed_value
-
         query = deriver.base.query
         if query is None:
             reason = f"the fixture declares no query for {deriver.projection_key}"

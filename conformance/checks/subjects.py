@@ -17,7 +17,7 @@ from conformance.findings import Difference
 if TYPE_CHECKING:
     from conformance.adapters.base import ClientOutcome
     from conformance.capture import CapturedExchange
-    from conformance.expectations import Expectation
+    from conformance.expectation_parts import Expectation
     from conformance.fixture import Fixture
     from conformance.normalize import NormalizedRequest
     from conformance.policy import Policy

@@ -11,8 +11,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from conformance.cli import EXIT_FAILED, EXIT_OK
 from conformance.drift import compare_corpora, render_report
+from conformance.errors import EXIT_FAILED, EXIT_OK
 from conformance.textsafe import printable
 
 

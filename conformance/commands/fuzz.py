@@ -88,12 +88,12 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    # Lazy loads (docs/architecture.md, "Imports"): every command's parser is built at start-up.
     try:
         import hypothesis  # noqa: F401
     except ImportError as error:
         raise UsageError("fuzz needs hypothesis (pip install hypothesis)") from error
-    from conformance.fuzz import Fuzzer, FuzzSettings, render_report
-    from conformance.variants import load_field_map
+    from conformance.fuzz import Fuzzer, FuzzSettings, load_field_map, render_report
 
     settings = settings_from_args(args, args.report_dir)
     settings.write_har = False

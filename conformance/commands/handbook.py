@@ -14,8 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.cli import EXIT_FAILED, EXIT_OK
-from conformance.errors import UsageError
+from conformance.errors import EXIT_FAILED, EXIT_OK, UsageError
 from conformance.fixture import shipped_corpus_dir
 from conformance.operations import load_tables
 from conformance.problems import InputError
@@ -52,9 +51,9 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    # Imported here, not at the top: every `dw-conformance run` builds this command's parser too.
-    from conformance.handbook import Sources, build_handbook
-    from conformance.handbook.measured import load_measurements, load_policies
+    # Imported here, not at the top: every `dw-conformance run` builds this command's parser too
+    # (a lazy load listed in docs/architecture.md, "Imports").
+    from conformance.handbook import Sources, build_handbook, load_measurements, load_policies
 
     directories: list[Path] = list(args.fixtures or []) or [shipped_corpus_dir()]
     missing = [directory for directory in directories if not directory.is_dir()]

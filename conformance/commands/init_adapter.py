@@ -31,8 +31,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from conformance.cli import EXIT_OK
-from conformance.errors import UsageError
+from conformance.errors import EXIT_OK, UsageError
 
 LANGUAGES = ("node", "python", "go")
 DEFAULT_PROJECTIONS = {"node": "sdk_node", "python": "sdk_py", "go": "sdk_go"}

@@ -21,8 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.cli import EXIT_OK
-from conformance.errors import UsageError
+from conformance.errors import EXIT_OK, UsageError
 from conformance.known_failures import (
     PLACEHOLDER_PREFIX,
     PLACEHOLDER_REASON,

@@ -19,6 +19,7 @@ from typing import Any
 from conformance.annotations import ANNOTATION_FORMATS, github_annotations
 from conformance.errors import UsageError
 from conformance.merge import ShardResult, copy_har_files, merge_documents
+from conformance.reporting import write_reports
 from conformance.reporting.console import closing_sections, summary_table
 from conformance.result import exit_code_for, load_result_file
 from conformance.textsafe import printable
@@ -42,8 +43,6 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from conformance.reporting import write_reports
-
     # ResultFileError and MergeError are usage errors: exit 2 (conformance.cli)
     results = [ShardResult(path, load_result_file(path)) for path in args.results]
     document = merge_documents(results)

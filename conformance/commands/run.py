@@ -36,8 +36,11 @@ from conformance.known_failures import (
 )
 from conformance.planning import require_cases
 from conformance.problems import InputError
+from conformance.processes import terminate_all_children
 from conformance.proxy.recorder import DEFAULT_MAX_BODY_BYTES
+from conformance.reporting import write_reports
 from conformance.reporting.console import CaseLines, closing_sections, gate_lines, summary_table
+from conformance.result import exit_code_for, rebuild_document
 from conformance.run_options import add_to_parser, positive_int, settings_from
 from conformance.runner import (
     CaseRun,
@@ -179,8 +182,6 @@ class _Interrupted:
         self.signum = signum
         self.event.set()
         self.session.interrupted = True
-        from conformance.processes import terminate_all_children
-
         terminate_all_children()
         print(f"\ndw-conformance: {signal.Signals(signum).name} received; stopping", file=sys.stderr)
 
@@ -234,9 +235,6 @@ def _with_known_failure(case: dict[str, Any], known: KnownFailures | None) -> di
 
 
 def handle(args: argparse.Namespace) -> int:
-    from conformance.reporting import write_reports
-    from conformance.result import exit_code_for, rebuild_document
-
     report_dir: Path = args.report_dir
     out = sys.stdout
     settings = settings_from_args(args, report_dir)

@@ -54,6 +54,7 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    # A lazy load (docs/architecture.md, "Imports"): every command's parser is built at start-up.
     from conformance.selftest import render_report, run_selftest
 
     settings = settings_from_args(args, Path(tempfile.gettempdir()))

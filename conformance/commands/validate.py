@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from conformance.cli import EXIT_FAILED, EXIT_OK
+from conformance.errors import EXIT_FAILED, EXIT_OK
 from conformance.fixture import shipped_corpus_dir
 from conformance.validate import validate_paths
 

@@ -14,10 +14,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from conformance.handbook.collect import HandbookUsageError, Sources, collect
+from conformance.handbook.measured import load_measurements, load_policies
 from conformance.handbook.model import Handbook
 from conformance.handbook.site import write_site
 
-__all__ = ["Handbook", "HandbookUsageError", "Sources", "build_handbook"]
+__all__ = [
+    "Handbook",
+    "HandbookUsageError",
+    "Sources",
+    "build_handbook",
+    "load_measurements",
+    "load_policies",
+]
 
 
 def build_handbook(sources: Sources, out: Path) -> Handbook:

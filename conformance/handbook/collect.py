@@ -3,8 +3,9 @@
 Decisions:
 
 - Fixtures are discovered like ``dw-conformance run`` does
-  (:func:`conformance.fixture.discover`); a file that does not load is listed
-  on the index page and on stderr, and the others still get their pages.
+  (:func:`conformance.fixture_discovery.discover`); a file that does not
+  load is listed on the index page and on stderr, and the others still get
+  their pages.
 - Two fixtures of one operation (from two ``--fixtures`` directories) are a
   usage error: a page describes one operation once, and silently choosing
   one file would hide the other.
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from conformance.errors import UsageError
-from conformance.fixture import Fixture, discover
+from conformance.fixture import Fixture
+from conformance.fixture_discovery import discover
 from conformance.handbook.behaviour import error_notes, paging_notes
 from conformance.handbook.domains import domain_of, slug_of
 from conformance.handbook.envelopes import envelope_examples

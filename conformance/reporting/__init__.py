@@ -18,6 +18,7 @@ were left whole: there is never a 0-byte or half-written ``result.json``.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 from conformance.reporting.html import write_html
 from conformance.reporting.junit import write_junit
 from conformance.reporting.markdown import write_markdown
+from conformance.result import dumps
 
 __all__ = ["REPORT_FILES", "ReportsNotWritten", "write_reports", "write_result_json"]
 
@@ -45,14 +47,10 @@ def write_result_json(document: Mapping[str, Any], path: Path) -> Path:
     cannot encode (a lone surrogate decoded from a client's JSON) falls back
     to ASCII escapes, which still load back to the same document.
     """
-    from conformance.result import dumps
-
     text = dumps(document)
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:
-        import json
-
         data = (json.dumps(document, sort_keys=True, indent=2, ensure_ascii=True) + "\n").encode("ascii")
     path.write_bytes(data)
     return path

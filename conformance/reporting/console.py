@@ -43,6 +43,7 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 from conformance.case_status import NOT_STARTED
+from conformance.compatibility import since_text
 from conformance.gating import Gate, gate_headline, policy_pointers, run_gates
 from conformance.replays import is_replayed
 from conformance.reporting.common import (
@@ -252,8 +253,6 @@ def _known_failure_section(document: Mapping[str, Any]) -> list[str]:
 
 def compatibility_lines(document: Mapping[str, Any]) -> list[str]:
     """The version matrix (``compatibility``): per adapter with several instances, one row per operation."""
-    from conformance.compatibility import since_text
-
     lines: list[str] = []
     for entry in document.get("compatibility") or []:
         instances = entry.get("instances") or []

@@ -41,6 +41,7 @@ from typing import Any
 from urllib.parse import quote
 
 from conformance import jsonpointer
+from conformance.compatibility import since_text
 from conformance.gating import Gate, RunGates, case_gate, gate_headline, run_gates
 from conformance.replays import is_replayed
 from conformance.reporting.common import (
@@ -454,8 +455,6 @@ def _matrix_section(document: Mapping[str, Any], case_ids: Mapping[int, str]) ->
 
 def _compatibility_section(document: Mapping[str, Any]) -> str:
     """The version matrix: per adapter run as several instances, operations x versions (oldest first)."""
-    from conformance.compatibility import since_text
-
     parts = []
     for entry in document.get("compatibility") or []:
         instances = entry.get("instances") or []

@@ -52,6 +52,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from conformance.compatibility import since_text
 from conformance.gating import Gate, RunGates, case_gate
 from conformance.replays import is_replayed
 from conformance.reporting.common import (
@@ -212,8 +213,6 @@ def _client_properties(document: Mapping[str, Any], adapter: str) -> list[tuple[
     One ``compatibility.<operation>`` property per operation: this instance's status, then which
     versions conform (``pass; conforming since python-sdk@2.12 (2.12.0)``).
     """
-    from conformance.compatibility import since_text
-
     found: list[tuple[str, str]] = []
     for implementation in document.get("implementations") or []:
         if implementation.get("adapter") == adapter:

@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from conformance.compatibility import since_text
 from conformance.gating import Gate, RunGates, case_gate, gate_headline, policy_pointers, run_gates
 from conformance.replays import is_replayed
 from conformance.reporting.common import (
@@ -348,8 +349,6 @@ def _known_failures_section(document: Mapping[str, Any]) -> list[str]:
 
 def _compatibility_section(document: Mapping[str, Any]) -> list[str]:
     """One table per adapter run as several instances: operations x versions, and since when they conform."""
-    from conformance.compatibility import since_text
-
     lines: list[str] = []
     for entry in document.get("compatibility") or []:
         instances = entry.get("instances") or []
