@@ -28,22 +28,29 @@ from conformance.textsafe import json_safe
 __all__ = ["CollapsedItemsCheck", "surfaced_items"]
 
 
-def _page_items(scenario: Scenario, pages: int) -> list[Any] | None:
-    """The items of the first ``pages`` JSON answers at ``expect.items.at``, joined."""
+def _page_lists(scenario: Scenario) -> list[tuple[int, list[Any]]]:
+    """``(answer number, the list at expect.items.at)`` of every JSON answer that holds one."""
     spec = scenario.expect.items
+    found: list[tuple[int, list[Any]]] = []
     if spec is None:
-        return None
-    items: list[Any] = []
-    for answer in scenario.answers[:pages]:
+        return found
+    for number, answer in enumerate(scenario.answers):
         if not answer.has_json_body:
             continue
         try:
-            found = jsonpointer.resolve(answer.json_body, spec.at)
+            items = jsonpointer.resolve(answer.json_body, spec.at)
         except jsonpointer.PointerError:
             continue
-        if isinstance(found, list):
-            items.extend(found)
-    return items
+        if isinstance(items, list):
+            found.append((number, items))
+    return found
+
+
+def _page_items(scenario: Scenario, pages: int) -> list[Any] | None:
+    """The items of the first ``pages`` JSON answers at ``expect.items.at``, joined."""
+    if scenario.expect.items is None:
+        return None
+    return [item for number, items in _page_lists(scenario) if number < pages for item in items]
 
 
 def surfaced_items(output: Any, at: str) -> list[Any] | None:
@@ -111,15 +118,10 @@ def _item_mutant(scenario: Scenario) -> SequenceMutant | None:
     spec = scenario.expect.items
     if spec is None:
         return None
-    for number, answer in enumerate(scenario.answers):
-        if not answer.has_json_body:
+    for number, found in _page_lists(scenario):
+        if not found:
             continue
-        try:
-            found = jsonpointer.resolve(answer.json_body, spec.at)
-        except jsonpointer.PointerError:
-            continue
-        if not isinstance(found, list) or not found:
-            continue
+        answer = scenario.answers[number]
         body = copy.deepcopy(answer.json_body)
         items = jsonpointer.resolve(body, spec.at)
         first = items[0]
