@@ -27,6 +27,15 @@ For each client:
   and ``content-length``), so ``dw`` behaves the same way and makes the same
   requests; the script checks that the request count matches the harness's.
   Each call is ``subprocess.run`` with a blocking wait: the client's own cost.
+- **proxy floor**: the same calls, ``--jobs 1`` and ``--jobs 2``, through the
+  harness's own mitmproxy engine (:class:`conformance.proxy.engine.MitmEngine`,
+  one listener per worker) with one addon that answers exactly like the bare
+  stub, in a fresh process timed from spawn to exit like the harness, less
+  the time it spent loading the fixtures. No recording, judging, HAR files,
+  reports, process groups or ``pip check``: what any harness built on an
+  in-process mitmproxy pays before doing its own work (interpreter start,
+  mitmproxy's import and start, the proxy's latency on every request). The
+  report prints the harness's own share as the difference.
 - **harness**: ``dw-conformance run --adapter cli=DW --jobs 1`` and
   ``--jobs 2`` in a child process, wall time from process start to exit
   (interpreter start, imports, ``dw --version``, proxy start, every case,
@@ -161,20 +170,8 @@ def _cpu(who: int) -> float:
 def floor(corpus: Path, dw: Path) -> int:
     """Child role: every fixture's ``dw`` call, sequentially, against the bare stub; prints JSON figures."""
     from conformance.adapters.child_env import client_environment
-    from conformance.adapters.cli_argv import build_argv
-    from conformance.fixture_discovery import discover
-    from conformance.operations import load_tables
 
-    tables = load_tables(None)
-    fixtures = sorted(discover([corpus]).fixtures, key=lambda fixture: fixture.name)
-    calls = []
-    for fixture in fixtures:
-        projection = fixture.projection("cli")
-        if projection is None:
-            continue
-        argv = build_argv(str(dw), tables.cli_command(fixture.operation), projection.get("argv"),
-                          file=str(fixture.path))
-        calls.append((fixture, argv))
+    calls = _floor_calls(corpus, dw)
     stub = BareStub()
     environment = client_environment(stub.url, "default", TOKEN)
     work = Path(tempfile.mkdtemp(prefix="dw-bench-cli-floor-"))
@@ -193,6 +190,99 @@ def floor(corpus: Path, dw: Path) -> int:
     dw_cpu = _cpu(resource.RUSAGE_CHILDREN)
     print(json.dumps({"seconds": elapsed, "calls": len(calls), "requests": stub.requests, "exits": exits,
                       "dw_cpu": dw_cpu}))
+    return 0
+
+
+class ProxyFloor:
+    """The harness's mitmproxy engine with one answering addon and nothing else: no recording, no judging.
+
+    One reverse-proxy listener per worker; each listener answers with the
+    :class:`~conformance.proxy.stub.StubServer` decisions for the fixture its
+    worker is running, exactly as :class:`BareStub` does without a proxy.
+    """
+
+    def __init__(self, listeners: int) -> None:
+        from conformance.proxy.engine import MitmEngine
+        from conformance.proxy.profile import load_profile
+        from conformance.proxy.stub import StubServer
+
+        self.stub = StubServer(load_profile(None))
+        self.fixture_on: dict[int, Any] = {}
+        self.requests = 0
+        self.engine = MitmEngine(lambda: [self], listeners=listeners, reverse_target="http://127.0.0.1:9",
+                                 mitm_options={"connection_strategy": "lazy"})
+        self.ports = self.engine.start()
+
+    def request(self, flow: Any) -> None:
+        """mitmproxy's ``request`` hook: the stub's answer for the fixture on this listener."""
+        from mitmproxy import http
+
+        self.requests += 1
+        port = flow.client_conn.sockname[1]
+        target = flow.request.data.path.decode("utf-8", errors="replace")
+        answer = self.stub.answer(flow.request.method, target, self.fixture_on.get(port))
+        headers = [(name.encode("utf-8"), value.encode("utf-8")) for name, value in answer.headers]
+        flow.response = http.Response.make(answer.status, answer.body, headers)
+
+    def close(self) -> None:
+        self.engine.stop()
+
+
+def _floor_calls(corpus: Path, dw: Path) -> list[tuple[Any, list[str]]]:
+    """Each fixture with the ``dw`` argv the ``cli`` adapter builds for it (no CLI side: left out)."""
+    from conformance.adapters.cli_argv import build_argv
+    from conformance.fixture_discovery import discover
+    from conformance.operations import load_tables
+
+    tables = load_tables(None)
+    calls = []
+    for fixture in sorted(discover([corpus]).fixtures, key=lambda fixture: fixture.name):
+        projection = fixture.projection("cli")
+        if projection is not None:
+            calls.append((fixture, build_argv(str(dw), tables.cli_command(fixture.operation),
+                                              projection.get("argv"), file=str(fixture.path))))
+    return calls
+
+
+def proxy_floor(corpus: Path, dw: Path, jobs: int) -> int:
+    """Child role: the floor's calls, ``jobs`` at a time, through :class:`ProxyFloor` in this process.
+
+    The parent times the process from spawn to exit, like the harness; this
+    prints how long loading the fixtures and building the argv took, which the
+    parent takes off (that is the harness's work, not the proxy's).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+    from queue import SimpleQueue
+
+    from conformance.adapters.child_env import client_environment
+
+    loading_started = time.perf_counter()
+    calls = _floor_calls(corpus, dw)
+    loading = time.perf_counter() - loading_started
+    proxy = ProxyFloor(jobs)
+    free: SimpleQueue[int] = SimpleQueue()
+    for port in proxy.ports:
+        free.put(port)
+    work = Path(tempfile.mkdtemp(prefix="dw-bench-cli-proxy-floor-"))
+
+    def call(fixture: Any, argv: list[str]) -> int:
+        port = free.get()
+        try:
+            proxy.fixture_on[port] = fixture
+            environment = client_environment(f"http://127.0.0.1:{port}", "default", TOKEN)
+            return subprocess.run(argv, env=environment, cwd=work, stdin=subprocess.DEVNULL,
+                                  capture_output=True, check=False).returncode
+        finally:
+            free.put(port)
+
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            exits = list(pool.map(lambda item: call(*item), calls))
+    finally:
+        proxy.close()
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps({"loading": loading, "calls": len(calls), "requests": proxy.requests,
+                      "exits": sorted(set(exits))}))
     return 0
 
 
@@ -259,6 +349,10 @@ class Figures:
     harness_cpu: list[float] = field(default_factory=list)
     harness_dw_cpu: list[float] = field(default_factory=list)
     peak_mb: list[float] = field(default_factory=list)
+    #: The proxy floor (:class:`ProxyFloor`): spawn to exit, less the fixture loading, at jobs 1 and 2.
+    proxy_j1: list[float] = field(default_factory=list)
+    proxy_j2: list[float] = field(default_factory=list)
+    proxy_requests: int = 0
     calls: int = 0
     floor_requests: int = 0
     harness_requests: int = 0
@@ -289,6 +383,14 @@ def _harness_run(figures: Figures, corpus: Path, dw: Path, jobs: int, base: Path
     shutil.rmtree(report_dir, ignore_errors=True)
 
 
+def _proxy_floor_run(figures: Figures, corpus: Path, dw: Path, jobs: int) -> None:
+    wall, out, _, _ = _child("--role", "proxy-floor", "--corpus", str(corpus), "--dw", str(dw),
+                             "--jobs", str(jobs))
+    child = json.loads(out.strip().splitlines()[-1])
+    (figures.proxy_j1 if jobs == 1 else figures.proxy_j2).append(wall - child["loading"])
+    figures.proxy_requests = child["requests"]
+
+
 def measure(label: str, dw: Path, corpus: Path, repeat: int, base: Path) -> Figures:
     figures = Figures(label, str(corpus))
     for _ in range(repeat):
@@ -300,6 +402,7 @@ def measure(label: str, dw: Path, corpus: Path, repeat: int, base: Path) -> Figu
         figures.floor_cpu.append(floor_figures["dw_cpu"])
         for jobs in (1, 2):
             _harness_run(figures, corpus, dw, jobs, base)
+            _proxy_floor_run(figures, corpus, dw, jobs)
     return figures
 
 
@@ -365,6 +468,11 @@ def report(rows: list[Figures]) -> None:
               f"outcomes {row.summary}")
         print(f"  {row.label}: CPU (best) dw in the floor {_best(row.floor_cpu):.2f} s; jobs 1: dw "
               f"{_best(row.harness_dw_cpu):.2f} s, harness process {_best(row.harness_cpu):.2f} s")
+        floor_s = _best(row.floor)
+        print(f"  {row.label}: proxy floor (the same calls through the harness's mitmproxy engine alone, "
+              f"spawn to exit): jobs 1 {_best(row.proxy_j1):.2f} s = {_best(row.proxy_j1) / floor_s:.2f} x, "
+              f"jobs 2 {_best(row.proxy_j2):.2f} s = {_best(row.proxy_j2) / floor_s:.2f} x "
+              f"(runs {_seconds(row.proxy_j1)} / {_seconds(row.proxy_j2)}; requests {row.proxy_requests})")
     real = next((row for row in rows if row.label == "real dw"), None)
     if real is None:
         return
@@ -378,9 +486,15 @@ def report(rows: list[Figures]) -> None:
     print(f"  start-up under {STARTUP_TARGET_S:g} s: {startup:.2f} s -> {_met(startup < STARTUP_TARGET_S)}")
     print(f"  peak memory unchanged or lower (before: {PEAK_MB_BEFORE:.0f} MB): {peak:.0f} MB -> "
           f"{_met(peak <= PEAK_MB_BEFORE * 1.05)}")
+    proxy1, proxy2 = _best(real.proxy_j1) / floor_s, _best(real.proxy_j2) / floor_s
+    print(f"  of which the proxy floor alone: jobs 1 {proxy1:.2f} x, jobs 2 {proxy2:.2f} x; the harness's "
+          f"own share on top: jobs 1 {ratio1 - proxy1:+.2f} x, jobs 2 {ratio2 - proxy2:+.2f} x")
     if real.floor_requests != real.harness_requests:
         print(f"  WARNING: dw made {real.floor_requests} requests against the bare stub and "
               f"{real.harness_requests} through the harness: the floor is not the same work")
+    if real.floor_requests != real.proxy_requests:
+        print(f"  WARNING: dw made {real.floor_requests} requests against the bare stub and "
+              f"{real.proxy_requests} through the proxy floor: not the same work")
 
 
 def _seconds(values: list[float]) -> str:
@@ -389,7 +503,8 @@ def _seconds(values: list[float]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--role", choices=("floor", "harness", "warm-up"), help=argparse.SUPPRESS)
+    parser.add_argument("--role", choices=("floor", "proxy-floor", "harness", "warm-up"),
+                        help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--report-dir", type=Path, help=argparse.SUPPRESS)
@@ -401,6 +516,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.role == "floor":
         return floor(args.corpus, args.dw)
+    if args.role == "proxy-floor":
+        return proxy_floor(args.corpus, args.dw, args.jobs)
     if args.role == "harness":
         return harness(args.corpus, args.dw, args.jobs, args.report_dir)
     if args.role == "warm-up":

@@ -13,10 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from conformance.problems import InputError, Problem
-from conformance.strict_yaml import load_yaml_file
+from conformance.strict_yaml import load_shipped_yaml, load_yaml_file
 
 OPERATION_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
 
@@ -81,7 +79,8 @@ def _tables_from(document: Any, source: str) -> OperationTables:
 
 def default_tables() -> OperationTables:
     text = resources.files("conformance").joinpath("data/operations.yaml").read_text(encoding="utf-8")
-    return _tables_from(yaml.safe_load(text), "conformance/data/operations.yaml")
+    file = "conformance/data/operations.yaml"
+    return _tables_from(load_shipped_yaml(text, file), file)
 
 
 def load_tables(extra: Path | None = None) -> OperationTables:

@@ -14,7 +14,7 @@ from typing import Any
 
 from conformance import jsonpointer
 from conformance.problems import InputError, Problem
-from conformance.strict_yaml import load_yaml_text
+from conformance.strict_yaml import load_shipped_yaml
 
 __all__ = ["OWN_QUERY_FILE", "own_query_parameters", "parse_own_query"]
 
@@ -65,7 +65,7 @@ def parse_own_query(document: Any, source: str) -> OwnQuery:
 @functools.cache
 def _shipped() -> OwnQuery:
     text = resources.files("conformance").joinpath("data/client-own-query.yaml").read_text(encoding="utf-8")
-    return parse_own_query(load_yaml_text(text, OWN_QUERY_FILE), OWN_QUERY_FILE)
+    return parse_own_query(load_shipped_yaml(text, OWN_QUERY_FILE), OWN_QUERY_FILE)
 
 
 def own_query_parameters(operation: str, projection_key: str) -> frozenset[str]:

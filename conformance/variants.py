@@ -63,15 +63,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-import yaml
-
 from conformance import jsonpointer
 from conformance.avro_codec import encode_blob, make_envelope
 from conformance.expectations import values_equal
 from conformance.fixture import KNOWN_TOP_LEVEL_KEYS, Fixture
 from conformance.operations import operation_slug
 from conformance.problems import InputError, Problem
-from conformance.strict_yaml import load_yaml_file
+from conformance.strict_yaml import load_shipped_yaml, load_yaml_file
 from conformance.textsafe import json_safe
 from conformance.variant_derivation import derive_fields
 from conformance.variant_fields import (
@@ -188,7 +186,8 @@ def _map_from(document: Any, source: str) -> FieldMap:
 def load_field_map(extra: Path | None = None) -> FieldMap:
     """The shipped map, extended (per operation, replaced) by ``extra`` when given."""
     text = resources.files("conformance").joinpath("data/variant-fields.yaml").read_text(encoding="utf-8")
-    shipped = _map_from(yaml.safe_load(text), "conformance/data/variant-fields.yaml")
+    file = "conformance/data/variant-fields.yaml"
+    shipped = _map_from(load_shipped_yaml(text, file), file)
     if extra is None:
         return shipped
     return shipped.merged(_map_from(load_yaml_file(extra), str(extra)))

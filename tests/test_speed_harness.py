@@ -301,3 +301,27 @@ def test_the_floor_stub_answers_like_the_recording_proxy(one_slot_proxy: Recordi
         bare.close()
     assert direct == proxied
     assert bare.requests == len(targets)
+
+
+def test_the_proxy_floor_answers_like_the_bare_stub_through_mitmproxy() -> None:
+    """The benchmark's second floor: the harness's mitmproxy engine with the stub's answers and nothing else."""
+    data = start_fixture_data()
+    fixture = make_fixture(data)
+    benchmark = _benchmark()
+    bare = benchmark.BareStub()
+    bare.fixture = fixture
+    proxy = benchmark.ProxyFloor(2)
+    targets = [("GET", "/api/cluster/info"), (fixture.method, "/api" + fixture.path_template),
+               ("GET", "/api/no/such/route")]
+    try:
+        first, second = proxy.ports
+        proxy.fixture_on[first] = fixture  # the second listener has no fixture: every route is unknown there
+        through = [_raw_answer(first, method, path) for method, path in targets]
+        elsewhere = _raw_answer(second, fixture.method, "/api" + fixture.path_template)
+        direct = [_raw_answer(int(bare.url.rsplit(":", 1)[1]), method, path) for method, path in targets]
+    finally:
+        proxy.close()
+        bare.close()
+    assert through == direct
+    assert proxy.requests == len(targets) + 1
+    assert elsewhere[0] != through[1][0]  # the answer follows the listener's fixture, not another's

@@ -63,7 +63,7 @@ from conformance.proxy.contracts import ResponseContracts, contracts_from_docume
 from conformance.proxy.dressing import render_header
 from conformance.proxy.paths import is_worker_plane, match_path, split_target
 from conformance.proxy.profile_schema import schema_problems
-from conformance.strict_yaml import load_yaml_file, load_yaml_text
+from conformance.strict_yaml import load_shipped_yaml, load_yaml_file
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -242,7 +242,7 @@ def _load_shipped(name: str) -> tuple[Any, str]:
     if name not in shipped_profile_names():
         raise KeyError(name)
     text = resources.files("conformance.proxy").joinpath(f"profiles/{name}.yaml").read_text(encoding="utf-8")
-    return load_yaml_text(text, source), source
+    return load_shipped_yaml(text, source), source
 
 
 _REPLACE_WHOLE = {

@@ -19,7 +19,7 @@ from typing import Any
 
 from conformance import jsonpointer
 from conformance.problems import InputError, Problem, unknown_key_problems
-from conformance.strict_yaml import load_yaml_file, load_yaml_text
+from conformance.strict_yaml import load_shipped_yaml, load_yaml_file
 
 __all__ = [
     "FACTS_FILE",
@@ -290,7 +290,7 @@ def parse_client_facts(document: Any, source: str, base: str, projection_key: st
 def default_facts_map() -> FactsMap:
     """The shipped map (``data/surfaced-facts.yaml``)."""
     text = resources.files("conformance").joinpath("data/surfaced-facts.yaml").read_text(encoding="utf-8")
-    return parse_facts_map(load_yaml_text(text, FACTS_FILE), FACTS_FILE)
+    return parse_facts_map(load_shipped_yaml(text, FACTS_FILE), FACTS_FILE)
 
 
 def load_facts_map(extra: Path | None = None) -> FactsMap:

@@ -35,7 +35,7 @@ from typing import Any
 from conformance import jsonpointer
 from conformance.findings import Difference
 from conformance.problems import InputError, Problem
-from conformance.strict_yaml import load_yaml_text
+from conformance.strict_yaml import load_shipped_yaml
 from conformance.textsafe import json_safe
 
 __all__ = [
@@ -183,7 +183,7 @@ def parse_error_kinds(document: Any, source: str) -> ErrorKinds:
 def default_error_kinds() -> ErrorKinds:
     """The shipped map (``data/error-kinds.yaml``)."""
     text = resources.files("conformance").joinpath("data/error-kinds.yaml").read_text(encoding="utf-8")
-    return parse_error_kinds(load_yaml_text(text, ERROR_KINDS_FILE), ERROR_KINDS_FILE)
+    return parse_error_kinds(load_shipped_yaml(text, ERROR_KINDS_FILE), ERROR_KINDS_FILE)
 
 
 def _resolve(document: Any, pointer: str) -> tuple[bool, Any]:
