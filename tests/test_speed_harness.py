@@ -304,7 +304,7 @@ def test_the_floor_stub_answers_like_the_recording_proxy(one_slot_proxy: Recordi
 
 
 def test_the_proxy_floor_answers_like_the_bare_stub_through_mitmproxy() -> None:
-    """The benchmark's second floor: the harness's mitmproxy engine with the stub's answers and nothing else."""
+    """The benchmark's second floor: the harness's mitmproxy engine answering like the bare stub."""
     data = start_fixture_data()
     fixture = make_fixture(data)
     benchmark = _benchmark()
