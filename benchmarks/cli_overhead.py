@@ -52,8 +52,9 @@ For each client:
   time the clients took longer (proxy latency, process handling) and the
   harness's work between clients.
 
-Each measurement is repeated ``--repeat`` times, interleaved (floor, jobs 1,
-jobs 2, floor, ...), and the best of each is kept: the machine is shared,
+Each measurement is repeated ``--repeat`` times, interleaved (floor, harness
+at jobs 1, proxy floor at jobs 1, harness at jobs 2, proxy floor at jobs 2,
+floor, ...), and the best of each is kept: the machine is shared,
 and the best run is the one least disturbed by other work. The load average
 is printed before and after.
 
@@ -83,6 +84,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
@@ -265,13 +267,13 @@ def proxy_floor(corpus: Path, dw: Path, jobs: int) -> int:
         free.put(port)
     work = Path(tempfile.mkdtemp(prefix="dw-bench-cli-proxy-floor-"))
 
-    def call(fixture: Any, argv: list[str]) -> int:
+    def call(fixture: Any, argv: list[str]) -> str:
         port = free.get()
         try:
             proxy.fixture_on[port] = fixture
             environment = client_environment(f"http://127.0.0.1:{port}", "default", TOKEN)
-            return subprocess.run(argv, env=environment, cwd=work, stdin=subprocess.DEVNULL,
-                                  capture_output=True, check=False).returncode
+            return str(subprocess.run(argv, env=environment, cwd=work, stdin=subprocess.DEVNULL,
+                                      capture_output=True, check=False).returncode)
         finally:
             free.put(port)
 
@@ -282,7 +284,7 @@ def proxy_floor(corpus: Path, dw: Path, jobs: int) -> int:
         proxy.close()
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps({"loading": loading, "calls": len(calls), "requests": proxy.requests,
-                      "exits": sorted(set(exits))}))
+                      "exits": dict(Counter(exits))}))
     return 0
 
 
@@ -352,7 +354,10 @@ class Figures:
     #: The proxy floor (:class:`ProxyFloor`): spawn to exit, less the fixture loading, at jobs 1 and 2.
     proxy_j1: list[float] = field(default_factory=list)
     proxy_j2: list[float] = field(default_factory=list)
-    proxy_requests: int = 0
+    #: Requests and exit codes (code -> calls) per run: the bare floor's, and the proxy floor's per jobs.
+    floor_exits: dict[str, int] = field(default_factory=dict)
+    proxy_requests: dict[int, int] = field(default_factory=dict)
+    proxy_exits: dict[int, dict[str, int]] = field(default_factory=dict)
     calls: int = 0
     floor_requests: int = 0
     harness_requests: int = 0
@@ -388,7 +393,8 @@ def _proxy_floor_run(figures: Figures, corpus: Path, dw: Path, jobs: int) -> Non
                              "--jobs", str(jobs))
     child = json.loads(out.strip().splitlines()[-1])
     (figures.proxy_j1 if jobs == 1 else figures.proxy_j2).append(wall - child["loading"])
-    figures.proxy_requests = child["requests"]
+    figures.proxy_requests[jobs] = child["requests"]
+    figures.proxy_exits[jobs] = child["exits"]
 
 
 def measure(label: str, dw: Path, corpus: Path, repeat: int, base: Path) -> Figures:
@@ -399,6 +405,7 @@ def measure(label: str, dw: Path, corpus: Path, repeat: int, base: Path) -> Figu
         figures.floor.append(floor_figures["seconds"])
         figures.calls = floor_figures["calls"]
         figures.floor_requests = floor_figures["requests"]
+        figures.floor_exits = floor_figures["exits"]
         figures.floor_cpu.append(floor_figures["dw_cpu"])
         for jobs in (1, 2):
             _harness_run(figures, corpus, dw, jobs, base)
@@ -473,6 +480,12 @@ def report(rows: list[Figures]) -> None:
               f"spawn to exit): jobs 1 {_best(row.proxy_j1):.2f} s = {_best(row.proxy_j1) / floor_s:.2f} x, "
               f"jobs 2 {_best(row.proxy_j2):.2f} s = {_best(row.proxy_j2) / floor_s:.2f} x "
               f"(runs {_seconds(row.proxy_j1)} / {_seconds(row.proxy_j2)}; requests {row.proxy_requests})")
+        for jobs in sorted(row.proxy_requests):
+            requests, exits = row.proxy_requests[jobs], row.proxy_exits[jobs]
+            if requests != row.floor_requests or exits != row.floor_exits:
+                print(f"  WARNING: {row.label}: the proxy floor at jobs {jobs} made {requests} requests "
+                      f"with exit codes {exits}, the bare floor {row.floor_requests} with "
+                      f"{row.floor_exits}: not the same work")
     real = next((row for row in rows if row.label == "real dw"), None)
     if real is None:
         return
@@ -488,13 +501,11 @@ def report(rows: list[Figures]) -> None:
           f"{_met(peak <= PEAK_MB_BEFORE * 1.05)}")
     proxy1, proxy2 = _best(real.proxy_j1) / floor_s, _best(real.proxy_j2) / floor_s
     print(f"  of which the proxy floor alone: jobs 1 {proxy1:.2f} x, jobs 2 {proxy2:.2f} x; the harness's "
-          f"own share on top: jobs 1 {ratio1 - proxy1:+.2f} x, jobs 2 {ratio2 - proxy2:+.2f} x")
+          f"own share on top (fixture loading included): jobs 1 {ratio1 - proxy1:+.2f} x, "
+          f"jobs 2 {ratio2 - proxy2:+.2f} x")
     if real.floor_requests != real.harness_requests:
         print(f"  WARNING: dw made {real.floor_requests} requests against the bare stub and "
               f"{real.harness_requests} through the harness: the floor is not the same work")
-    if real.floor_requests != real.proxy_requests:
-        print(f"  WARNING: dw made {real.floor_requests} requests against the bare stub and "
-              f"{real.proxy_requests} through the proxy floor: not the same work")
 
 
 def _seconds(values: list[float]) -> str:

@@ -16,8 +16,9 @@ with libyaml when PyYAML has it (about ten times faster: the surfaced-facts
 map took 65 ms of every run's start-up in pure Python, 7 ms in C), with the
 same resolvers (no timestamps). The test suite
 (``tests/test_shipped_yaml.py``) loads every shipped file both ways and
-requires the same document with no problem, so a repeated key or a date
-slipped into a shipped file fails there instead of being parsed leniently.
+requires the same document with no problem, so a repeated key, a NaN or an
+over-long integer slipped into a shipped file fails there instead of being
+parsed leniently. (Dates are no such case: neither loader resolves them.)
 
 Timestamps are not resolved at all: ``2026-01-02`` stays the string it looks
 like, which is what a JSON document would carry.

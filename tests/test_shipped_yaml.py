@@ -1,19 +1,23 @@
 """The harness's own YAML files: parsed fast (libyaml) at run time, and proven strict here.
 
 ``load_shipped_yaml`` trusts the files shipped in the package and skips the
-strict loader's checks (repeated keys, dates, NaN, alias bounds). These tests
-are what makes that trust safe: every shipped file must load through the strict
-loader without a problem, and the fast path must give exactly the same document.
+strict loader's checks (repeated keys, NaN, over-long integers, alias bounds).
+These tests are what makes that trust safe: every shipped file must load
+through the strict loader without a problem, and libyaml must give exactly the
+same document, types included.
 """
 
 from __future__ import annotations
 
+import json
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
+from conformance import strict_yaml
 from conformance.problems import InputError
 from conformance.strict_yaml import load_shipped_yaml, load_yaml_text
 
@@ -36,7 +40,21 @@ def test_the_package_ships_the_yaml_files_the_run_reads() -> None:
 def test_each_shipped_file_is_strict_and_loads_the_same_both_ways(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     strict = load_yaml_text(text, str(path))  # raises InputError on any strictness problem
-    assert load_shipped_yaml(text, str(path)) == strict
+    assert _typed(load_shipped_yaml(text, str(path))) == _typed(strict)
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML was built without libyaml here")
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_libyaml_itself_gives_each_shipped_file_the_strict_document(path: Path) -> None:
+    # The loader directly, so that the strict fallback inside load_shipped_yaml cannot hide a libyaml error.
+    text = path.read_text(encoding="utf-8")
+    fast = yaml.load(text, Loader=strict_yaml._ShippedLoader)  # a CSafeLoader subclass
+    assert _typed(fast) == _typed(load_yaml_text(text, str(path)))
+
+
+def _typed(document: Any) -> str:
+    """The document as canonical JSON: ``True`` and ``1``, ``1`` and ``1.0`` stay different."""
+    return json.dumps(document, sort_keys=True)
 
 
 @pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML was built without libyaml here")

@@ -13,8 +13,10 @@ No timed assertions here (the figures are in ``benchmarks/cli_overhead.py``):
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -31,6 +33,7 @@ from conformance.adapters.base import CaseInput, ClientOutcome
 from conformance.proxy.profile import load_profile
 from conformance.proxy.recorder import RecordingProxy
 from conformance.runner import RunSettings, Session, run_plans
+from support.harness_run import FAKE_DW
 from support.proxy import make_fixture, start_fixture_data
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -308,20 +311,37 @@ def test_the_proxy_floor_answers_like_the_bare_stub_through_mitmproxy() -> None:
     data = start_fixture_data()
     fixture = make_fixture(data)
     benchmark = _benchmark()
-    bare = benchmark.BareStub()
-    bare.fixture = fixture
-    proxy = benchmark.ProxyFloor(2)
     targets = [("GET", "/api/cluster/info"), (fixture.method, "/api" + fixture.path_template),
                ("GET", "/api/no/such/route")]
-    try:
+    with contextlib.ExitStack() as cleanup:
+        bare = benchmark.BareStub()
+        cleanup.callback(bare.close)
+        bare.fixture = fixture
+        proxy = benchmark.ProxyFloor(2)
+        cleanup.callback(proxy.close)
         first, second = proxy.ports
         proxy.fixture_on[first] = fixture  # the second listener has no fixture: every route is unknown there
         through = [_raw_answer(first, method, path) for method, path in targets]
         elsewhere = _raw_answer(second, fixture.method, "/api" + fixture.path_template)
         direct = [_raw_answer(int(bare.url.rsplit(":", 1)[1]), method, path) for method, path in targets]
-    finally:
-        proxy.close()
-        bare.close()
     assert through == direct
     assert proxy.requests == len(targets) + 1
     assert elsewhere[0] != through[1][0]  # the answer follows the listener's fixture, not another's
+
+
+def test_the_proxy_floor_child_at_jobs_2_does_the_bare_floors_work() -> None:
+    """The two child roles on the shipped corpus with the fake dw: the same requests and exit codes."""
+    def child(*role: str) -> dict[str, Any]:
+        argv = [sys.executable, str(BENCHMARK), *role, "--corpus", str(ROOT / "fixtures" / "control-plane"),
+                "--dw", str(FAKE_DW)]
+        completed = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=600, check=False)
+        assert completed.returncode == 0, completed.stderr[-2000:]
+        figures: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+        return figures
+
+    bare = child("--role", "floor")
+    proxied = child("--role", "proxy-floor", "--jobs", "2")
+    assert proxied["calls"] == bare["calls"] >= 5
+    assert proxied["requests"] == bare["requests"] >= bare["calls"]
+    assert proxied["exits"] == bare["exits"]
+    assert proxied["loading"] > 0
