@@ -177,21 +177,21 @@ def floor(corpus: Path, dw: Path) -> int:
     stub = BareStub()
     environment = client_environment(stub.url, "default", TOKEN)
     work = Path(tempfile.mkdtemp(prefix="dw-bench-cli-floor-"))
-    exits: dict[str, int] = {}
+    exits: Counter[str] = Counter()
     try:
         started = time.perf_counter()
         for fixture, argv in calls:
             stub.fixture = fixture
             completed = subprocess.run(argv, env=environment, cwd=work, stdin=subprocess.DEVNULL,
                                        capture_output=True, check=False)
-            exits[str(completed.returncode)] = exits.get(str(completed.returncode), 0) + 1
+            exits[str(completed.returncode)] += 1
         elapsed = time.perf_counter() - started
     finally:
         stub.close()
         shutil.rmtree(work, ignore_errors=True)
     dw_cpu = _cpu(resource.RUSAGE_CHILDREN)
-    print(json.dumps({"seconds": elapsed, "calls": len(calls), "requests": stub.requests, "exits": exits,
-                      "dw_cpu": dw_cpu}))
+    print(json.dumps({"seconds": elapsed, "calls": len(calls), "requests": stub.requests,
+                      "exits": dict(exits), "dw_cpu": dw_cpu}))
     return 0
 
 
